@@ -1,0 +1,70 @@
+"""Typed SQLAlchemy 2.0 models, one module per part of the domain."""
+
+from inventory.models.audit import AuditEntry
+from inventory.models.catalogue import Product, ProductCategory
+from inventory.models.clinic import (
+    Administration,
+    AdverseEvent,
+    AdverseEventSeverity,
+    Patient,
+    ScanAttempt,
+    SessionStatus,
+    TreatmentSession,
+    Verdict,
+)
+from inventory.models.compounding import (
+    Batch,
+    BatchStatus,
+    Draw,
+    Indication,
+    LabelPrint,
+    Recipe,
+    RecipeComponent,
+    Route,
+    Syringe,
+    SyringeStatus,
+)
+from inventory.models.recall import FollowUpStatus, Recall, RecallClass, RecallPatient
+from inventory.models.settings import PolicySetting
+from inventory.models.stock import DiscardReason, Lot, LotStatus, Receipt, Vial, VialStatus
+from inventory.models.users import ApiToken, LoginThrottle, Role, User, UserRole
+
+__all__ = [
+    "Administration",
+    "AdverseEvent",
+    "AdverseEventSeverity",
+    "ApiToken",
+    "AuditEntry",
+    "Batch",
+    "BatchStatus",
+    "DiscardReason",
+    "Draw",
+    "FollowUpStatus",
+    "Indication",
+    "LabelPrint",
+    "LoginThrottle",
+    "Lot",
+    "LotStatus",
+    "Patient",
+    "PolicySetting",
+    "Product",
+    "ProductCategory",
+    "Recall",
+    "RecallClass",
+    "RecallPatient",
+    "Receipt",
+    "Recipe",
+    "RecipeComponent",
+    "Role",
+    "Route",
+    "ScanAttempt",
+    "SessionStatus",
+    "Syringe",
+    "SyringeStatus",
+    "TreatmentSession",
+    "User",
+    "UserRole",
+    "Verdict",
+    "Vial",
+    "VialStatus",
+]

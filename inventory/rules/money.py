@@ -1,0 +1,38 @@
+"""Money as integer minor units (cents, kuruş): never floats."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from inventory.rules.errors import RuleError
+
+MINOR_PER_UNIT = 100
+
+
+def parse_money(value: str | int | float | Decimal) -> int:
+    """12.5, "12,50" or "12.50" → 1250 minor units; negative or over-precise is an error."""
+    if isinstance(value, bool):
+        raise RuleError("invalid_amount", "An amount must be a number.")
+    text = str(value).strip().replace(",", ".") if isinstance(value, str) else repr(value)
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise RuleError("invalid_amount", "An amount must be a number.") from None
+    if not amount.is_finite():
+        raise RuleError("invalid_amount", "An amount must be a number.")
+    if amount < 0:
+        raise RuleError("invalid_amount", "An amount cannot be negative.")
+    minor = amount * MINOR_PER_UNIT
+    if minor != minor.to_integral_value():
+        raise RuleError("invalid_amount", "An amount has at most 2 decimals.")
+    return int(minor)
+
+
+def money_number(minor: int) -> int | float:
+    """Minor units as a JSON number: 1250 → 12.5, 1200 → 12."""
+    whole, cents = divmod(minor, MINOR_PER_UNIT)
+    return whole if cents == 0 else float(Decimal(minor) / MINOR_PER_UNIT)
+
+
+def format_money(minor: int) -> str:
+    return f"{Decimal(minor) / MINOR_PER_UNIT:.2f}"

@@ -1,0 +1,46 @@
+"""POST /api/v1/tokens and DELETE /api/v1/tokens/current."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask_babel import gettext as _
+from marshmallow import Schema, fields, validate
+
+from inventory.errors import Unauthorized
+from inventory.services import auth
+from inventory.web.api import ApiBlueprint
+
+blp = ApiBlueprint("api_tokens", __name__, url_prefix="/api/v1/tokens", description="Bearer tokens")
+
+
+class Credentials(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TokenOut(Schema):
+    token = fields.String()
+    expires_at = fields.AwareDateTime()
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(Credentials)
+@blp.response(201, TokenOut)
+@blp.doc(security=[])
+def create_token(credentials: dict[str, Any]) -> dict[str, Any]:
+    """Exchange a username and password for a bearer token."""
+    user = auth.authenticate(credentials["username"], credentials["password"])
+    raw, token = auth.issue_token(user)
+    return {"token": raw, "expires_at": token.expires_at}
+
+
+@blp.route("/current", methods=["DELETE"])
+@blp.response(204)
+def revoke_current_token() -> None:
+    """Revoke the token this request is sent with."""
+    token = g.get("api_token")
+    if token is None:
+        raise Unauthorized("unauthorized", _("Send the token to revoke as a bearer token."))
+    auth.revoke_token(token)

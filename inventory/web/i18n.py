@@ -1,0 +1,68 @@
+"""Locale and formatting: dates, times, volumes and money in the clinic's locale and zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from inventory.rules.money import MINOR_PER_UNIT
+from inventory.rules.units import ul_to_ml
+
+
+def select_locale() -> str | None:
+    languages = current_app.config["LANGUAGES"]
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return str(current_user.locale)
+    return request.accept_languages.best_match(list(languages)) or current_app.config["DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return str(current_app.config["CLINIC_TIMEZONE"])
+
+
+def format_volume(ul: int | None) -> str:
+    if ul is None:
+        return ""
+    return f"{format_decimal(ul_to_ml(ul), format='#,##0.###')} mL"
+
+
+def format_money(minor: int | None) -> str:
+    if minor is None:
+        return ""
+    return str(format_decimal(minor / MINOR_PER_UNIT, format="#,##0.00"))
+
+
+def format_when(value: datetime | date | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return str(format_datetime(value, "yyyy-MM-dd HH:mm" if style == "short" else style))
+    return str(format_date(value, "yyyy-MM-dd" if style == "short" else style))
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(format_volume, "ml")
+    app.add_template_filter(format_money, "money")
+    app.add_template_filter(format_when, "when")
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        from inventory.permissions import Permission, can
+        from inventory.web.labels import CATEGORY_LABELS, CONTAINER_LABELS, ROLE_LABELS, STORAGE_LABELS
+        from inventory.web.navigation import nav_items
+
+        return {
+            "nav_items": nav_items,
+            "get_locale": get_locale,
+            "role_label": lambda role: ROLE_LABELS.get(role, role),
+            "category_label": lambda value: CATEGORY_LABELS.get(value, value),
+            "container_label": lambda value: CONTAINER_LABELS.get(value, value),
+            "storage_label": lambda value: STORAGE_LABELS.get(value, value),
+            "can": lambda permission: can(current_user, Permission(permission)),
+            "clinic_name": current_app.config["CLINIC_NAME"],
+            "languages": current_app.config["LANGUAGES"],
+        }

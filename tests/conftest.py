@@ -1,0 +1,162 @@
+"""Fixtures: app, db, client, login_as(role), api_as(role), a live server for the browser.
+
+One suite, two databases: SQLite by default, PostgreSQL when TEST_DATABASE_URL is set (an admin URL;
+each run creates a database of its own and drops it afterwards).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from inventory import create_app
+from inventory.extensions import db as _db
+from inventory.models import User
+from tests import factories
+from tests.support import TEST_PASSWORD, csrf_from, fresh_database
+
+BASE_CONFIG: dict[str, Any] = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "CLINIC_TIMEZONE": "Europe/Istanbul",
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    "SERVER_NAME": None,
+}
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def _app(database_url: str) -> Iterator[Flask]:
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(_db.metadata.sorted_tables))
+    if _db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        _db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            _db.session.execute(table.delete())
+    _db.session.commit()
+
+
+@pytest.fixture
+def app(_app: Flask) -> Iterator[Flask]:
+    """The app inside an application context; every table is emptied after the test."""
+    with _app.app_context():
+        yield _app
+        _db.session.rollback()
+        _empty_all_tables()
+        _db.session.remove()
+
+
+@pytest.fixture
+def db(app: Flask) -> Any:
+    return _db
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def login(client: FlaskClient, username: str, password: str = TEST_PASSWORD) -> Any:
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+        },
+    )
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Callable[..., User]:
+    """Sign the test client in through the real login page as a new user with these roles."""
+
+    def _login_as(*roles: str, username: str | None = None) -> User:
+        user = factories.UserFactory(
+            roles=roles or ("nurse",), username=username or f"{'-'.join(roles)}-user"
+        )
+        response = login(client, user.username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return _login_as
+
+
+class ApiClient:
+    """The test client with a bearer token: `api.post("/api/v1/products", json={...})`."""
+
+    def __init__(self, client: FlaskClient, token: str, user: User) -> None:
+        self.client = client
+        self.user = user
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def __getattr__(self, method: str) -> Callable[..., Any]:
+        if method not in {"get", "post", "patch", "put", "delete"}:
+            raise AttributeError(method)
+
+        def call(path: str, **kwargs: Any) -> Any:
+            headers = {**self.headers, **kwargs.pop("headers", {})}
+            return getattr(self.client, method)(path, headers=headers, **kwargs)
+
+        return call
+
+
+@pytest.fixture
+def api_as(app: Flask) -> Callable[..., ApiClient]:
+    """A fresh client holding a bearer token of a new user with these roles."""
+    counter = iter(range(1, 1000))
+
+    def _api_as(*roles: str, username: str | None = None) -> ApiClient:
+        name = username or f"api-{'-'.join(roles) or 'nurse'}-{next(counter)}"
+        user = factories.UserFactory(roles=roles or ("nurse",), username=name)
+        client = app.test_client()
+        response = client.post("/api/v1/tokens", json={"username": name, "password": TEST_PASSWORD})
+        assert response.status_code == 201, response.get_json()
+        return ApiClient(client, response.get_json()["token"], user)
+
+    return _api_as
+
+
+class LiveServer:
+    def __init__(self, app: Flask) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    with LiveServer(app) as server:
+        yield server

@@ -1,0 +1,208 @@
+"""factory-boy factories for every model, committed so a request in another context sees them."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+from werkzeug.security import generate_password_hash
+
+from inventory import clock
+from inventory.extensions import db
+from inventory.models import (
+    Administration,
+    Batch,
+    Draw,
+    Lot,
+    Patient,
+    Product,
+    Receipt,
+    Recipe,
+    RecipeComponent,
+    Syringe,
+    TreatmentSession,
+    User,
+    UserRole,
+    Vial,
+)
+from inventory.rules.codes import CodeKind, new_code
+from inventory.rules.text import search_key
+from tests.support import TEST_PASSWORD
+
+_PASSWORD_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+        exclude = ("roles",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.LazyAttribute(lambda o: o.username.title())
+    initials = factory.LazyAttribute(lambda o: o.username[:2].upper())
+    password_hash = _PASSWORD_HASH
+    active = True
+    roles: Any = ("nurse",)
+    role_rows = factory.LazyAttribute(lambda o: [UserRole(role=role) for role in o.roles])
+
+
+class ProductFactory(Base):
+    class Meta:
+        model = Product
+
+    name = factory.Sequence(lambda n: f"Product {n} 5 mL")
+    category = "vitamin"
+    strength = "100 mg/mL"
+    container = "multi_dose"
+    volume_ul = 5000
+    storage = "room"
+    in_use_days = None
+    sterile = True
+    biological = False
+    gtin = None
+    reorder_point = 2
+    reorder_quantity = 10
+    lead_time_days = 7
+    unit_cost_minor = 1000
+
+
+class LotFactory(Base):
+    class Meta:
+        model = Lot
+
+    product = factory.SubFactory(ProductFactory)
+    number = factory.Sequence(lambda n: f"LOT{n:04d}")
+    expiry = factory.LazyFunction(lambda: clock.today() + timedelta(days=365))
+    status = "available"
+
+
+class ReceiptFactory(Base):
+    class Meta:
+        model = Receipt
+
+    lot = factory.SubFactory(LotFactory)
+    received_by = factory.SubFactory(UserFactory)
+    received_at = factory.LazyFunction(clock.now)
+    supplier = "Acme Pharma"
+    unit_cost_minor = 1000
+    vial_count = 1
+
+
+class VialFactory(Base):
+    class Meta:
+        model = Vial
+
+    lot = factory.SubFactory(LotFactory)
+    receipt = factory.SubFactory(ReceiptFactory, lot=factory.SelfAttribute("..lot"))
+    code = factory.LazyFunction(lambda: new_code(CodeKind.VIAL))
+    status = "sealed"
+    initial_ul = factory.LazyAttribute(lambda o: o.lot.product.volume_ul)
+    remaining_ul = factory.LazyAttribute(lambda o: o.initial_ul)
+
+
+class RecipeFactory(Base):
+    class Meta:
+        model = Recipe
+
+    name = factory.Sequence(lambda n: f"Cocktail {n}")
+    indication = "skin"
+    route = "intradermal"
+    storage = "room"
+
+
+class RecipeComponentFactory(Base):
+    class Meta:
+        model = RecipeComponent
+
+    recipe = factory.SubFactory(RecipeFactory)
+    product = factory.SubFactory(ProductFactory)
+    volume_ul = 1000
+    position = factory.Sequence(int)
+
+
+class PatientFactory(Base):
+    class Meta:
+        model = Patient
+
+    name = factory.Sequence(lambda n: f"Patient Number{n}")
+    search_key = factory.LazyAttribute(lambda o: search_key(o.name))
+    date_of_birth = date(1985, 6, 15)
+    mrn = factory.Sequence(lambda n: f"MRN{n:05d}")
+    phone = "+90 555 000 0000"
+    email = factory.Sequence(lambda n: f"patient{n}@example.org")
+
+
+class BatchFactory(Base):
+    class Meta:
+        model = Batch
+
+    code = factory.LazyFunction(lambda: new_code(CodeKind.BATCH))
+    recipe = factory.SubFactory(RecipeFactory)
+    category = "category_1"
+    storage = "room"
+    patient_id = None
+    status = "released"
+    syringe_count = 1
+    volume_per_syringe_ul = 1000
+    prepared_by = factory.SubFactory(UserFactory)
+    prepared_at = factory.LazyFunction(clock.now)
+    completed_at = factory.LazyFunction(clock.now)
+    bud = factory.LazyFunction(lambda: clock.now() + timedelta(hours=12))
+
+
+class DrawFactory(Base):
+    class Meta:
+        model = Draw
+
+    batch = factory.SubFactory(BatchFactory)
+    vial = factory.SubFactory(VialFactory)
+    product_id = factory.LazyAttribute(lambda o: o.vial.lot.product_id)
+    volume_ul = 1000
+    drawn_at = factory.LazyFunction(clock.now)
+    drawn_by_id = factory.LazyAttribute(lambda o: o.batch.prepared_by.id)
+
+
+class SyringeFactory(Base):
+    class Meta:
+        model = Syringe
+
+    batch = factory.SubFactory(BatchFactory)
+    code = factory.LazyFunction(lambda: new_code(CodeKind.SYRINGE))
+    number = 1
+    volume_ul = 1000
+    status = "available"
+    storage = "room"
+    bud = factory.LazyAttribute(lambda o: o.batch.bud)
+
+
+class SessionFactory(Base):
+    class Meta:
+        model = TreatmentSession
+
+    patient = factory.SubFactory(PatientFactory)
+    practitioner = factory.SubFactory(UserFactory, roles=("practitioner",))
+    indication = "skin"
+    area = "face"
+    status = "open"
+    started_at = factory.LazyFunction(clock.now)
+
+
+class AdministrationFactory(Base):
+    class Meta:
+        model = Administration
+
+    session = factory.SubFactory(SessionFactory)
+    syringe = factory.SubFactory(SyringeFactory, status="administered")
+    practitioner_id = factory.LazyAttribute(lambda o: o.session.practitioner.id)
+    volume_ul = factory.LazyAttribute(lambda o: o.syringe.volume_ul)
+    site = "face"
+    administered_at = factory.LazyFunction(clock.now)
