@@ -4,8 +4,6 @@ from inventory.models.audit import AuditEntry
 from inventory.models.catalogue import Product, ProductCategory
 from inventory.models.clinic import (
     Administration,
-    AdverseEvent,
-    AdverseEventSeverity,
     Patient,
     ScanAttempt,
     SessionStatus,
@@ -24,7 +22,14 @@ from inventory.models.compounding import (
     Syringe,
     SyringeStatus,
 )
-from inventory.models.recall import FollowUpStatus, Recall, RecallClass, RecallPatient
+from inventory.models.recall import (
+    AdverseEvent,
+    AdverseEventSeverity,
+    FollowUpStatus,
+    Recall,
+    RecallClass,
+    RecallPatient,
+)
 from inventory.models.settings import PolicySetting
 from inventory.models.stock import DiscardReason, Lot, LotStatus, Receipt, Vial, VialStatus
 from inventory.models.users import ApiToken, LoginThrottle, Role, User, UserRole

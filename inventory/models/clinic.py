@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inventory import clock
@@ -96,28 +96,3 @@ class ScanAttempt(Model):
     verdict: Mapped[str] = mapped_column(String(10))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     administration_id: Mapped[int | None] = mapped_column(ForeignKey("administrations.id"))
-
-
-class AdverseEventSeverity(StrEnum):
-    MILD = "mild"
-    MODERATE = "moderate"
-    SEVERE = "severe"
-    LIFE_THREATENING = "life_threatening"
-
-
-class AdverseEvent(Model):
-    __tablename__ = "adverse_events"
-    __table_args__ = (one_of("severity", enum_values(AdverseEventSeverity)),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"), index=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
-    onset_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    severity: Mapped[str] = mapped_column(String(20))
-    description: Mapped[str] = mapped_column(Text)
-    outcome: Mapped[str] = mapped_column(Text, default="")
-    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-
-    session: Mapped[TreatmentSession] = relationship()
-    reporter: Mapped[User] = relationship()

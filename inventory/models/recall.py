@@ -12,8 +12,9 @@ from inventory import clock
 from inventory.extensions import Model
 from inventory.models.base import UTCDateTime, enum_values, one_of
 from inventory.models.catalogue import Product
-from inventory.models.clinic import Patient
+from inventory.models.clinic import Patient, TreatmentSession
 from inventory.models.stock import Lot
+from inventory.models.users import User
 
 
 class RecallClass(StrEnum):
@@ -69,3 +70,28 @@ class RecallPatient(Model):
 
     recall: Mapped[Recall] = relationship(back_populates="patients")
     patient: Mapped[Patient] = relationship(lazy="joined")
+
+
+class AdverseEventSeverity(StrEnum):
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+    LIFE_THREATENING = "life_threatening"
+
+
+class AdverseEvent(Model):
+    __tablename__ = "adverse_events"
+    __table_args__ = (one_of("severity", enum_values(AdverseEventSeverity)),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    onset_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    severity: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    session: Mapped[TreatmentSession] = relationship()
+    reporter: Mapped[User] = relationship()

@@ -42,7 +42,7 @@ class User(UserMixin, Model):
         return frozenset(Role(row.role) for row in self.role_rows)
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def __repr__(self) -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import scoped_session
 
 from inventory.extensions import db
 
 
 @contextmanager
-def transaction() -> Iterator[Session]:
+def transaction() -> Iterator[scoped_session]:
     """One use case, one transaction: commit on success, roll back on any error."""
     session = db.session
     try:

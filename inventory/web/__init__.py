@@ -32,7 +32,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def register_web(app: Flask) -> None:
-    from inventory.web import auth, catalogue, main, manager
+    from inventory.web import auth, catalogue, clinic, compounding, main, manager, stock, trace
     from inventory.web.api import register_api
 
     login_manager.user_loader(_load_user)
@@ -43,7 +43,16 @@ def register_web(app: Flask) -> None:
     app.before_request(_require_sign_in_for_api)
     app.before_request(_protect_from_csrf)
     app.after_request(_security_headers)
-    for blueprint in (main.bp, auth.bp, catalogue.bp, manager.bp):
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        catalogue.bp,
+        stock.bp,
+        compounding.bp,
+        clinic.bp,
+        trace.bp,
+        manager.bp,
+    ):
         app.register_blueprint(blueprint)
     register_api(app)
     errors.register(app)

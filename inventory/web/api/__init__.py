@@ -55,13 +55,22 @@ class ApiBlueprint(SmorestBlueprint):
 
 
 def register_api(app: Flask) -> None:
-    from inventory.web.api import audit, products, tokens
+    from inventory.web.api import audit, clinic, compounding, manager, products, stock, tokens, trace
 
     api = Api(app, spec_kwargs={"info": {"description": "The clinic pharmacy's JSON API (api.md)."}})
     api.register_field(VolumeMl, "number", None)
     api.register_field(Money, "number", None)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
-    for blueprint in (tokens.blp, products.blp, audit.blp):
+    for blueprint in (
+        tokens.blp,
+        products.blp,
+        stock.blp,
+        compounding.blp,
+        clinic.blp,
+        trace.blp,
+        manager.blp,
+        audit.blp,
+    ):
         api.register_blueprint(blueprint)
     app.extensions["api"] = api

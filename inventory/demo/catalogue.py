@@ -255,10 +255,8 @@ def is_loaded() -> bool:
     return db.session.scalar(select(User.id).limit(1)) is not None
 
 
-def load() -> bool:
-    """Load the demo once; False when the database already has users."""
-    if is_loaded():
-        return False
+def load() -> None:
+    """Demo users, one per role, the demo catalogue and the demo recipes."""
     for username, password, roles, name in DEMO_USERS:
         auth.create_user(username, roles=roles, password=password, display_name=name)
     products = {}
@@ -300,7 +298,6 @@ def load() -> bool:
                     is_demo=True,
                 )
             )
-    return True
 
 
 def _named(products: dict[str, Product], prefix: str) -> Product:

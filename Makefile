@@ -1,0 +1,59 @@
+# The two README commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres lint typecheck translations install dev-install bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed translations
+dev-install: $(VENV)/.dev-installed translations
+
+translations: $(VENV)/.installed
+	@if ls inventory/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile -q -d inventory/translations; fi
+
+## make run: virtualenv, install, migrate the SQLite database, demo data on first run, serve on :5000
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## make test: lint, types, then the whole suite on SQLite and on PostgreSQL (skipped with a reason when absent)
+test: dev-install lint typecheck test-sqlite test-postgres
+
+test-sqlite:
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres:
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_ADMIN_URL)} $(BIN)/python -m pytest \
+		--ignore=tests/rules --ignore=tests/labels $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
+bench: dev-install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

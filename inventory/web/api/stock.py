@@ -1,0 +1,7 @@
+"""/api/v1 endpoints of the stock area (api.md)."""
+
+from __future__ import annotations
+
+from inventory.web.api import ApiBlueprint
+
+blp = ApiBlueprint("api_stock", __name__, url_prefix="/api/v1", description="stock")
