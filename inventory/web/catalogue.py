@@ -19,7 +19,7 @@ from inventory.rules.policy import Container, Storage
 from inventory.services import audit, catalogue
 from inventory.web.errors import form_failed
 from inventory.web.forms import MoneyField, VolumeField
-from inventory.web.labels import CATEGORY_LABELS, CONTAINER_LABELS, STORAGE_LABELS
+from inventory.web.names import CATEGORY_LABELS, CONTAINER_LABELS, STORAGE_LABELS
 
 bp = Blueprint("catalogue", __name__, url_prefix="/products")
 
