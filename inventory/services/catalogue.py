@@ -140,7 +140,7 @@ def usable_stock(product_ids: list[int] | None = None) -> dict[int, StockLevel]:
     if product_ids is not None:
         query = query.where(Lot.product_id.in_(product_ids))
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for vial, lot, product in db.session.execute(query).tuples():
+    for vial, lot, product in db.session.execute(query):
         if vial.opened_at is not None:
             until = expiry_rules.in_use_until(
                 Container(product.container), vial.opened_at, lot.expiry, zone, policy, product.in_use_days

@@ -39,6 +39,7 @@ def register_web(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = ""
     login_manager.session_protection = "strong"
+    app.before_request(_forget_previous_user)
     app.before_request(_authenticate_bearer)
     app.before_request(_require_sign_in_for_api)
     app.before_request(_protect_from_csrf)
@@ -65,6 +66,12 @@ def _load_user(user_id: str) -> Any:
 
     user = db.session.get(User, int(user_id))
     return user if user is not None and user.active else None
+
+
+def _forget_previous_user() -> None:
+    """Who is calling is decided per request, even when an application context outlives one (tests, CLI)."""
+    g.pop("_login_user", None)
+    g.pop("api_token", None)
 
 
 def _bearer_token() -> str | None:

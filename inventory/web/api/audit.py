@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from inventory.permissions import Permission, require
+from inventory.permissions import Permission, permission_required
 from inventory.services import audit
 from inventory.web.api import ApiBlueprint
 
@@ -41,11 +41,11 @@ class AuditPage(Schema):
 
 
 @blp.route("", methods=["GET"])
+@permission_required(Permission.REPORTS)
 @blp.arguments(AuditQuery, location="query")
 @blp.response(200, AuditPage)
 def list_entries(query: dict[str, Any]) -> dict[str, Any]:
     """Audit entries, newest first, filtered by entity, action, user and time."""
-    require(Permission.REPORTS)
     page, per_page = query.pop("page"), query.pop("per_page")
     rows, more = audit.entries(audit.AuditFilter(**query), page=page, per_page=per_page)
     result: dict[str, Any] = {"items": rows}

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from inventory.models import Product, ProductCategory
-from inventory.permissions import Permission, require
+from inventory.permissions import Permission, permission_required
 from inventory.rules.policy import Container, Storage
 from inventory.services import catalogue
 from inventory.web.api import ApiBlueprint
@@ -79,34 +79,34 @@ def _as_dict(product: Product) -> dict[str, Any]:
 
 
 @blp.route("", methods=["GET"])
+@permission_required(Permission.READ_CATALOGUE)
 @blp.response(200, ProductList)
 def list_products() -> dict[str, Any]:
     """Every product with its usable stock."""
-    require(Permission.READ_CATALOGUE)
     return {"items": _with_stock(catalogue.list_products())}
 
 
 @blp.route("", methods=["POST"])
+@permission_required(Permission.EDIT_PRODUCTS)
 @blp.arguments(ProductIn)
 @blp.response(201, ProductOut)
 def create_product(data: dict[str, Any]) -> dict[str, Any]:
     """Add a product to the catalogue (managers)."""
-    require(Permission.EDIT_PRODUCTS)
     return _with_stock([catalogue.create_product(data)])[0]
 
 
 @blp.route("/<int:product_id>", methods=["GET"])
+@permission_required(Permission.READ_CATALOGUE)
 @blp.response(200, ProductOut)
 def get_product(product_id: int) -> dict[str, Any]:
-    require(Permission.READ_CATALOGUE)
     return _with_stock([catalogue.get_product(product_id)])[0]
 
 
 @blp.route("/<int:product_id>", methods=["PATCH"])
+@permission_required(Permission.EDIT_PRODUCTS)
 @blp.arguments(ProductPatch(partial=True))
 @blp.response(200, ProductOut)
 def update_product(data: dict[str, Any], product_id: int) -> dict[str, Any]:
     """Change some fields of a product; each change is audited."""
-    require(Permission.EDIT_PRODUCTS)
     product = catalogue.update_product(catalogue.get_product(product_id), data)
     return _with_stock([product])[0]
