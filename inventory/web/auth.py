@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from inventory.errors import DomainError
 from inventory.services import auth
 from inventory.web.errors import form_failed
+from inventory.web.forms import choices
 
 bp = Blueprint("auth", __name__)
 
@@ -79,7 +80,7 @@ def logout() -> Response:
 def account() -> str | Response:
     form = PasswordForm()
     language = LanguageForm(prefix="lang", locale=current_user.locale or "")
-    language.locale.choices = list(current_app.config["LANGUAGES"].items())
+    language.locale.choices = choices(current_app.config["LANGUAGES"].items())
     if form.validate_on_submit():
         try:
             auth.change_password(
@@ -99,7 +100,7 @@ def account() -> str | Response:
 @login_required
 def set_language() -> Response:
     language = LanguageForm(prefix="lang")
-    language.locale.choices = list(current_app.config["LANGUAGES"].items())
+    language.locale.choices = choices(current_app.config["LANGUAGES"].items())
     if language.validate_on_submit():
         auth.set_locale(current_user._get_current_object(), language.locale.data or "en")
     return redirect(

@@ -18,7 +18,7 @@ from inventory.permissions import Permission, permission_required
 from inventory.rules.policy import Container, Storage
 from inventory.services import audit, catalogue
 from inventory.web.errors import form_failed
-from inventory.web.forms import MoneyField, VolumeField
+from inventory.web.forms import MoneyField, VolumeField, choices
 from inventory.web.names import CATEGORY_LABELS, CONTAINER_LABELS, STORAGE_LABELS
 
 bp = Blueprint("catalogue", __name__, url_prefix="/products")
@@ -26,11 +26,15 @@ bp = Blueprint("catalogue", __name__, url_prefix="/products")
 
 class ProductForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    category = SelectField(_l("Category"), choices=[(c.value, CATEGORY_LABELS[c]) for c in ProductCategory])
+    category = SelectField(
+        _l("Category"), choices=choices((c.value, CATEGORY_LABELS[c]) for c in ProductCategory)
+    )
     strength = StringField(_l("Strength"), validators=[Optional(), Length(max=80)])
-    container = SelectField(_l("Container"), choices=[(c.value, CONTAINER_LABELS[c]) for c in Container])
+    container = SelectField(
+        _l("Container"), choices=choices((c.value, CONTAINER_LABELS[c]) for c in Container)
+    )
     volume_ul = VolumeField(_l("Volume per container (mL)"), validators=[InputRequired()])
-    storage = SelectField(_l("Storage"), choices=[(s.value, STORAGE_LABELS[s]) for s in Storage])
+    storage = SelectField(_l("Storage"), choices=choices((s.value, STORAGE_LABELS[s]) for s in Storage))
     in_use_days = IntegerField(
         _l("Days usable after opening (multi-dose)"), validators=[Optional(), NumberRange(min=1, max=365)]
     )
