@@ -105,7 +105,9 @@ def test_everyone_reads_products_but_only_managers_edit(api_as):
         api = api_as(role)
         assert api.get(f"/api/v1/products/{product_id}").status_code == 200
         assert api.patch(f"/api/v1/products/{product_id}", json={"reorder_point": 1}).status_code == 403
-    assert api_as("admin").patch(f"/api/v1/products/{product_id}", json={"reorder_point": 1}).status_code == 200
+    assert (
+        api_as("admin").patch(f"/api/v1/products/{product_id}", json={"reorder_point": 1}).status_code == 200
+    )
 
 
 def test_unknown_product_is_404(api_as):

@@ -29,7 +29,9 @@ def test_token_is_stored_hashed(app, client, db):
     from inventory.models import ApiToken
 
     factories.UserFactory(username="ayse")
-    raw = client.post("/api/v1/tokens", json={"username": "ayse", "password": TEST_PASSWORD}).get_json()["token"]
+    raw = client.post("/api/v1/tokens", json={"username": "ayse", "password": TEST_PASSWORD}).get_json()[
+        "token"
+    ]
     stored = db.session.scalars(db.select(ApiToken)).one()
     assert raw not in stored.token_hash
     assert len(stored.token_hash) == 64
@@ -97,8 +99,13 @@ def test_json_array_instead_of_object_is_422(api_as):
 def test_bearer_requests_need_no_csrf_token(api_as):
     response = api_as("manager").post(
         "/api/v1/products",
-        json={"name": "Saline 10 mL", "category": "diluent", "container": "single_dose", "volume_ml": 10,
-              "storage": "room"},
+        json={
+            "name": "Saline 10 mL",
+            "category": "diluent",
+            "container": "single_dose",
+            "volume_ml": 10,
+            "storage": "room",
+        },
     )
     assert response.status_code == 201
 
@@ -107,8 +114,13 @@ def test_cookie_session_api_writes_keep_csrf(client, login_as):
     login_as("manager")
     response = client.post(
         "/api/v1/products",
-        json={"name": "Saline 10 mL", "category": "diluent", "container": "single_dose", "volume_ml": 10,
-              "storage": "room"},
+        json={
+            "name": "Saline 10 mL",
+            "category": "diluent",
+            "container": "single_dose",
+            "volume_ml": 10,
+            "storage": "room",
+        },
     )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "csrf_failed"
