@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint typecheck translations install dev-install bench clean
+.PHONY: run test test-sqlite test-postgres lint typecheck translations translations-update install dev-install bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ dev-install: $(VENV)/.dev-installed translations
 translations: $(VENV)/.installed
 	@if ls inventory/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile -q -d inventory/translations; fi
+
+## after changing strings: extract them and merge into every catalogue
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location -o inventory/translations/messages.pot .
+	$(BIN)/pybabel update -q -i inventory/translations/messages.pot -d inventory/translations --no-fuzzy-matching
 
 ## make run: virtualenv, install, migrate the SQLite database, demo data on first run, serve on :5000
 run: install
