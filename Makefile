@@ -26,12 +26,12 @@ dev-install: $(VENV)/.dev-installed translations
 
 translations: $(VENV)/.installed
 	@if ls inventory/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -q -d inventory/translations; fi
+		$(BIN)/pybabel -q compile -d inventory/translations; fi
 
 ## after changing strings: extract them and merge into every catalogue
 translations-update: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --no-location -o inventory/translations/messages.pot .
-	$(BIN)/pybabel update -q -i inventory/translations/messages.pot -d inventory/translations --no-fuzzy-matching
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location -o inventory/translations/messages.pot .
+	$(BIN)/pybabel -q update -i inventory/translations/messages.pot -d inventory/translations --no-fuzzy-matching
 
 ## make run: virtualenv, install, migrate the SQLite database, demo data on first run, serve on :5000
 run: install
