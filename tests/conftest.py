@@ -20,7 +20,7 @@ from inventory import create_app
 from inventory.extensions import db as _db
 from inventory.models import User
 from tests import factories
-from tests.support import TEST_PASSWORD, csrf_from, fresh_database
+from tests.support import TEST_PASSWORD, chromium_or_skip, csrf_from, fresh_database
 
 BASE_CONFIG: dict[str, Any] = {
     "TESTING": True,
@@ -160,3 +160,36 @@ class LiveServer:
 def live_server(app: Flask) -> Iterator[LiveServer]:
     with LiveServer(app) as server:
         yield server
+
+
+# Playwright driving Debian's Chromium (Playwright's own browser download is not available here).
+# One browser for the whole run, shared by every area's browser tests.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    executable = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1024, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from inventory.demo.catalogue import DEMO_USERS, is_loaded
-from inventory.demo.catalogue import load as load_catalogue
+
+# Each part stands on the ones before it: stock needs the catalogue, batches need stock, and so on.
+PARTS = ("catalogue", "stock")
 
 __all__ = ["DEMO_USERS", "is_loaded", "load"]
 
@@ -12,5 +16,6 @@ def load() -> bool:
     """Load every part of the demo once; False when the database already has users."""
     if is_loaded():
         return False
-    load_catalogue()
+    for part in PARTS:
+        import_module(f"inventory.demo.{part}").load()
     return True

@@ -100,6 +100,77 @@ class Vial(Model):
     discard_reason: Mapped[str | None] = mapped_column(String(20))
     discard_note: Mapped[str | None] = mapped_column(Text)
     waste_ul: Mapped[int] = mapped_column(default=0)
+    waste_cost_minor: Mapped[int] = mapped_column(default=0)
+    location: Mapped[str] = mapped_column(String(60), default="", index=True)
 
     lot: Mapped[Lot] = relationship(back_populates="vials")
     receipt: Mapped[Receipt] = relationship()
+
+
+class CountStatus(StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+
+
+class CountDifference(StrEnum):
+    MISSING = "missing"
+    UNEXPECTED = "unexpected"
+
+
+class StockCount(Model):
+    """A count of the vials on one shelf (location) or of one product: what was expected, what was seen."""
+
+    __tablename__ = "stock_counts"
+    __table_args__ = (one_of("status", enum_values(CountStatus)),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location: Mapped[str] = mapped_column(String(60), default="")
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=CountStatus.OPEN)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    product: Mapped[Product | None] = relationship()
+    started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
+    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
+    scans: Mapped[list[StockCountScan]] = relationship(back_populates="count", order_by="StockCountScan.id")
+    lines: Mapped[list[StockCountLine]] = relationship(back_populates="count", order_by="StockCountLine.id")
+
+
+class StockCountScan(Model):
+    """One vial seen during a count (each vial once per count)."""
+
+    __tablename__ = "stock_count_scans"
+    __table_args__ = (UniqueConstraint("count_id", "vial_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("stock_counts.id"), index=True)
+    vial_id: Mapped[int] = mapped_column(ForeignKey("vials.id"), index=True)
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    scanned_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    count: Mapped[StockCount] = relationship(back_populates="scans")
+    vial: Mapped[Vial] = relationship()
+
+
+class StockCountLine(Model):
+    """A difference recorded when a count is confirmed: a vial missing, or one seen but not expected."""
+
+    __tablename__ = "stock_count_lines"
+    __table_args__ = (
+        UniqueConstraint("count_id", "vial_id"),
+        one_of("difference", enum_values(CountDifference)),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("stock_counts.id"), index=True)
+    vial_id: Mapped[int] = mapped_column(ForeignKey("vials.id"), index=True)
+    difference: Mapped[str] = mapped_column(String(20))
+    vial_status: Mapped[str] = mapped_column(String(20))
+    vial_location: Mapped[str] = mapped_column(String(60), default="")
+
+    count: Mapped[StockCount] = relationship(back_populates="lines")
+    vial: Mapped[Vial] = relationship()

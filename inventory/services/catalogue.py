@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from inventory import clock
 from inventory.errors import Conflict, NotFound, from_rule
 from inventory.extensions import db
-from inventory.models import Lot, LotStatus, Product, Vial, VialStatus
-from inventory.rules import expiry as expiry_rules
+from inventory.models import Product
 from inventory.rules.errors import RuleError
 from inventory.rules.gtin import normalize_gtin
-from inventory.rules.policy import Container
 from inventory.services import audit, transaction
-from inventory.services.policy import current_policy
 
 EDITABLE = (
     "name",
@@ -122,31 +117,7 @@ def update_product(product: Product, data: dict[str, Any]) -> Product:
 
 
 def usable_stock(product_ids: list[int] | None = None) -> dict[int, StockLevel]:
-    """Vials that can be drawn now, per product: lot available and in date, vial in its in-use limit."""
-    now = clock.now()
-    zone = clock.clinic_zone()
-    policy = current_policy()
-    query = (
-        select(Vial, Lot, Product)
-        .join(Lot, Vial.lot_id == Lot.id)
-        .join(Product, Lot.product_id == Product.id)
-        .where(
-            Lot.status == LotStatus.AVAILABLE,
-            Lot.expiry >= clock.today(),
-            Vial.status.in_([VialStatus.SEALED, VialStatus.OPEN]),
-            Vial.remaining_ul > 0,
-        )
-    )
-    if product_ids is not None:
-        query = query.where(Lot.product_id.in_(product_ids))
-    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for vial, lot, product in db.session.execute(query):
-        if vial.opened_at is not None:
-            until = expiry_rules.in_use_until(
-                Container(product.container), vial.opened_at, lot.expiry, zone, policy, product.in_use_days
-            )
-            if until < now:
-                continue
-        totals[product.id][0] += 1
-        totals[product.id][1] += vial.remaining_ul
-    return {product_id: StockLevel(*values) for product_id, values in totals.items()}
+    """Vials that can be drawn now, per product; services.stock.vial_states decides what is usable."""
+    from inventory.services import stock
+
+    return stock.usable_stock(product_ids)

@@ -1,16 +1,17 @@
 """initial schema
 
-Revision ID: c78873cf2fc2
+Revision ID: 5302731e154b
 Revises:
-Create Date: 2026-11-21 09:20:00.826229
+Create Date: 2026-11-21 09:36:22.664774
 
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
-revision = "c78873cf2fc2"
+revision = "5302731e154b"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -242,6 +243,32 @@ def upgrade():
     with op.batch_alter_table("recipe_components", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_recipe_components_product_id"), ["product_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_recipe_components_recipe_id"), ["recipe_id"], unique=False)
+
+    op.create_table(
+        "stock_counts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("location", sa.String(length=60), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("started_by_id", sa.Integer(), nullable=False),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("confirmed_by_id", sa.Integer(), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.CheckConstraint("status IN ('open', 'confirmed')", name=op.f("ck_stock_counts_status_valid")),
+        sa.ForeignKeyConstraint(
+            ["confirmed_by_id"], ["users.id"], name=op.f("fk_stock_counts_confirmed_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_stock_counts_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["started_by_id"], ["users.id"], name=op.f("fk_stock_counts_started_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_counts")),
+    )
+    with op.batch_alter_table("stock_counts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_stock_counts_product_id"), ["product_id"], unique=False)
 
     op.create_table(
         "treatment_sessions",
@@ -484,6 +511,8 @@ def upgrade():
         sa.Column("discard_reason", sa.String(length=20), nullable=True),
         sa.Column("discard_note", sa.Text(), nullable=True),
         sa.Column("waste_ul", sa.Integer(), nullable=False),
+        sa.Column("waste_cost_minor", sa.Integer(), nullable=False),
+        sa.Column("location", sa.String(length=60), nullable=False),
         sa.CheckConstraint(
             "status IN ('sealed', 'open', 'empty', 'discarded')", name=op.f("ck_vials_status_valid")
         ),
@@ -498,6 +527,7 @@ def upgrade():
         sa.UniqueConstraint("code", name=op.f("uq_vials_code")),
     )
     with op.batch_alter_table("vials", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_vials_location"), ["location"], unique=False)
         batch_op.create_index("ix_vials_lot_status", ["lot_id", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_vials_receipt_id"), ["receipt_id"], unique=False)
 
@@ -556,11 +586,64 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_scan_attempts_session_id"), ["session_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_scan_attempts_syringe_id"), ["syringe_id"], unique=False)
 
+    op.create_table(
+        "stock_count_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("count_id", sa.Integer(), nullable=False),
+        sa.Column("vial_id", sa.Integer(), nullable=False),
+        sa.Column("difference", sa.String(length=20), nullable=False),
+        sa.Column("vial_status", sa.String(length=20), nullable=False),
+        sa.Column("vial_location", sa.String(length=60), nullable=False),
+        sa.CheckConstraint(
+            "difference IN ('missing', 'unexpected')", name=op.f("ck_stock_count_lines_difference_valid")
+        ),
+        sa.ForeignKeyConstraint(
+            ["count_id"], ["stock_counts.id"], name=op.f("fk_stock_count_lines_count_id_stock_counts")
+        ),
+        sa.ForeignKeyConstraint(["vial_id"], ["vials.id"], name=op.f("fk_stock_count_lines_vial_id_vials")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_count_lines")),
+        sa.UniqueConstraint("count_id", "vial_id", name=op.f("uq_stock_count_lines_count_id_vial_id")),
+    )
+    with op.batch_alter_table("stock_count_lines", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_stock_count_lines_count_id"), ["count_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_stock_count_lines_vial_id"), ["vial_id"], unique=False)
+
+    op.create_table(
+        "stock_count_scans",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("count_id", sa.Integer(), nullable=False),
+        sa.Column("vial_id", sa.Integer(), nullable=False),
+        sa.Column("scanned_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("scanned_by_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["count_id"], ["stock_counts.id"], name=op.f("fk_stock_count_scans_count_id_stock_counts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["scanned_by_id"], ["users.id"], name=op.f("fk_stock_count_scans_scanned_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(["vial_id"], ["vials.id"], name=op.f("fk_stock_count_scans_vial_id_vials")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stock_count_scans")),
+        sa.UniqueConstraint("count_id", "vial_id", name=op.f("uq_stock_count_scans_count_id_vial_id")),
+    )
+    with op.batch_alter_table("stock_count_scans", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_stock_count_scans_count_id"), ["count_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_stock_count_scans_vial_id"), ["vial_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("stock_count_scans", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stock_count_scans_vial_id"))
+        batch_op.drop_index(batch_op.f("ix_stock_count_scans_count_id"))
+
+    op.drop_table("stock_count_scans")
+    with op.batch_alter_table("stock_count_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stock_count_lines_vial_id"))
+        batch_op.drop_index(batch_op.f("ix_stock_count_lines_count_id"))
+
+    op.drop_table("stock_count_lines")
     with op.batch_alter_table("scan_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_scan_attempts_syringe_id"))
         batch_op.drop_index(batch_op.f("ix_scan_attempts_session_id"))
@@ -575,6 +658,7 @@ def downgrade():
     with op.batch_alter_table("vials", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_vials_receipt_id"))
         batch_op.drop_index("ix_vials_lot_status")
+        batch_op.drop_index(batch_op.f("ix_vials_location"))
 
     op.drop_table("vials")
     with op.batch_alter_table("recall_patients", schema=None) as batch_op:
@@ -616,6 +700,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_treatment_sessions_patient_id"))
 
     op.drop_table("treatment_sessions")
+    with op.batch_alter_table("stock_counts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stock_counts_product_id"))
+
+    op.drop_table("stock_counts")
     with op.batch_alter_table("recipe_components", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_recipe_components_recipe_id"))
         batch_op.drop_index(batch_op.f("ix_recipe_components_product_id"))

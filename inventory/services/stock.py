@@ -1,0 +1,831 @@
+"""Stock by lot and expiry: what each vial may be used for now, discards, quarantine, expiring soon,
+stock counts.
+
+``vial_states`` is the one place that decides whether a vial can be drawn (SAFE-01..03, VIAL-01..04):
+the draw service, the product stock summary and every page call it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select, tuple_, update
+from sqlalchemy.orm import joinedload
+
+from inventory import clock
+from inventory.errors import Conflict, Forbidden, Invalid, NotFound
+from inventory.extensions import db
+from inventory.models.catalogue import Product
+from inventory.models.compounding import Batch, Draw, Syringe, SyringeStatus
+from inventory.models.recall import Recall
+from inventory.models.stock import (
+    CountDifference,
+    CountStatus,
+    DiscardReason,
+    Lot,
+    LotStatus,
+    Receipt,
+    StockCount,
+    StockCountLine,
+    StockCountScan,
+    Vial,
+    VialStatus,
+)
+from inventory.models.users import User
+from inventory.rules import expiry as expiry_rules
+from inventory.rules.codes import CodeKind, parse_code
+from inventory.rules.expiry import BlockReason
+from inventory.rules.policy import Container, Policy
+from inventory.services import audit, transaction
+from inventory.services.catalogue import StockLevel
+from inventory.services.policy import current_policy
+
+IN_STOCK = (VialStatus.SEALED, VialStatus.OPEN)
+
+
+# --- what a vial may be used for now ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VialState:
+    """``usable``: it can be drawn now. ``blocked_reason``: why not, when a rule blocks it (recalled,
+    quarantined, expired, in_use_limit), else None (an empty or discarded vial is not usable either,
+    without a blocked reason). ``usable_until``: its last usable instant, the in-use limit of an opened
+    vial or the end of its lot's expiry day."""
+
+    usable: bool
+    blocked_reason: str | None
+    usable_until: datetime
+
+
+def recalled_lot_ids(lots: Iterable[Lot]) -> set[int]:
+    """Lots named by a recall, whatever their status says (RCL-01: exact match after trim/upper-case)."""
+    keys = {(lot.product_id, lot.number.strip().upper()): lot.id for lot in lots}
+    if not keys:
+        return set()
+    recall_key = tuple_(Recall.product_id, func.upper(func.trim(Recall.lot_number)))
+    rows = db.session.execute(
+        select(Recall.product_id, func.upper(func.trim(Recall.lot_number))).where(
+            Recall.product_id.in_({product_id for product_id, _n in keys}),
+            recall_key.in_(list(keys)),
+        )
+    )
+    return {keys[(product_id, number)] for product_id, number in rows if (product_id, number) in keys}
+
+
+def _load_lots(vials: Sequence[Vial]) -> dict[int, Lot]:
+    """Every vial's lot (with its product) in one query, into the session's identity map."""
+    lot_ids = {vial.lot_id for vial in vials}
+    if not lot_ids:
+        return {}
+    return {lot.id: lot for lot in db.session.scalars(select(Lot).where(Lot.id.in_(lot_ids)))}
+
+
+def vial_state(
+    vial: Vial, lot: Lot, *, recalled: bool, now: datetime, policy: Policy, product: Product | None = None
+) -> VialState:
+    zone = clock.clinic_zone()
+    product = product or lot.product
+    if vial.opened_at is not None:
+        until = expiry_rules.in_use_until(
+            Container(product.container), vial.opened_at, lot.expiry, zone, policy, product.in_use_days
+        )
+    else:
+        until = expiry_rules.expiry_end(lot.expiry, zone)
+    reason = expiry_rules.vial_blocked_reason(
+        now=now,
+        expiry=lot.expiry,
+        tz=zone,
+        lot_status=LotStatus.RECALLED if recalled else lot.status,
+        opened_at=vial.opened_at,
+        in_use_until=until if vial.opened_at is not None else None,
+    )
+    if reason is None and vial.status == VialStatus.OPEN and vial.opened_at is None:
+        reason = BlockReason.IN_USE_LIMIT  # VIAL-04: opened without a recorded puncture time
+    usable = reason is None and vial.status in IN_STOCK and vial.remaining_ul > 0
+    return VialState(
+        usable=usable, blocked_reason=None if reason is None else str(reason), usable_until=until
+    )
+
+
+def vial_states(vials: Iterable[Vial], *, now: datetime | None = None) -> dict[int, VialState]:
+    """{vial_id: VialState} computed now under the clinic's policy; a few queries whatever the number."""
+    vials = list(vials)
+    now = now or clock.now()
+    policy = current_policy()
+    lots = _load_lots(vials)
+    recalled = recalled_lot_ids(lots.values())
+    return {
+        vial.id: vial_state(vial, lots[vial.lot_id], recalled=vial.lot_id in recalled, now=now, policy=policy)
+        for vial in vials
+    }
+
+
+def usable_stock(product_ids: list[int] | None = None) -> dict[int, StockLevel]:
+    """Vials that can be drawn now, per product (vial_states decides), with their volume."""
+    query = (
+        select(Vial)
+        .join(Lot, Vial.lot_id == Lot.id)
+        .where(
+            Lot.status == LotStatus.AVAILABLE,
+            Lot.expiry >= clock.today(),
+            Vial.status.in_(IN_STOCK),
+            Vial.remaining_ul > 0,
+        )
+    )
+    if product_ids is not None:
+        query = query.where(Lot.product_id.in_(product_ids))
+    vials = list(db.session.scalars(query))
+    states = vial_states(vials)
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for vial in vials:
+        if states[vial.id].usable:
+            totals[vial.lot.product_id][0] += 1
+            totals[vial.lot.product_id][1] += vial.remaining_ul
+    return {product_id: StockLevel(*values) for product_id, values in totals.items()}
+
+
+# --- reading vials and lots -------------------------------------------------------------------------
+
+
+def get_vial(vial_id: int) -> Vial:
+    vial = db.session.get(Vial, vial_id)
+    if vial is None:
+        raise NotFound("not_found", _("No vial with id %(id)s.", id=vial_id))
+    return vial
+
+
+def get_lot(lot_id: int) -> Lot:
+    lot = db.session.get(Lot, lot_id)
+    if lot is None:
+        raise NotFound("not_found", _("No lot with id %(id)s.", id=lot_id))
+    return lot
+
+
+def find_by_code(raw: str) -> tuple[CodeKind, str, int | None] | None:
+    """One of our codes (S…, V…, B…) and the id of what it names (None when nothing has it)."""
+    parsed = parse_code(raw)
+    if parsed is None:
+        return None
+    kind, code = parsed
+    model: Any = {CodeKind.VIAL: Vial, CodeKind.SYRINGE: Syringe, CodeKind.BATCH: Batch}[kind]
+    return kind, code, db.session.scalar(select(model.id).where(model.code == code))
+
+
+@dataclass(frozen=True)
+class VialFilter:
+    product_id: int | None = None
+    lot_id: int | None = None
+    lot_number: str | None = None
+    status: str | None = None
+    location: str | None = None
+    usable_only: bool = False
+
+
+def _vial_query(where: VialFilter) -> Select[Any]:
+    query = select(Vial).join(Lot, Vial.lot_id == Lot.id).options(joinedload(Vial.lot))
+    if where.product_id is not None:
+        query = query.where(Lot.product_id == where.product_id)
+    if where.lot_id is not None:
+        query = query.where(Vial.lot_id == where.lot_id)
+    if where.lot_number:
+        query = query.where(Lot.number == where.lot_number.strip().upper())
+    if where.status:
+        query = query.where(Vial.status == where.status)
+    if where.location:
+        query = query.where(Vial.location == where.location.strip())
+    if where.usable_only:
+        query = query.where(
+            Lot.status == LotStatus.AVAILABLE,
+            Lot.expiry >= clock.today(),
+            Vial.status.in_(IN_STOCK),
+            Vial.remaining_ul > 0,
+        )
+    return query.order_by(Lot.expiry, Vial.lot_id, Vial.id)
+
+
+def list_vials(
+    where: VialFilter, *, page: int = 1, per_page: int = 100
+) -> tuple[list[tuple[Vial, VialState]], bool]:
+    """A page of vials (earliest expiry first) with their state, and whether there is a next page."""
+    if where.status and where.status not in set(VialStatus):
+        raise Invalid(
+            "invalid_input",
+            _("Unknown vial status."),
+            fields={"status": _("One of sealed, open, empty, discarded.")},
+        )
+    page, per_page = max(page, 1), min(max(per_page, 1), 500)
+    query = _vial_query(where)
+    if where.usable_only:
+        vials = list(db.session.scalars(query))
+        states = vial_states(vials)
+        rows = [(vial, states[vial.id]) for vial in vials if states[vial.id].usable]
+        start = (page - 1) * per_page
+        return rows[start : start + per_page], len(rows) > start + per_page
+    vials = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)))
+    more = len(vials) > per_page
+    vials = vials[:per_page]
+    states = vial_states(vials)
+    return [(vial, states[vial.id]) for vial in vials], more
+
+
+def list_lots(*, product_id: int | None = None, status: str | None = None) -> list[Lot]:
+    query = select(Lot).order_by(Lot.expiry, Lot.id)
+    if product_id is not None:
+        query = query.where(Lot.product_id == product_id)
+    if status:
+        query = query.where(Lot.status == status)
+    return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class LotSummary:
+    vials: int
+    in_stock: int
+    remaining_ul: int
+
+
+def lot_summaries(lot_ids: Sequence[int]) -> dict[int, LotSummary]:
+    if not lot_ids:
+        return {}
+    in_stock = Vial.status.in_(IN_STOCK)
+    rows = db.session.execute(
+        select(
+            Vial.lot_id,
+            func.count(Vial.id),
+            func.count(Vial.id).filter(in_stock),
+            func.coalesce(func.sum(Vial.remaining_ul).filter(in_stock), 0),
+        )
+        .where(Vial.lot_id.in_(lot_ids))
+        .group_by(Vial.lot_id)
+    )
+    return {lot_id: LotSummary(int(n), int(stocked), int(ul)) for lot_id, n, stocked, ul in rows}
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    at: datetime
+    action: str
+    user: User | None
+    text: str
+    batch: Batch | None = None
+    reason: str | None = None
+
+
+def vial_history(vial: Vial) -> list[HistoryEvent]:
+    """Received, opened, drawn by which batch (Draw rows), and each audited change of the vial and its lot."""
+    receipt = vial.receipt
+    events = [
+        HistoryEvent(
+            receipt.received_at,
+            "received",
+            receipt.received_by,
+            _("Received from %(supplier)s", supplier=receipt.supplier or "—"),
+        )
+    ]
+    draws = db.session.scalars(
+        select(Draw).where(Draw.vial_id == vial.id).options(joinedload(Draw.batch)).order_by(Draw.drawn_at)
+    ).all()
+    users = _users({draw.drawn_by_id for draw in draws})
+    for draw in draws:
+        events.append(
+            HistoryEvent(
+                draw.drawn_at,
+                "drawn",
+                users.get(draw.drawn_by_id),
+                "",
+                batch=draw.batch,
+                reason=draw.override_reason,
+            )
+        )
+    if vial.opened_at is not None:
+        events.append(HistoryEvent(vial.opened_at, "opened", None, _("First puncture")))
+    entries, _more = audit.entries(audit.AuditFilter(entity_type="vial", entity_id=vial.id), per_page=200)
+    lot_entries, _more = audit.entries(
+        audit.AuditFilter(entity_type="lot", entity_id=vial.lot_id), per_page=200
+    )
+    for entry in [*entries, *lot_entries]:
+        events.append(
+            HistoryEvent(entry.at, entry.action, entry.user, _describe(entry.details), reason=entry.reason)
+        )
+    return sorted(events, key=lambda event: event.at)
+
+
+def _describe(details: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{key}: {value}" for key, value in details.items() if not isinstance(value, list | dict)
+    )
+
+
+def _users(ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+# --- discard ----------------------------------------------------------------------------------------
+
+
+def discard_vial(vial_id: int, reason: str, note: str = "", *, user: User | None = None) -> Vial:
+    """Take a vial out of stock; what is left is recorded as waste, with its share of the unit cost."""
+    if reason not in set(DiscardReason):
+        raise Invalid(
+            "invalid_input",
+            _("Choose why the vial is discarded."),
+            fields={"reason": _("One of expired, in_use_limit, contaminated, damaged, recalled, other.")},
+        )
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise Invalid(
+            "invalid_input", _("The note is too long."), fields={"note": _("At most 500 characters.")}
+        )
+    with transaction():
+        vial = get_vial(vial_id)
+        _discard_in_transaction(vial, reason, note, user)
+    return vial
+
+
+def waste_cost_minor(unit_cost_minor: int, waste_ul: int, initial_ul: int) -> int:
+    """The waste's share of the vial's cost, in minor units, rounded half up (integers only)."""
+    if initial_ul <= 0:
+        return 0
+    return (unit_cost_minor * waste_ul * 2 + initial_ul) // (initial_ul * 2)
+
+
+def _discard_in_transaction(vial: Vial, reason: str, note: str, user: User | None) -> None:
+    user_id = user.id if user is not None else audit._acting_user_id(None)
+    moment = clock.now()
+    # One guarded statement: a draw at the same moment either happens before (less waste) or fails.
+    result = db.session.execute(
+        update(Vial)
+        .where(Vial.id == vial.id, Vial.status.in_(IN_STOCK))
+        .values(
+            status=VialStatus.DISCARDED,
+            waste_ul=Vial.remaining_ul,
+            remaining_ul=0,
+            discarded_at=moment,
+            discarded_by_id=user_id,
+            discard_reason=reason,
+            discard_note=note or None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.refresh(vial)
+        raise Conflict(
+            "not_in_stock",
+            _(
+                "Vial %(code)s is %(status)s: it can no longer be discarded.",
+                code=vial.code,
+                status=vial.status,
+            ),
+        )
+    db.session.refresh(vial)
+    unit_cost = db.session.scalar(select(Receipt.unit_cost_minor).where(Receipt.id == vial.receipt_id)) or 0
+    vial.waste_cost_minor = waste_cost_minor(unit_cost, vial.waste_ul, vial.initial_ul)
+    audit.record(
+        "vial_discarded",
+        "vial",
+        vial.id,
+        details={
+            "code": vial.code,
+            "discard_reason": reason,
+            "waste_ul": vial.waste_ul,
+            "waste_cost_minor": vial.waste_cost_minor,
+        },
+        reason=note or reason,
+        user=user,
+    )
+
+
+# --- quarantine (SAFE-03) ---------------------------------------------------------------------------
+
+
+def _reason_required(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("invalid_input", _("Give a reason."), fields={"reason": _("A reason is required.")})
+    if len(reason) > 500:
+        raise Invalid(
+            "invalid_input", _("The reason is too long."), fields={"reason": _("At most 500 characters.")}
+        )
+    return reason
+
+
+def _lot_for_update(lot_id: int) -> Lot:
+    lot = db.session.scalar(
+        select(Lot).where(Lot.id == lot_id).with_for_update(of=Lot).execution_options(populate_existing=True)
+    )
+    if lot is None:
+        raise NotFound("not_found", _("No lot with id %(id)s.", id=lot_id))
+    return lot
+
+
+def is_lot_recalled(lot: Lot) -> bool:
+    """SAFE-03: recalled by its status or by a recall naming its number; never released."""
+    return lot.status == LotStatus.RECALLED or lot.id in recalled_lot_ids([lot])
+
+
+def quarantine_lot(lot_id: int, reason: str, *, user: User) -> Lot:
+    """Nothing of the lot can be drawn until a second manager releases it."""
+    reason = _reason_required(reason)
+    with transaction():
+        lot = _lot_for_update(lot_id)
+        if is_lot_recalled(lot):
+            raise Conflict("recalled_lot", _("Lot %(lot)s is recalled: it stays out of use.", lot=lot.number))
+        if lot.status == LotStatus.QUARANTINED:
+            raise Conflict("already_quarantined", _("Lot %(lot)s is already in quarantine.", lot=lot.number))
+        lot.status = LotStatus.QUARANTINED
+        lot.quarantined_at = clock.now()
+        lot.quarantined_by_id = user.id
+        lot.quarantine_reason = reason
+        audit.record(
+            "lot_quarantined",
+            "lot",
+            lot.id,
+            details={"lot": lot.number, "product_id": lot.product_id},
+            reason=reason,
+            user=user,
+        )
+    return lot
+
+
+def release_lot(lot_id: int, reason: str, *, user: User) -> Lot:
+    """Release a quarantined lot: a second manager, never the one who quarantined it; never a recalled lot."""
+    reason = _reason_required(reason)
+    with transaction():
+        lot = _lot_for_update(lot_id)
+        if is_lot_recalled(lot):
+            raise Conflict(
+                "recalled_lot",
+                _("Lot %(lot)s is recalled: a recalled lot can never be released.", lot=lot.number),
+            )
+        if lot.status != LotStatus.QUARANTINED:
+            raise Conflict("not_quarantined", _("Lot %(lot)s is not in quarantine.", lot=lot.number))
+        if lot.quarantined_by_id == user.id:
+            raise Forbidden(
+                "second_person_required",
+                _("You put lot %(lot)s in quarantine: another manager must release it.", lot=lot.number),
+            )
+        lot.status = LotStatus.AVAILABLE
+        audit.record(
+            "lot_released",
+            "lot",
+            lot.id,
+            details={
+                "lot": lot.number,
+                "product_id": lot.product_id,
+                "quarantined_by_id": lot.quarantined_by_id,
+                "quarantine_reason": lot.quarantine_reason,
+            },
+            reason=reason,
+            user=user,
+        )
+    return lot
+
+
+def lot_history(lot: Lot) -> list[Any]:
+    entries, _more = audit.entries(audit.AuditFilter(entity_type="lot", entity_id=lot.id), per_page=200)
+    return entries
+
+
+def receipts_of_lot(lot_id: int) -> list[Receipt]:
+    return list(
+        db.session.scalars(select(Receipt).where(Receipt.lot_id == lot_id).order_by(Receipt.received_at))
+    )
+
+
+# --- expiring soon ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpiringItem:
+    kind: str  # lot, vial, syringe
+    id: int
+    code: str
+    product_id: int | None
+    until: datetime
+    label: str
+
+    @property
+    def passed(self) -> bool:
+        return self.until < clock.now()
+
+
+def expiring(days: int) -> list[ExpiringItem]:
+    """Lots in stock, opened vials and unused syringes whose expiry, in-use limit or BUD falls before
+    now + ``days`` (what has already passed is listed too: it needs discarding), soonest first."""
+    if not 0 <= days <= 3650:
+        raise Invalid(
+            "invalid_input", _("Days must be between 0 and 3650."), fields={"days": _("Between 0 and 3650.")}
+        )
+    end = clock.now() + timedelta(days=days)
+    zone = clock.clinic_zone()
+    last_expiry = end.astimezone(zone).date()
+    return sorted(
+        [*_expiring_lots(last_expiry, zone), *_expiring_open_vials(end), *_expiring_syringes(end)],
+        key=lambda item: (item.until, item.kind, item.id),
+    )
+
+
+def _expiring_lots(last_expiry: date, zone: Any) -> list[ExpiringItem]:
+    in_stock = select(Vial.lot_id).where(Vial.status.in_(IN_STOCK), Vial.remaining_ul > 0)
+    lots = db.session.scalars(
+        select(Lot).where(Lot.expiry <= last_expiry, Lot.id.in_(in_stock), Lot.status != LotStatus.RECALLED)
+    )
+    return [
+        ExpiringItem(
+            "lot",
+            lot.id,
+            lot.number,
+            lot.product_id,
+            expiry_rules.expiry_end(lot.expiry, zone),
+            lot.product.name,
+        )
+        for lot in lots
+    ]
+
+
+def _expiring_open_vials(end: datetime) -> list[ExpiringItem]:
+    vials = list(
+        db.session.scalars(
+            select(Vial)
+            .where(Vial.status == VialStatus.OPEN, Vial.remaining_ul > 0)
+            .options(joinedload(Vial.lot))
+        )
+    )
+    states = vial_states(vials)
+    return [
+        ExpiringItem(
+            "vial",
+            vial.id,
+            vial.code,
+            vial.lot.product_id,
+            states[vial.id].usable_until,
+            vial.lot.product.name,
+        )
+        for vial in vials
+        if states[vial.id].usable_until <= end
+    ]
+
+
+def _expiring_syringes(end: datetime) -> list[ExpiringItem]:
+    rows = db.session.scalars(
+        select(Syringe)
+        .where(
+            Syringe.status.in_([SyringeStatus.AVAILABLE, SyringeStatus.AWAITING_VERIFICATION]),
+            Syringe.bud <= end,
+        )
+        .options(joinedload(Syringe.batch))
+    )
+    return [ExpiringItem("syringe", s.id, s.code, None, s.bud, s.batch.recipe.name) for s in rows]
+
+
+# --- stock counts -----------------------------------------------------------------------------------
+
+
+def get_count(count_id: int) -> StockCount:
+    count = db.session.get(StockCount, count_id)
+    if count is None:
+        raise NotFound("not_found", _("No stock count with id %(id)s.", id=count_id))
+    return count
+
+
+def list_counts(limit: int = 50) -> list[StockCount]:
+    return list(db.session.scalars(select(StockCount).order_by(StockCount.started_at.desc()).limit(limit)))
+
+
+def locations() -> list[str]:
+    """Every shelf a vial in stock sits on."""
+    query = (
+        select(Vial.location)
+        .where(Vial.status.in_(IN_STOCK), Vial.location != "")
+        .group_by(Vial.location)
+        .order_by(Vial.location)
+    )
+    return list(db.session.scalars(query))
+
+
+def start_count(*, user: User, location: str = "", product_id: int | None = None) -> StockCount:
+    location = " ".join((location or "").split())
+    if not location and product_id is None:
+        raise Invalid(
+            "invalid_input",
+            _("Choose a shelf or a product to count."),
+            fields={"location": _("A shelf or a product is required.")},
+        )
+    if len(location) > 60:
+        raise Invalid(
+            "invalid_input", _("The shelf name is too long."), fields={"location": _("At most 60.")}
+        )
+    with transaction():
+        if product_id is not None and db.session.get(Product, product_id) is None:
+            raise Invalid(
+                "invalid_input", _("Unknown product."), fields={"product_id": _("Unknown product.")}
+            )
+        count = StockCount(
+            location=location, product_id=product_id, started_by_id=user.id, started_at=clock.now()
+        )
+        db.session.add(count)
+        db.session.flush()
+        audit.record(
+            "stock_count_started",
+            "stock_count",
+            count.id,
+            details={"location": location, "product_id": product_id},
+            user=user,
+        )
+    return count
+
+
+def _expected_query(count: StockCount) -> Select[Any]:
+    query = select(Vial).join(Lot, Vial.lot_id == Lot.id).where(Vial.status.in_(IN_STOCK))
+    if count.location:
+        query = query.where(Vial.location == count.location)
+    if count.product_id is not None:
+        query = query.where(Lot.product_id == count.product_id)
+    return query.options(joinedload(Vial.lot)).order_by(Lot.expiry, Vial.id)
+
+
+@dataclass(frozen=True)
+class CountReport:
+    expected: list[Vial]
+    seen: list[Vial]
+    missing: list[Vial]
+    unexpected: list[Vial]
+
+
+def count_report(count: StockCount) -> CountReport:
+    """What the count expected (in stock within its scope) and what was scanned; the differences."""
+    expected = list(db.session.scalars(_expected_query(count)))
+    seen = list(
+        db.session.scalars(
+            select(Vial)
+            .join(StockCountScan, StockCountScan.vial_id == Vial.id)
+            .where(StockCountScan.count_id == count.id)
+            .options(joinedload(Vial.lot))
+            .order_by(StockCountScan.id.desc())
+        )
+    )
+    expected_ids = {vial.id for vial in expected}
+    seen_ids = {vial.id for vial in seen}
+    return CountReport(
+        expected=expected,
+        seen=seen,
+        missing=[vial for vial in expected if vial.id not in seen_ids],
+        unexpected=[vial for vial in seen if vial.id not in expected_ids],
+    )
+
+
+def _open_count(count_id: int) -> StockCount:
+    count = get_count(count_id)
+    if count.status != CountStatus.OPEN:
+        raise Conflict("count_closed", _("This count is confirmed: start a new one to count again."))
+    return count
+
+
+@dataclass(frozen=True)
+class CountScanResult:
+    vial: Vial
+    already_seen: bool
+
+
+def scan_for_count(count_id: int, raw: str, *, user: User) -> CountScanResult:
+    """Record one vial seen; the same vial scanned twice counts once."""
+    found = find_by_code(raw or "")
+    if found is None or found[0] is not CodeKind.VIAL:
+        raise Invalid(
+            "not_a_vial_code",
+            _(
+                "“%(scan)s” is not a vial code: scan the vial's own label (V…).",
+                scan=(raw or "").strip()[:40],
+            ),
+            fields={"code": _("Not a vial code.")},
+        )
+    _kind, code, vial_id = found
+    if vial_id is None:
+        raise Invalid(
+            "unknown_code",
+            _("No vial has the code %(code)s.", code=code),
+            fields={"code": _("Unknown vial code.")},
+        )
+    with transaction():
+        count = _open_count(count_id)
+        vial = get_vial(vial_id)
+        already = db.session.scalar(
+            select(StockCountScan.id).where(
+                StockCountScan.count_id == count.id, StockCountScan.vial_id == vial.id
+            )
+        )
+        if already is None:
+            db.session.add(
+                StockCountScan(
+                    count_id=count.id, vial_id=vial.id, scanned_by_id=user.id, scanned_at=clock.now()
+                )
+            )
+    return CountScanResult(vial, already_seen=already is not None)
+
+
+def confirm_count(count_id: int, *, user: User, note: str = "") -> StockCount:
+    """Freeze the differences; an in-stock vial found on this shelf but booked elsewhere moves here."""
+    with transaction():
+        count = _open_count(count_id)
+        report = count_report(count)
+        for difference, vials in (
+            (CountDifference.MISSING, report.missing),
+            (CountDifference.UNEXPECTED, report.unexpected),
+        ):
+            for vial in vials:
+                db.session.add(
+                    StockCountLine(
+                        count_id=count.id,
+                        vial_id=vial.id,
+                        difference=difference,
+                        vial_status=vial.status,
+                        vial_location=vial.location,
+                    )
+                )
+        moved = _move_found_vials(count, report.unexpected, user)
+        count.status = CountStatus.CONFIRMED
+        count.confirmed_at = clock.now()
+        count.confirmed_by_id = user.id
+        count.note = (note or "").strip()[:500]
+        audit.record(
+            "stock_count_confirmed",
+            "stock_count",
+            count.id,
+            details={
+                "location": count.location,
+                "product_id": count.product_id,
+                "expected": len(report.expected),
+                "seen": len(report.seen),
+                "missing": [vial.code for vial in report.missing],
+                "unexpected": [vial.code for vial in report.unexpected],
+                "moved": moved,
+            },
+            reason=count.note or None,
+            user=user,
+        )
+    return count
+
+
+def _move_found_vials(count: StockCount, unexpected: list[Vial], user: User) -> list[str]:
+    if not count.location:
+        return []
+    moved = []
+    for vial in unexpected:
+        if vial.status in IN_STOCK and vial.location != count.location:
+            audit.record(
+                "vial_moved",
+                "vial",
+                vial.id,
+                details={
+                    "code": vial.code,
+                    "location": [vial.location, count.location],
+                    "stock_count": count.id,
+                },
+                user=user,
+            )
+            vial.location = count.location
+            moved.append(vial.code)
+    return moved
+
+
+MISSING_DISCARD_REASONS = (DiscardReason.OTHER, DiscardReason.DAMAGED)
+
+
+def discard_missing(count_id: int, vial_id: int, reason: str, *, user: User) -> Vial:
+    """A vial a confirmed count did not find is written off (reason other or damaged)."""
+    if reason not in MISSING_DISCARD_REASONS:
+        raise Invalid(
+            "invalid_input", _("Choose other or damaged."), fields={"reason": _("other or damaged.")}
+        )
+    with transaction():
+        line = db.session.scalar(
+            select(StockCountLine).where(
+                StockCountLine.count_id == count_id,
+                StockCountLine.vial_id == vial_id,
+                StockCountLine.difference == CountDifference.MISSING,
+            )
+        )
+        if line is None:
+            raise NotFound("not_found", _("This vial is not missing in that count."))
+        vial = get_vial(vial_id)
+        _discard_in_transaction(vial, reason, _("Missing at stock count #%(id)s", id=count_id), user)
+    return vial
+
+
+def count_lines(count: StockCount) -> list[StockCountLine]:
+    return list(
+        db.session.scalars(
+            select(StockCountLine)
+            .where(StockCountLine.count_id == count.id)
+            .options(joinedload(StockCountLine.vial).joinedload(Vial.lot))
+            .order_by(StockCountLine.difference, StockCountLine.id)
+        )
+    )
