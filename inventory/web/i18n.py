@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
@@ -15,6 +15,8 @@ from inventory.rules.units import ul_to_ml
 
 def select_locale() -> str | None:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return str(current_app.config["DEFAULT_LOCALE"])
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return str(current_user.locale)
     return request.accept_languages.best_match(list(languages)) or current_app.config["DEFAULT_LOCALE"]
