@@ -7,7 +7,7 @@ from importlib import import_module
 from inventory.demo.catalogue import DEMO_USERS, is_loaded
 
 # Each part stands on the ones before it: stock needs the catalogue, batches need stock, and so on.
-PARTS = ("catalogue", "stock")
+PARTS = ("catalogue", "stock", "compounding")
 
 __all__ = ["DEMO_USERS", "is_loaded", "load"]
 

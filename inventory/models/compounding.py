@@ -175,3 +175,5 @@ class LabelPrint(Model):
     output: Mapped[str] = mapped_column(String(20))
     syringe_codes: Mapped[list[str]] = mapped_column(JSON)
     reprint: Mapped[bool] = mapped_column(default=False)
+
+    printed_by: Mapped[User] = relationship()

@@ -346,7 +346,7 @@ def discard_vial(vial_id: int, reason: str, note: str = "", *, user: User | None
         )
     with transaction():
         vial = get_vial(vial_id)
-        _discard_in_transaction(vial, reason, note, user)
+        discard_in_transaction(vial, reason, note, user)
     return vial
 
 
@@ -357,7 +357,7 @@ def waste_cost_minor(unit_cost_minor: int, waste_ul: int, initial_ul: int) -> in
     return (unit_cost_minor * waste_ul * 2 + initial_ul) // (initial_ul * 2)
 
 
-def _discard_in_transaction(vial: Vial, reason: str, note: str, user: User | None) -> None:
+def discard_in_transaction(vial: Vial, reason: str, note: str, user: User | None) -> None:
     user_id = user.id if user is not None else audit._acting_user_id(None)
     moment = clock.now()
     # One guarded statement: a draw at the same moment either happens before (less waste) or fails.
@@ -816,7 +816,7 @@ def discard_missing(count_id: int, vial_id: int, reason: str, *, user: User) -> 
         if line is None:
             raise NotFound("not_found", _("This vial is not missing in that count."))
         vial = get_vial(vial_id)
-        _discard_in_transaction(vial, reason, _("Missing at stock count #%(id)s", id=count_id), user)
+        discard_in_transaction(vial, reason, _("Missing at stock count #%(id)s", id=count_id), user)
     return vial
 
 

@@ -32,7 +32,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def register_web(app: Flask) -> None:
-    from inventory.web import auth, catalogue, clinic, compounding, main, manager, stock, trace
+    from inventory.web import auth, catalogue, clinic, compounding, main, manager, printing, stock, trace
     from inventory.web.api import register_api
 
     login_manager.user_loader(_load_user)
@@ -53,6 +53,7 @@ def register_web(app: Flask) -> None:
         clinic.bp,
         trace.bp,
         manager.bp,
+        printing.bp,
     ):
         app.register_blueprint(blueprint)
     register_api(app)
@@ -72,6 +73,7 @@ def _forget_previous_user() -> None:
     """Who is calling is decided per request, even when an application context outlives one (tests, CLI)."""
     g.pop("_login_user", None)
     g.pop("api_token", None)
+    g.pop("csrf_token", None)
 
 
 def _bearer_token() -> str | None:
@@ -80,12 +82,12 @@ def _bearer_token() -> str | None:
 
 
 def _authenticate_bearer() -> None:
-    """On /api/, a bearer token decides who is calling, whatever cookie comes along.
+    """On /api/ and /labels/, a bearer token decides who is calling, whatever cookie comes along.
 
     Flask-Login keeps the request's user in `g._login_user`; setting it here (an anonymous user
     for a bad token) means the session cookie is not consulted for this request.
     """
-    if not request.path.startswith("/api/") or "Authorization" not in request.headers:
+    if not request.path.startswith(("/api/", "/labels/")) or "Authorization" not in request.headers:
         return
     from inventory.services.auth import token_for
 

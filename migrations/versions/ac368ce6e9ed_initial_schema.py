@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5302731e154b
+Revision ID: ac368ce6e9ed
 Revises:
-Create Date: 2026-11-21 09:36:22.664774
+Create Date: 2026-11-21 09:39:39.070871
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "5302731e154b"
+revision = "ac368ce6e9ed"
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -1,0 +1,289 @@
+"""Syringe labels from the `labels` package: PDF, ZPL, a network printer, the QR alone.
+
+Every print and reprint is recorded (LabelPrint: who, when, which syringes, layout, output, reprint)
+and audited (SAFE-10). A batch may be labelled before its release, at the bench; scanning refuses
+unreleased syringes anyway (SAFE-06).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+import labels
+from inventory import clock
+from inventory.errors import Conflict, DomainError, Invalid
+from inventory.extensions import db
+from inventory.models.catalogue import Product
+from inventory.models.clinic import Patient
+from inventory.models.compounding import Batch, BatchStatus, Draw, LabelPrint, Route, Syringe, SyringeStatus
+from inventory.models.users import User
+from inventory.rules.policy import Storage
+from inventory.rules.units import format_ml
+from inventory.services import audit, transaction
+
+DEFAULT_LAYOUT = "roll-50x25"
+ZPL_DPIS = (203, 300, 600)
+PRINTER_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class Rendered:
+    data: bytes
+    mimetype: str
+    filename: str
+
+
+def captions() -> labels.Captions:
+    """The words before the values, in the reader's language. A syringe says BUD, never "Exp"."""
+    return labels.Captions(
+        bud=_("BUD"),
+        compounded=_("Compounded"),
+        syringe_of=_("Syringe {index} of {count}"),
+        batch=_("Batch"),
+        prepared_by=_("Prep"),
+        patient=_("Patient"),
+        dob=_("DOB"),
+        lot=_("Lot"),
+        opened=_("Opened"),
+        use_until=_("Use until"),
+        total=_("Total"),
+        route=_("Route"),
+    )
+
+
+def route_text(route: str) -> str:
+    return {Route.INTRADERMAL.value: _("Intradermal"), Route.SUBCUTANEOUS.value: _("Subcutaneous")}.get(
+        route, route
+    )
+
+
+def storage_text(storage: str) -> str | None:
+    """Printed only when the syringe is not kept at room temperature."""
+    return {
+        Storage.FRIDGE.value: _("Refrigerate 2–8 °C"),
+        Storage.FREEZER.value: _("Freeze −25 to −10 °C"),
+    }.get(storage)
+
+
+def check_layout(layout: str) -> str:
+    if layout not in labels.LAYOUTS:
+        raise Invalid(
+            "unknown_layout",
+            _("Unknown label layout %(layout)s.", layout=layout),
+            fields={"layout": ", ".join(sorted(labels.LAYOUTS))},
+        )
+    return layout
+
+
+def ingredients(batch: Batch) -> list[labels.Ingredient]:
+    """Per syringe, from what was really drawn (a later recipe edit does not change a reprint)."""
+    totals: dict[int, int] = defaultdict(int)
+    names: dict[int, str] = {}
+    rows = db.session.execute(
+        select(Draw.product_id, Draw.volume_ul, Product.name)
+        .join(Product, Draw.product_id == Product.id)
+        .where(Draw.batch_id == batch.id)
+        .order_by(Draw.id)
+    )
+    for product_id, volume, name in rows:
+        totals[product_id] += volume
+        names[product_id] = name
+    order = [c.product_id for c in batch.recipe.components if c.product_id in totals]
+    order += [product_id for product_id in totals if product_id not in order]
+    return [labels.Ingredient(names[p], format_ml(totals[p] // batch.syringe_count)) for p in order]
+
+
+def syringe_labels(batch: Batch, syringes: Sequence[Syringe] | None = None) -> list[labels.SyringeLabel]:
+    chosen = list(syringes if syringes is not None else printable_syringes(batch))
+    patient = db.session.get(Patient, batch.patient_id) if batch.patient_id else None
+    parts = tuple(ingredients(batch))
+    return [
+        labels.SyringeLabel(
+            code=syringe.code,
+            recipe_name=batch.recipe.name,
+            ingredients=parts,
+            total_volume=format_ml(syringe.volume_ul),
+            route=route_text(batch.recipe.route),
+            bud=clock.local(syringe.bud).strftime("%Y-%m-%d %H:%M"),
+            storage=storage_text(syringe.storage),
+            batch_code=batch.code,
+            index=syringe.number,
+            count=batch.syringe_count,
+            preparer_initials=batch.prepared_by.initials,
+            patient_name=patient.name if patient else None,
+            patient_dob=patient.date_of_birth.isoformat() if patient else None,
+        )
+        for syringe in chosen
+    ]
+
+
+def printable_syringes(batch: Batch) -> list[Syringe]:
+    """Syringes still to be used: neither administered nor discarded."""
+    return [
+        s
+        for s in batch.syringes
+        if s.status in (SyringeStatus.AWAITING_VERIFICATION, SyringeStatus.AVAILABLE)
+    ]
+
+
+def _pick(batch: Batch, codes: Sequence[str] | None) -> list[Syringe]:
+    if batch.status == BatchStatus.QUARANTINED:
+        raise Conflict(
+            "batch_quarantined",
+            _("Batch %(code)s is quarantined: its syringes must not be labelled for use.", code=batch.code),
+        )
+    printable = printable_syringes(batch)
+    if not codes:
+        if not printable:
+            raise Invalid(
+                "nothing_to_print", _("Batch %(code)s has no syringe left to label.", code=batch.code)
+            )
+        return printable
+    wanted = {code.strip().upper() for code in codes}
+    chosen = [s for s in printable if s.code in wanted]
+    if len(chosen) != len(wanted):
+        raise Invalid(
+            "unknown_syringe", _("Some of these syringes are not in batch %(code)s.", code=batch.code)
+        )
+    return chosen
+
+
+def _does_not_fit(error: labels.LabelDoesNotFit, layout: str) -> Invalid:
+    return Invalid(
+        "label_does_not_fit",
+        _(
+            "The label does not fit on %(layout)s: %(why)s Choose a larger layout.",
+            layout=layout,
+            why=str(error),
+        ),
+        fields={"layout": layout},
+    )
+
+
+def render_batch(
+    batch: Batch, *, output: str, layout: str, user: User, codes: Sequence[str] | None = None, dpi: int = 203
+) -> Rendered:
+    """The batch's labels as a PDF or ZPL, recorded as a print."""
+    check_layout(layout)
+    syringes = _pick(batch, codes)
+    items = syringe_labels(batch, syringes)
+    try:
+        if output == "pdf":
+            rendered = Rendered(
+                labels.render_pdf(items, layout, captions()), "application/pdf", f"{batch.code}.pdf"
+            )
+        else:
+            zpl = labels.render_zpl(items, layout, captions(), dpi=_dpi(dpi))
+            rendered = Rendered(zpl.encode("utf-8"), "text/plain; charset=utf-8", f"{batch.code}.zpl")
+    except labels.LabelDoesNotFit as error:
+        raise _does_not_fit(error, layout) from None
+    except ValueError as error:  # ZPL of a sheet layout
+        raise Invalid("unsupported_layout", str(error), fields={"layout": layout}) from None
+    record_print(batch, syringes, layout=layout, output=output, user=user)
+    return rendered
+
+
+def _dpi(dpi: int) -> int:
+    if dpi not in ZPL_DPIS:
+        raise Invalid(
+            "invalid_dpi", _("The printer resolution must be 203, 300 or 600 dpi."), fields={"dpi": str(dpi)}
+        )
+    return dpi
+
+
+def send_to_printer(
+    batch: Batch, *, layout: str, user: User, codes: Sequence[str] | None = None, dpi: int = 203
+) -> int:
+    """Send the ZPL to the configured network printer (raw TCP, port 9100); returns the bytes sent."""
+    host = current_app.config.get("LABEL_PRINTER_HOST") or ""
+    port = int(current_app.config.get("LABEL_PRINTER_PORT") or 9100)
+    if not host:
+        raise Invalid("no_printer", _("No network label printer is configured (LABEL_PRINTER_HOST)."))
+    check_layout(layout)
+    syringes = _pick(batch, codes)
+    try:
+        data = labels.render_zpl(syringe_labels(batch, syringes), layout, captions(), dpi=_dpi(dpi)).encode()
+    except labels.LabelDoesNotFit as error:
+        raise _does_not_fit(error, layout) from None
+    except ValueError as error:
+        raise Invalid("unsupported_layout", str(error), fields={"layout": layout}) from None
+    try:
+        with socket.create_connection((host, port), timeout=PRINTER_TIMEOUT_S) as connection:
+            connection.sendall(data)
+    except OSError as error:
+        raise DomainError(
+            "printer_unavailable",
+            _(
+                "The label printer at %(host)s:%(port)s did not answer (%(why)s).",
+                host=host,
+                port=port,
+                why=error,
+            ),
+            status=503,
+        ) from None
+    record_print(batch, syringes, layout=layout, output="printer", user=user)
+    return len(data)
+
+
+def record_print(
+    batch: Batch, syringes: Sequence[Syringe], *, layout: str, output: str, user: User
+) -> LabelPrint:
+    """A print or a reprint (some of these syringes were printed before), recorded and audited."""
+    codes = [syringe.code for syringe in syringes]
+    with transaction():
+        earlier = db.session.scalars(select(LabelPrint.syringe_codes).where(LabelPrint.batch_id == batch.id))
+        printed = {code for row in earlier for code in row}
+        reprint = bool(printed.intersection(codes))
+        row = LabelPrint(
+            batch_id=batch.id,
+            printed_at=clock.now(),
+            printed_by_id=user.id,
+            layout=layout,
+            output=output,
+            syringe_codes=codes,
+            reprint=reprint,
+        )
+        db.session.add(row)
+        db.session.flush()
+        audit.record(
+            "labels_reprinted" if reprint else "labels_printed",
+            "batch",
+            batch.id,
+            details={
+                "code": batch.code,
+                "layout": layout,
+                "output": output,
+                "syringes": codes,
+                "print_id": row.id,
+            },
+            user=user,
+        )
+    return row
+
+
+def syringe_qr(code: str, *, kind: str, user: User) -> Rendered:
+    """The QR alone (PNG or SVG) for one syringe; recorded like any print."""
+    from inventory.services.batches import get_syringe
+
+    syringe = get_syringe(code)
+    if kind == "png":
+        rendered = Rendered(labels.qr_png(syringe.code), "image/png", f"{syringe.code}.png")
+    else:
+        rendered = Rendered(labels.qr_svg(syringe.code), "image/svg+xml", f"{syringe.code}.svg")
+    record_print(syringe.batch, [syringe], layout="qr", output=kind, user=user)
+    return rendered
+
+
+def prints_of(batch: Batch) -> list[LabelPrint]:
+    return list(
+        db.session.scalars(
+            select(LabelPrint).where(LabelPrint.batch_id == batch.id).order_by(LabelPrint.printed_at.desc())
+        )
+    )

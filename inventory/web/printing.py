@@ -1,0 +1,177 @@
+"""Label files and the print page, under /labels/ (api.md "Labels"): for the page session or the
+same bearer token as the API. Every file of labels served is recorded as a print."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import SelectChoice, SelectField
+
+import labels
+from inventory.errors import DomainError, Unauthorized
+from inventory.extensions import db
+from inventory.models.clinic import Patient
+from inventory.permissions import Permission, permission_required, require
+from inventory.services import batches, printing
+from inventory.web.errors import handle_domain_error
+
+bp = Blueprint("printing", __name__, url_prefix="/labels")
+
+
+def _wants_json() -> bool:
+    return "Authorization" in request.headers or request.accept_mimetypes.best == "application/json"
+
+
+@bp.errorhandler(DomainError)
+def _refused(error: DomainError) -> Any:
+    """A refusal as api.md's JSON body for programs, as a message on the print page for people."""
+    if _wants_json():
+        response = jsonify(error.body())
+        if isinstance(error, Unauthorized):
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response, error.status
+    batch_id = (request.view_args or {}).get("batch_id")
+    if error.status not in {409, 422, 503} or batch_id is None or request.endpoint == "printing.batch":
+        return handle_domain_error(error)
+    flash(error.message, "error")
+    return redirect(
+        url_for(
+            "printing.batch",
+            batch_id=batch_id,
+            layout=request.args.get("layout") or None,
+        )
+    )
+
+
+def _file(rendered: printing.Rendered, *, download: bool) -> Response:
+    response = Response(rendered.data, mimetype=rendered.mimetype)
+    disposition = "attachment" if download else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{rendered.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _layout(default: str = printing.DEFAULT_LAYOUT) -> str:
+    return printing.check_layout(request.args.get("layout") or default)
+
+
+def _codes() -> list[str] | None:
+    codes = [code for code in request.args.getlist("syringe") if code.strip()]
+    return codes or None
+
+
+@bp.route("/batches/<int:batch_id>.pdf")
+@permission_required(Permission.COMPOUND)
+def batch_pdf(batch_id: int) -> Response:
+    """One label per syringe, or the layout's calibration page with ?calibration=1."""
+    layout = _layout()
+    if request.args.get("calibration"):
+        return calibration(layout)
+    batch = batches.get_batch(batch_id)
+    user = require(Permission.COMPOUND)
+    return _file(
+        printing.render_batch(batch, output="pdf", layout=layout, user=user, codes=_codes()),
+        download=bool(request.args.get("download")),
+    )
+
+
+@bp.route("/batches/<int:batch_id>.zpl")
+@permission_required(Permission.COMPOUND)
+def batch_zpl(batch_id: int) -> Response:
+    """One ^XA…^XZ per syringe for Zebra printers (?layout=, ?dpi=203|300|600)."""
+    batch = batches.get_batch(batch_id)
+    dpi = request.args.get("dpi", "203")
+    rendered = printing.render_batch(
+        batch,
+        output="zpl",
+        layout=_layout("zebra-2x1in"),
+        user=require(Permission.COMPOUND),
+        codes=_codes(),
+        dpi=int(dpi) if dpi.isdigit() else 0,
+    )
+    return _file(rendered, download=True)
+
+
+@bp.route("/calibration/<layout>.pdf")
+@permission_required(Permission.COMPOUND)
+def calibration(layout: str) -> Response:
+    """Outlines and a 10 mm scale: print it first, at actual size, on the label stock."""
+    printing.check_layout(layout)
+    pdf = labels.render_calibration_pdf(layout)
+    return _file(printing.Rendered(pdf, "application/pdf", f"calibration-{layout}.pdf"), download=False)
+
+
+@bp.route("/syringes/<code>.png")
+@permission_required(Permission.COMPOUND)
+def syringe_png(code: str) -> Response:
+    return _file(printing.syringe_qr(code, kind="png", user=require(Permission.COMPOUND)), download=False)
+
+
+@bp.route("/syringes/<code>.svg")
+@permission_required(Permission.COMPOUND)
+def syringe_svg(code: str) -> Response:
+    return _file(printing.syringe_qr(code, kind="svg", user=require(Permission.COMPOUND)), download=False)
+
+
+class PrinterForm(FlaskForm):
+    layout = SelectField(
+        choices=[SelectChoice(name, spec.title) for name, spec in labels.LAYOUTS.items() if spec.is_roll]
+    )
+    dpi = SelectField(
+        choices=[SelectChoice(str(dpi), f"{dpi} dpi") for dpi in printing.ZPL_DPIS], default="203"
+    )
+
+
+@bp.route("/batches/<int:batch_id>")
+@permission_required(Permission.COMPOUND)
+def batch(batch_id: int) -> str:
+    """Choose a layout, see the first label's facts and its QR, print (PDF, ZPL, network printer)."""
+    row = batches.get_batch(batch_id)
+    layout = request.args.get("layout") or printing.DEFAULT_LAYOUT
+    if layout not in labels.LAYOUTS:
+        layout = printing.DEFAULT_LAYOUT
+    items = printing.syringe_labels(row)
+    preview = items[0] if items else None
+    qr = base64.b64encode(labels.qr_png(preview.code, module_px=6)).decode() if preview else None
+    patient = db.session.get(Patient, row.patient_id) if row.patient_id else None
+    from flask import current_app
+
+    return render_template(
+        "printing/batch.html",
+        batch=row,
+        items=items,
+        preview=preview,
+        qr_data_uri=f"data:image/png;base64,{qr}" if qr else None,
+        captions=printing.captions(),
+        layouts=labels.LAYOUTS,
+        layout=layout,
+        printer=current_app.config.get("LABEL_PRINTER_HOST") or None,
+        printer_port=current_app.config.get("LABEL_PRINTER_PORT"),
+        printer_form=PrinterForm(
+            formdata=None, layout=layout if labels.LAYOUTS[layout].is_roll else "zebra-2x1in"
+        ),
+        prints=printing.prints_of(row),
+        patient=patient,
+    )
+
+
+@bp.route("/batches/<int:batch_id>/send", methods=["POST"])
+@permission_required(Permission.COMPOUND)
+def send(batch_id: int) -> WerkzeugResponse:
+    """Send the ZPL to the clinic's network label printer (raw TCP, port 9100)."""
+    form = PrinterForm()
+    row = batches.get_batch(batch_id)
+    if form.validate_on_submit():
+        sent = printing.send_to_printer(
+            row, layout=form.layout.data, user=current_user._get_current_object(), dpi=int(form.dpi.data)
+        )
+        flash(_("The labels were sent to the printer (%(bytes)s bytes).", bytes=sent), "success")
+    else:
+        flash(_("Choose a roll layout and the printer's resolution."), "error")
+    return redirect(url_for("printing.batch", batch_id=batch_id, layout=form.layout.data or None))
