@@ -7,7 +7,13 @@ from importlib import import_module
 from inventory.demo.catalogue import DEMO_USERS, is_loaded
 
 # Each part stands on the ones before it: stock needs the catalogue, batches need stock, and so on.
-PARTS = ("catalogue", "stock", "compounding")
+PARTS = (
+    ("catalogue", "load"),
+    ("stock", "load"),
+    ("clinic", "load"),
+    ("compounding", "load"),
+    ("clinic", "load_administrations"),
+)
 
 __all__ = ["DEMO_USERS", "is_loaded", "load"]
 
@@ -16,6 +22,6 @@ def load() -> bool:
     """Load every part of the demo once; False when the database already has users."""
     if is_loaded():
         return False
-    for part in PARTS:
-        import_module(f"inventory.demo.{part}").load()
+    for module, function in PARTS:
+        getattr(import_module(f"inventory.demo.{module}"), function)()
     return True

@@ -96,3 +96,17 @@ class ScanAttempt(Model):
     verdict: Mapped[str] = mapped_column(String(10))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     administration_id: Mapped[int | None] = mapped_column(ForeignKey("administrations.id"))
+
+
+class IdentityCheck(Model):
+    """SAFE-07: the practitioner checked the patient's name and date of birth for an administration.
+
+    Appended once per administration, never edited: the green scan screen's confirm button.
+    """
+
+    __tablename__ = "identity_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administrations.id"), unique=True)
+    checked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

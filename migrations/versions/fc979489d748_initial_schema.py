@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: ac368ce6e9ed
+Revision ID: fc979489d748
 Revises:
-Create Date: 2026-11-21 09:39:39.070871
+Create Date: 2026-11-21 09:46:09.313178
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "ac368ce6e9ed"
+revision = "fc979489d748"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -554,6 +554,23 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_draws_vial_id"), ["vial_id"], unique=False)
 
     op.create_table(
+        "identity_checks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("administration_id", sa.Integer(), nullable=False),
+        sa.Column("checked_by_id", sa.Integer(), nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["administration_id"],
+            ["administrations.id"],
+            name=op.f("fk_identity_checks_administration_id_administrations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["checked_by_id"], ["users.id"], name=op.f("fk_identity_checks_checked_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_identity_checks")),
+        sa.UniqueConstraint("administration_id", name=op.f("uq_identity_checks_administration_id")),
+    )
+    op.create_table(
         "scan_attempts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("session_id", sa.Integer(), nullable=False),
@@ -649,6 +666,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_scan_attempts_session_id"))
 
     op.drop_table("scan_attempts")
+    op.drop_table("identity_checks")
     with op.batch_alter_table("draws", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_draws_vial_id"))
         batch_op.drop_index(batch_op.f("ix_draws_product_id"))

@@ -1,0 +1,1 @@
+"""Benchmarks on a generated dataset (see bench/README.md)."""

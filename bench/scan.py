@@ -1,0 +1,438 @@
+"""Latency of the scan at the treatment chair on a database of 100,000 syringes.
+
+    python -m bench.scan                          # SQLite in a temporary file
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres python -m bench.scan
+    python -m bench.scan --syringes 300000 --scans 2000
+
+The dataset is written with bulk inserts (a few seconds): lots, vials, 5 syringes per batch drawn from
+3 vials each, a third of the syringes already administered, some batches quarantined, recalled or
+expired, some patient-specific. Then it times, for good syringes and for blocked ones:
+
+- ``POST /api/v1/sessions/{id}/scans`` through the Flask test client with a bearer token (the whole
+  request: token, permissions, validation, the verdict, the writes, the commit, the JSON);
+- ``services.scanning.scan`` called directly (the verdict and its writes, one transaction);
+- ``services.scanning.syringe_block_reasons`` for one syringe (the read alone).
+
+It prints p50/p95/p99 in milliseconds. Target: under 20 ms p95 on one core. With BENCH_DATABASE_URL
+(an admin URL) the run is repeated in a new PostgreSQL database of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, insert, make_url, text
+
+TARGET_P95_MS = 20.0
+SYRINGES_PER_BATCH = 5
+DRAWS_PER_BATCH = 3
+CHUNK = 5000
+PASSWORD = "bench-password-123"
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="bench-scan-") as folder:
+        yield f"sqlite:///{Path(folder) / 'bench.sqlite'}"
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    name = f"bench_scan_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def code(prefix: str, number: int) -> str:
+    """A unique code of our format (prefix + 10 Crockford characters) from a number."""
+    digits = []
+    for _ in range(10):
+        number, rest = divmod(number, 32)
+        digits.append(CROCKFORD[rest])
+    return prefix + "".join(reversed(digits))
+
+
+@dataclass
+class Dataset:
+    session_ids: list[int]
+    good: list[str]
+    blocked: list[str]
+    counts: dict[str, int]
+
+
+def _bulk(model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    from inventory.extensions import db
+
+    table = model.__table__
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(table), list(rows[start : start + CHUNK]))
+
+
+PRODUCTS, LOTS, VIALS_PER_LOT, RECIPES, SESSIONS = 20, 400, 5, 4, 50
+
+
+def build(syringes: int, *, seed: int = 7) -> Dataset:
+    """Write the dataset with bulk inserts; return open sessions and codes to scan."""
+    from inventory.extensions import db
+
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    patients = max(SESSIONS, syringes // 20)
+    _people(now, patients)
+    _stock(rng, now)
+    batches, syringe_rows, administrations = _batches(rng, now, syringes, patients)
+    db.session.commit()
+    _analyze()
+    return _pick_codes(rng, syringe_rows, batches, administrations)
+
+
+def _people(now: datetime, patients: int) -> None:
+    """One practitioner, the patients, and open sessions to scan into."""
+    from werkzeug.security import generate_password_hash
+
+    from inventory.models import Patient, TreatmentSession, User, UserRole
+    from inventory.rules.text import search_key
+
+    password = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    user = {
+        "id": 1,
+        "username": "doctor",
+        "display_name": "Dr Bench",
+        "initials": "DB",
+        "password_hash": password,
+    }
+    _bulk(User, [{**user, "active": True}])
+    _bulk(UserRole, [{"user_id": 1, "role": "practitioner"}])
+    _bulk(
+        Patient,
+        [
+            {
+                "id": p,
+                "name": f"Hasta {p}",
+                "search_key": search_key(f"Hasta {p}"),
+                "date_of_birth": date(1960 + p % 40, p % 12 + 1, p % 28 + 1),
+                "mrn": f"M{p:07d}",
+                "phone": "",
+                "email": "",
+                "created_at": now,
+            }
+            for p in range(1, patients + 1)
+        ],
+    )
+    session = {
+        "practitioner_id": 1,
+        "indication": "skin",
+        "area": "face",
+        "status": "open",
+        "started_at": now,
+    }
+    _bulk(TreatmentSession, [{"id": s, "patient_id": s, **session} for s in range(1, SESSIONS + 1)])
+
+
+def _stock(rng: random.Random, now: datetime) -> None:
+    """Products, lots (a few recalled, quarantined or expired), their receipts, open vials, recipes."""
+    from inventory.models import Lot, Product, Receipt, Recipe, RecipeComponent, Vial
+
+    product = {"category": "vitamin", "strength": "", "container": "multi_dose", "volume_ul": 20000}
+    product |= {"storage": "room", "sterile": True, "reorder_point": 2, "reorder_quantity": 10}
+    product |= {"lead_time_days": 7, "unit_cost_minor": 100, "active": True}
+    _bulk(
+        Product,
+        [{"id": p, "name": f"Product {p}", "biological": p == 1, **product} for p in range(1, PRODUCTS + 1)],
+    )
+    today = now.date()
+    _bulk(Lot, [_lot(lot, rng, today, now) for lot in range(1, LOTS + 1)])
+    receipt = {"received_at": now, "received_by_id": 1, "supplier": "Bench", "unit_cost_minor": 100}
+    _bulk(
+        Receipt,
+        [{"id": lot, "lot_id": lot, "vial_count": VIALS_PER_LOT, **receipt} for lot in range(1, LOTS + 1)],
+    )
+    vial = {"status": "open", "initial_ul": 20000, "remaining_ul": 10000, "opened_at": now, "waste_ul": 0}
+    _bulk(
+        Vial,
+        [
+            {
+                "id": v,
+                "code": code("V", v),
+                "lot_id": (v - 1) // VIALS_PER_LOT + 1,
+                "receipt_id": (v - 1) // VIALS_PER_LOT + 1,
+                **vial,
+            }
+            for v in range(1, LOTS * VIALS_PER_LOT + 1)
+        ],
+    )
+    recipe = {"indication": "skin", "route": "intradermal", "storage": "room", "notes": "", "active": True}
+    _bulk(Recipe, [{"id": r, "name": f"Cocktail {r}", **recipe} for r in range(1, RECIPES + 1)])
+    _bulk(
+        RecipeComponent,
+        [
+            {"recipe_id": r, "product_id": (r * 3 + i) % PRODUCTS + 2, "volume_ul": 1000, "position": i}
+            for r in range(1, RECIPES + 1)
+            for i in range(DRAWS_PER_BATCH)
+        ],
+    )
+
+
+def _lot(lot: int, rng: random.Random, today: date, now: datetime) -> dict[str, Any]:
+    status = "recalled" if lot % 97 == 0 else "quarantined" if lot % 89 == 0 else "available"
+    expiry = today - timedelta(days=3) if lot % 83 == 0 else today + timedelta(days=rng.randint(30, 700))
+    number = f"L{lot:05d}"
+    return {
+        "id": lot,
+        "product_id": (lot - 1) % PRODUCTS + 1,
+        "number": number,
+        "expiry": expiry,
+        "status": status,
+        "created_at": now,
+    }
+
+
+def _batches(
+    rng: random.Random, now: datetime, syringes: int, patients: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Batches of 5 syringes drawn from 3 vials; some quarantined, awaiting verification, past their BUD
+    or patient-specific; a third of the syringes already administered."""
+    from inventory.models import Administration, Batch, Draw, Syringe
+
+    batches, draws, syringe_rows, administrations = [], [], [], []
+    prepared = now - timedelta(hours=2)
+    for b in range(1, syringes // SYRINGES_PER_BATCH + 1):
+        status = "quarantined" if b % 61 == 0 else "awaiting_verification" if b % 53 == 0 else "released"
+        bud = now - timedelta(hours=1) if b % 47 == 0 else now + timedelta(days=2)
+        batches.append(
+            {
+                "id": b,
+                "code": code("B", b),
+                "recipe_id": b % RECIPES + 1,
+                "category": "category_1",
+                "storage": "room",
+                "patient_id": rng.randint(1, patients) if b % 10 == 0 else None,
+                "status": status,
+                "syringe_count": SYRINGES_PER_BATCH,
+                "volume_per_syringe_ul": 3000,
+                "prepared_by_id": 1,
+                "prepared_at": prepared,
+                "completed_at": prepared,
+                "bud": bud,
+            }
+        )
+        vials = LOTS * VIALS_PER_LOT
+        draw = {"batch_id": b, "volume_ul": 5000, "drawn_at": prepared, "drawn_by_id": 1}
+        draws += [
+            {**draw, "vial_id": rng.randint(1, vials), "product_id": i + 1} for i in range(DRAWS_PER_BATCH)
+        ]
+        for n in range(1, SYRINGES_PER_BATCH + 1):
+            sid = (b - 1) * SYRINGES_PER_BATCH + n
+            given = sid % 3 == 0 and status == "released"
+            waiting = status == "awaiting_verification"
+            syringe_status = "administered" if given else "awaiting_verification" if waiting else "available"
+            syringe_rows.append(
+                {
+                    "id": sid,
+                    "code": code("S", sid * 7919),
+                    "batch_id": b,
+                    "number": n,
+                    "volume_ul": 3000,
+                    "status": syringe_status,
+                    "storage": "room",
+                    "bud": bud,
+                }
+            )
+            if given:
+                administrations.append(
+                    {
+                        "session_id": sid % SESSIONS + 1,
+                        "syringe_id": sid,
+                        "practitioner_id": 1,
+                        "volume_ul": 3000,
+                        "site": "face",
+                        "administered_at": now,
+                    }
+                )
+    for model, rows in (
+        (Batch, batches),
+        (Draw, draws),
+        (Syringe, syringe_rows),
+        (Administration, administrations),
+    ):
+        _bulk(model, rows)
+    return batches, syringe_rows, administrations
+
+
+def _analyze() -> None:
+    from inventory.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    else:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+
+
+def _pick_codes(
+    rng: random.Random,
+    syringe_rows: list[dict[str, Any]],
+    batch_rows: list[dict[str, Any]],
+    administration_rows: list[dict[str, Any]],
+) -> Dataset:
+    """Codes that will scan green (released, in date, no lot on hold, for anyone) and codes that will not."""
+    from inventory import clock
+    from inventory.services.scanning import syringe_block_reasons
+
+    candidates = [
+        row
+        for row in syringe_rows
+        if row["status"] == "available" and not batch_rows[row["batch_id"] - 1]["patient_id"]
+    ]
+    sample = rng.sample(candidates, min(len(candidates), 20000))
+    reasons = syringe_block_reasons([row["id"] for row in sample], clock.now())
+    good = [row["code"] for row in sample if not reasons[row["id"]]]
+    blocked = [row["code"] for row in rng.sample(syringe_rows, 5000) if row["status"] != "available"]
+    blocked += [row["code"] for row in sample if reasons[row["id"]]]
+    rng.shuffle(good)
+    rng.shuffle(blocked)
+    counts = {
+        "syringes": len(syringe_rows),
+        "batches": len(batch_rows),
+        "administrations": len(administration_rows),
+    }
+    return Dataset(list(range(1, SESSIONS + 1)), good, blocked, counts)
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return cuts[49], cuts[94], cuts[98]
+
+
+@dataclass
+class Timing:
+    wall_ms: list[float]
+    cpu_ms_mean: float
+
+
+def measure(action: Callable[[int], Any], count: int, *, warm_up: int = 20) -> Timing:
+    """Wall time of each call, and the mean CPU time of this process per call (the part of the wall
+    time that other processes on a busy machine cannot inflate; PostgreSQL's own work is not in it)."""
+    for index in range(warm_up):
+        action(index)
+    samples = []
+    cpu_started = time.process_time()
+    for index in range(warm_up, warm_up + count):
+        started = time.perf_counter()
+        action(index)
+        samples.append((time.perf_counter() - started) * 1000)
+    return Timing(samples, (time.process_time() - cpu_started) * 1000 / count)
+
+
+def run(url: str, *, syringes: int, scans: int) -> tuple[dict[str, int], float, list[tuple[str, Timing]]]:
+    from inventory import clock, create_app
+    from inventory.extensions import db
+    from inventory.models import User
+    from inventory.services import scanning
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "CLINIC_TIMEZONE": "Europe/Istanbul"}
+    )
+    results: list[tuple[str, Timing]] = []
+    with app.app_context():
+        db.create_all()
+        with app.test_request_context():
+            started = time.perf_counter()
+            data = build(syringes)
+            build_s = time.perf_counter() - started
+        needed = 2 * scans + 60
+        if len(data.good) < needed:
+            raise SystemExit(f"only {len(data.good)} good syringes for {needed} scans: use more --syringes")
+        good, blocked, sessions = iter(data.good), data.blocked, data.session_ids
+        client = app.test_client()
+        token = client.post("/api/v1/tokens", json={"username": "doctor", "password": PASSWORD}).get_json()[
+            "token"
+        ]
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def api_scan(codes: Callable[[int], str], expected: int) -> Callable[[int], None]:
+            def action(index: int) -> None:
+                response = client.post(
+                    f"/api/v1/sessions/{sessions[index % len(sessions)]}/scans",
+                    json={"code": codes(index), "site": "face"},
+                    headers=headers,
+                )
+                assert response.status_code == expected, response.get_json()
+
+            return action
+
+        results.append(("API scan, ok (201)", measure(api_scan(lambda _i: next(good), 201), scans)))
+        results.append(
+            ("API scan, blocked (409)", measure(api_scan(lambda i: blocked[i % len(blocked)], 409), scans))
+        )
+        with app.test_request_context():
+            doctor = db.session.get(User, 1)
+            assert doctor is not None
+
+            def service_scan(index: int) -> None:
+                outcome = scanning.scan(sessions[index % len(sessions)], next(good), user=doctor, site="face")
+                assert outcome.ok, outcome.reasons
+
+            def reasons_only(index: int) -> None:
+                scanning.syringe_block_reasons([index * 5 + 1], clock.now())
+                db.session.rollback()
+
+            results.append(("service scan(), ok", measure(service_scan, scans)))
+            results.append(("syringe_block_reasons(), 1 syringe", measure(reasons_only, scans)))
+        db.session.remove()
+        db.engine.dispose()
+    return data.counts, build_s, results
+
+
+def report(engine: str, counts: dict[str, int], build_s: float, results: list[tuple[str, Timing]]) -> None:
+    print(f"\n{engine}: {counts}, built in {build_s:.1f} s")
+    print(f"  {'':<38} {'p50':>8} {'p95':>8} {'p99':>8} {'cpu':>8}   (ms; n)")
+    for label, timing in results:
+        p50, p95, p99 = percentiles(timing.wall_ms)
+        flag = "" if p95 <= TARGET_P95_MS else "   over the 20 ms target"
+        print(
+            f"  {label:<38} {p50:>8.2f} {p95:>8.2f} {p99:>8.2f} {timing.cpu_ms_mean:>8.2f}"
+            f"   ({len(timing.wall_ms)}){flag}"
+        )
+    loads = ", ".join(f"{load:.1f}" for load in os.getloadavg())
+    print(f"  load average when done: {loads} on {os.cpu_count()} cores")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--syringes", type=int, default=100_000)
+    parser.add_argument("--scans", type=int, default=1000)
+    args = parser.parse_args()
+    with sqlite_database() as url:
+        report("SQLite", *run(url, syringes=args.syringes, scans=args.scans))
+    admin = os.environ.get("BENCH_DATABASE_URL")
+    if admin:
+        with postgres_database(admin) as url:
+            report("PostgreSQL", *run(url, syringes=args.syringes, scans=args.scans))
+
+
+if __name__ == "__main__":
+    main()
