@@ -196,9 +196,10 @@ def _check_immediate_products(recipe: Recipe, max_products: int) -> None:
 
 
 def _prepared_at(requested: datetime | None, now: datetime) -> datetime:
-    """BUD-02: the clock starts when preparation starts; never in the future, never long ago."""
+    """BUD-02: the clock starts when preparation starts (whole seconds, rounded down: never later); never in
+    the future, never long ago."""
     if requested is None:
-        return now
+        return now.replace(microsecond=0)
     if requested.tzinfo is None:
         raise Invalid("invalid_prepared_at", _("The start of preparation needs a time zone."))
     if requested > now:
@@ -213,7 +214,7 @@ def _prepared_at(requested: datetime | None, now: datetime) -> datetime:
             _("This proposal is too old: start the preparation again."),
             fields={"prepared_at": _("Too long ago.")},
         )
-    return requested
+    return requested.replace(microsecond=0)
 
 
 def propose(request: BatchRequest) -> draws.DrawPlan:
@@ -313,7 +314,7 @@ def _bud(
         for item, was_open in drawn
     ]
     try:
-        return bud_rules.compute_bud(
+        bud = bud_rules.compute_bud(
             category=category,
             storage=storage,
             prepared_at=prepared_at,
@@ -323,6 +324,8 @@ def _bud(
         )
     except RuleError as error:
         raise from_rule(error) from None
+    # Whole seconds, never later than computed: a label shows no fraction, and the scan compares exactly.
+    return bud.replace(microsecond=0)
 
 
 def _create_batch(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cache
 from typing import Any, cast
 
@@ -70,7 +70,6 @@ REASONS: tuple[str, ...] = (
     SESSION_CLOSED,
 )
 
-_INSTANT = timedelta(microseconds=1)
 # Larger IN lists make SQLite's planner switch to scans (seconds instead of milliseconds at ~5,000 ids).
 IDS_PER_QUERY = 1000
 
@@ -191,9 +190,8 @@ def syringe_block_reasons(syringes: Iterable[int] | Iterable[Syringe], now: date
 
 
 def bud_passed(bud: datetime, now: datetime) -> bool:
-    """BUD-01 as people read a label: a BUD shown as 18:05 is usable through 18:05:59 (T8), blocked from
-    18:06."""
-    return rules_bud.bud_passed(bud.replace(second=0, microsecond=0) + timedelta(minutes=1) - _INSTANT, now)
+    """BUD-01: administration must not begin after the BUD, not even within its last minute (T8)."""
+    return rules_bud.bud_passed(bud, now)
 
 
 def _row_reasons(row: Any, now: datetime, zone: Any) -> list[str]:

@@ -253,8 +253,8 @@ def _t8_bud() -> datetime:
 
 @pytest.mark.parametrize(
     ("at", "blocked"),
-    [((18, 5, 0), False), ((18, 5, 59), False), ((18, 6, 0), True), ((18, 7, 0), True)],
-    ids=["18:05:00", "18:05:59", "18:06:00", "18:07"],
+    [((18, 5, 0), False), ((18, 5, 1), True), ((18, 6, 0), True), ((18, 7, 0), True)],
+    ids=["18:05:00", "18:05:01", "18:06:00", "18:07"],
 )
 def test_bud_t8_scan_at_18_06_is_blocked(make_syringe, practitioner, at, blocked):
     bud = _t8_bud()
