@@ -74,6 +74,28 @@ def load_demo() -> None:
         click.echo(f"  {username:<13} {password}")
 
 
+@demo_cli.command("generate")
+@click.option(
+    "--years", default=3.0, show_default=True, help="How many years of clinic days, up to yesterday."
+)
+@click.option("--sessions", default=30000, show_default=True, help="Treatment sessions over those years.")
+@click.option("--patients", type=int, help="Distinct patients; default one per 8 sessions.")
+@click.option("--seed", default=1, show_default=True, help="Same seed, same dataset.")
+def generate_demo(years: float, sessions: int, patients: int | None, seed: int) -> None:
+    """A large realistic dataset (lots, vials, batches, syringes, sessions); needs `demo load` first."""
+    import time
+
+    from inventory.demo.generate import generate
+
+    started = time.perf_counter()
+    try:
+        counts = generate(years=years, sessions=sessions, patients=patients, seed=seed, progress=click.echo)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
+    summary = ", ".join(f"{value} {name}" for name, value in vars(counts).items())
+    click.echo(f"Generated {summary} in {time.perf_counter() - started:.1f} s.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)

@@ -13,6 +13,8 @@ PARTS = (
     ("clinic", "load"),
     ("compounding", "load"),
     ("clinic", "load_administrations"),
+    ("trace", "load"),
+    ("manager", "load"),
 )
 
 __all__ = ["DEMO_USERS", "is_loaded", "load"]

@@ -22,6 +22,7 @@ from inventory.models.compounding import (
     Syringe,
     SyringeStatus,
 )
+from inventory.models.purchasing import OrderStatus, PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt
 from inventory.models.recall import (
     AdverseEvent,
     AdverseEventSeverity,
@@ -50,10 +51,14 @@ __all__ = [
     "LoginThrottle",
     "Lot",
     "LotStatus",
+    "OrderStatus",
     "Patient",
     "PolicySetting",
     "Product",
     "ProductCategory",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderReceipt",
     "Recall",
     "RecallClass",
     "RecallPatient",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inventory import clock
@@ -13,7 +13,8 @@ from inventory.extensions import Model
 from inventory.models.base import UTCDateTime, enum_values, one_of
 from inventory.models.catalogue import Product
 from inventory.models.clinic import Patient, TreatmentSession
-from inventory.models.stock import Lot
+from inventory.models.compounding import Draw
+from inventory.models.stock import Lot, Vial
 from inventory.models.users import User
 
 
@@ -95,3 +96,10 @@ class AdverseEvent(Model):
 
     session: Mapped[TreatmentSession] = relationship()
     reporter: Mapped[User] = relationship()
+
+
+# The trace's hot path, lot → vials → draws → batches, answered from indexes alone (no table reads):
+# without them PostgreSQL scans every draw to trace one lot. They belong to the tables of stock.py and
+# compounding.py; declared here, by the module that needs them.
+Index("ix_vials_lot_id_id", Vial.lot_id, Vial.id)
+Index("ix_draws_vial_id_batch_id", Draw.vial_id, Draw.batch_id)

@@ -52,6 +52,7 @@ def register_web(app: Flask) -> None:
         compounding.bp,
         clinic.bp,
         trace.bp,
+        trace.recall_exports,
         manager.bp,
         printing.bp,
     ):

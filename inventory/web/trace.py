@@ -1,7 +1,348 @@
-"""Pages of the trace area."""
+"""Pages of the trace area: search, lot/patient/session/batch family trees, recalls with their
+follow-up, adverse events and signals. A second blueprint serves the recall's CSV at /recalls/…"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import DateTimeLocalField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from inventory import clock
+from inventory.errors import DomainError, NotFound
+from inventory.extensions import db
+from inventory.models.catalogue import Product
+from inventory.models.clinic import TreatmentSession
+from inventory.models.recall import AdverseEventSeverity, FollowUpStatus, RecallClass
+from inventory.permissions import Permission, permission_required
+from inventory.services import recalls, trace, vigilance
+from inventory.web.errors import form_failed
 
 bp = Blueprint("trace", __name__, url_prefix="/trace")
+recall_exports = Blueprint("recall_exports", __name__)
+
+FOLLOW_UP_LABELS = {
+    FollowUpStatus.PENDING: _l("Pending"),
+    FollowUpStatus.CONTACTED: _l("Contacted"),
+    FollowUpStatus.UNREACHABLE: _l("Unreachable"),
+    FollowUpStatus.NOT_REQUIRED: _l("Not required"),
+}
+SEVERITY_LABELS = {
+    AdverseEventSeverity.MILD: _l("Mild"),
+    AdverseEventSeverity.MODERATE: _l("Moderate"),
+    AdverseEventSeverity.SEVERE: _l("Severe"),
+    AdverseEventSeverity.LIFE_THREATENING: _l("Life-threatening"),
+}
+CLASS_LABELS = {
+    RecallClass.I: _l("Class I: serious harm likely"),
+    RecallClass.II: _l("Class II: temporary or reversible harm"),
+    RecallClass.III: _l("Class III: harm unlikely"),
+}
+
+
+# The states a trace shows (lots, vials, batches, syringes, follow-up), their words and their colour.
+STATUS_LABELS = {
+    "recalled": _l("recalled"),
+    "quarantined": _l("quarantined"),
+    "available": _l("available"),
+    "released": _l("released"),
+    "awaiting_verification": _l("awaiting verification"),
+    "administered": _l("administered"),
+    "discarded": _l("discarded"),
+    "destroyed": _l("destroyed, not administered"),
+    "unused": _l("not used yet"),
+    "sealed": _l("sealed"),
+    "open": _l("open"),
+    "empty": _l("empty"),
+    "pending": _l("pending"),
+    "contacted": _l("contacted"),
+    "unreachable": _l("unreachable"),
+    "not_required": _l("not required"),
+}
+STATUS_KINDS = {
+    "recalled": "stop",
+    "quarantined": "stop",
+    "unreachable": "stop",
+    "available": "ok",
+    "released": "ok",
+    "administered": "ok",
+    "sealed": "ok",
+    "contacted": "ok",
+    "awaiting_verification": "warn",
+    "unused": "warn",
+    "open": "warn",
+    "pending": "warn",
+}
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    return {"follow_up_labels": FOLLOW_UP_LABELS, "severity_labels": SEVERITY_LABELS}
+
+
+@bp.app_template_global("trace_status_label")
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+@bp.app_template_global("trace_status_tag")
+def status_tag(status: str) -> Markup:
+    return Markup('<span class="tag {}">{}</span>').format(STATUS_KINDS.get(status, ""), status_label(status))
+
+
+def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
+    return [SelectChoice(key.value, label) for key, label in labels.items()]
+
+
+def _optional_int(value: Any) -> int | None:
+    return int(value) if value not in (None, "", "None") else None
+
+
+# --- search and family trees ---------------------------------------------------------------------
+
+
+@bp.route("/")
+@permission_required(Permission.TRACE)
+def search() -> str | WerkzeugResponse:
+    results = trace.search(request.args.get("q", ""))
+    if results.lot_id:
+        return redirect(url_for("trace.lot", lot_id=results.lot_id))
+    if results.batch_id:
+        return redirect(url_for("trace.batch", batch_id=results.batch_id))
+    return render_template("trace/search.html", results=results)
+
+
+@bp.route("/lots/<int:lot_id>")
+@permission_required(Permission.TRACE)
+def lot(lot_id: int) -> str:
+    found = trace.lot_forward(lot_id)
+    return render_template(
+        "trace/lot.html",
+        trace=found,
+        signal=vigilance.signal_for_lot(lot_id),
+        events=vigilance.events_of_lot(lot_id),
+        recall=recalls.recall_for(found.lot.product_id, found.lot.number),
+    )
+
+
+@bp.route("/batches/<int:batch_id>")
+@permission_required(Permission.TRACE)
+def batch(batch_id: int) -> str:
+    return render_template("trace/batch.html", trace=trace.batch_trace(batch_id))
+
+
+@bp.route("/patients/<int:patient_id>")
+@permission_required(Permission.TRACE)
+def patient(patient_id: int) -> str:
+    return render_template(
+        "trace/patient.html", trace=trace.patient_back(patient_id), session=None, events=[]
+    )
+
+
+@bp.route("/sessions/<int:session_id>")
+@permission_required(Permission.TRACE)
+def session(session_id: int) -> str:
+    found = trace.session_back(session_id)
+    return render_template(
+        "trace/patient.html",
+        trace=found,
+        session=db.session.get(TreatmentSession, session_id),
+        events=vigilance.events_of_session(session_id),
+    )
+
+
+# --- recalls -------------------------------------------------------------------------------------
+
+
+class RecallForm(FlaskForm):
+    lot_id = SelectField(_l("A lot the clinic has"), coerce=_optional_int, validators=[Optional()])
+    product_id = SelectField(_l("Or: product"), coerce=_optional_int, validators=[Optional()])
+    lot = StringField(_l("and lot number"), validators=[Optional(), Length(max=20)])
+    classification = SelectField(_l("Class"), choices=_choices(CLASS_LABELS), default=RecallClass.II)
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    reference = StringField(_l("Manufacturer's or authority's reference"), validators=[Length(max=80)])
+
+    def fill_choices(self) -> None:
+        self.lot_id.choices = [SelectChoice("", _("— choose a lot —"))] + [
+            SelectChoice(str(lot.id), f"{lot.product.name} · {lot.number} · {lot.expiry.isoformat()}")
+            for lot in recalls.recallable_lots()
+        ]
+        products = db.session.scalars(select(Product).order_by(Product.name))
+        self.product_id.choices = [SelectChoice("", _("— choose a product —"))] + [
+            SelectChoice(str(p.id), p.name) for p in products
+        ]
+
+    def target(self) -> dict[str, Any]:
+        if self.lot_id.data:
+            return {"lot_id": self.lot_id.data}
+        return {"product_id": self.product_id.data, "lot_number": self.lot.data or ""}
+
+
+@bp.route("/recalls", endpoint="recalls")
+@permission_required(Permission.QUALITY)
+def recall_list() -> str:
+    return render_template("trace/recalls.html", recalls=recalls.list_recalls(), signals=vigilance.signals())
+
+
+@bp.route("/recalls/new", methods=["GET", "POST"])
+@permission_required(Permission.QUALITY)
+def new_recall() -> str | WerkzeugResponse:
+    form = RecallForm()
+    form.fill_choices()
+    if request.method == "GET" and request.args.get("lot_id", "").isdigit():
+        form.lot_id.data = int(request.args["lot_id"])
+    if not form.validate_on_submit():
+        return render_template("trace/recall_form.html", form=form)
+    try:
+        if request.form.get("confirm") != "yes":
+            return render_template(
+                "trace/recall_confirm.html", form=form, preview=recalls.preview(**form.target())
+            )
+        recall, counts = recalls.enter_recall(
+            user=current_user._get_current_object(),
+            classification=form.classification.data,
+            reason=form.reason.data,
+            reference=form.reference.data or "",
+            **form.target(),
+        )
+    except DomainError as error:
+        form_failed(form, error)
+        return render_template("trace/recall_form.html", form=form)
+    flash(
+        _(
+            "Recall entered: %(vials)s vials, %(batches)s batches and %(syringes)s unused syringes "
+            "are quarantined.",
+            vials=counts.vials,
+            batches=counts.batches,
+            syringes=counts.syringes,
+        ),
+        "success",
+    )
+    return redirect(url_for("trace.recall", recall_id=recall.id))
+
+
+class FollowUpForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=_choices(FOLLOW_UP_LABELS))
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+
+
+@bp.route("/recalls/<int:recall_id>")
+@permission_required(Permission.QUALITY)
+def recall(recall_id: int) -> str:
+    found = recalls.get_recall(recall_id)
+    return render_template(
+        "trace/recall.html",
+        recall=found,
+        quarantined=recalls.current_quarantine(found),
+        form=FollowUpForm(),
+    )
+
+
+@bp.route("/recalls/<int:recall_id>/patients/<int:patient_id>", methods=["POST"])
+@permission_required(Permission.QUALITY)
+def follow_up(recall_id: int, patient_id: int) -> WerkzeugResponse:
+    form = FollowUpForm()
+    if form.validate_on_submit():
+        try:
+            recalls.update_follow_up(
+                recall_id,
+                patient_id,
+                status=form.status.data,
+                note=form.note.data or "",
+                user=current_user._get_current_object(),
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Follow-up saved."), "success")
+    else:
+        flash(_("The form had a problem; nothing was saved."), "error")
+    return redirect(url_for("trace.recall", recall_id=recall_id, _anchor=f"patient-{patient_id}"))
+
+
+@bp.route("/recalls/<int:recall_id>/print")
+@permission_required(Permission.QUALITY)
+def recall_print(recall_id: int) -> str:
+    found = recalls.get_recall(recall_id)
+    return render_template(
+        "trace/recall_print.html",
+        recall=found,
+        quarantined=recalls.current_quarantine(found),
+        now=clock.now(),
+    )
+
+
+@recall_exports.route("/recalls/<int:recall_id>/patients.csv")
+@permission_required(Permission.QUALITY)
+def recall_patients_csv(recall_id: int) -> Response:
+    found = recalls.get_recall(recall_id)
+    filename = f"recall-{found.id}-{found.lot_number}-patients.csv"
+    return Response(
+        "\ufeff" + recalls.patients_csv(found),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- adverse events and signals ------------------------------------------------------------------
+
+
+class AdverseEventForm(FlaskForm):
+    onset_at = DateTimeLocalField(_l("Onset"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    severity = SelectField(_l("Severity"), choices=_choices(SEVERITY_LABELS))
+    description = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=5000)])
+    outcome = TextAreaField(_l("Outcome and treatment"), validators=[Length(max=5000)])
+
+    def onset(self) -> datetime:
+        naive: datetime = self.onset_at.data
+        return naive.replace(tzinfo=clock.clinic_zone())
+
+
+@bp.route("/sessions/<int:session_id>/adverse-events/new", methods=["GET", "POST"])
+@permission_required(Permission.ADMINISTER)
+def new_adverse_event(session_id: int) -> str | WerkzeugResponse:
+    visit = db.session.get(TreatmentSession, session_id)
+    if visit is None:
+        raise NotFound("not_found", _("No session with id %(id)s.", id=session_id))
+    form = AdverseEventForm()
+    if request.method == "GET":
+        form.onset_at.data = clock.local(clock.now()).replace(tzinfo=None, second=0, microsecond=0)
+    if form.validate_on_submit():
+        try:
+            event = vigilance.record_adverse_event(
+                session_id=session_id,
+                onset_at=form.onset(),
+                severity=form.severity.data,
+                description=form.description.data,
+                outcome=form.outcome.data or "",
+                reporter=current_user._get_current_object(),
+            )
+        except DomainError as error:
+            form_failed(form, error)
+        else:
+            flash(_("The adverse event is recorded."), "success")
+            return redirect(url_for("trace.adverse_event", event_id=event.id))
+    return render_template(
+        "trace/adverse_event_form.html", form=form, visit=visit, lots=vigilance.suspect_lots(session_id)
+    )
+
+
+@bp.route("/adverse-events/<int:event_id>")
+@permission_required(Permission.TRACE)
+def adverse_event(event_id: int) -> str:
+    return render_template("trace/adverse_event.html", report=vigilance.report(event_id), now=clock.now())
+
+
+@bp.route("/signals")
+@permission_required(Permission.QUALITY)
+def signals() -> str:
+    return render_template("trace/signals.html", signals=vigilance.signals())

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: fc979489d748
+Revision ID: b1735bd037dc
 Revises:
-Create Date: 2026-11-21 09:46:09.313178
+Create Date: 2026-11-21 10:02:05.415349
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "fc979489d748"
+revision = "b1735bd037dc"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -225,6 +225,32 @@ def upgrade():
         sa.PrimaryKeyConstraint("key", name=op.f("pk_policy_settings")),
     )
     op.create_table(
+        "purchase_orders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=40), nullable=False),
+        sa.Column("supplier", sa.String(length=120), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("is_demo", sa.Boolean(), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('draft', 'sent', 'partially_received', 'received', 'cancelled')",
+            name=op.f("ck_purchase_orders_status_valid"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_purchase_orders_created_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_orders")),
+        sa.UniqueConstraint("number", name=op.f("uq_purchase_orders_number")),
+    )
+    with op.batch_alter_table("purchase_orders", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_purchase_orders_status"), ["status"], unique=False)
+
+    op.create_table(
         "recipe_components",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("recipe_id", sa.Integer(), nullable=False),
@@ -362,6 +388,35 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_label_prints_batch_id"), ["batch_id"], unique=False)
 
     op.create_table(
+        "purchase_order_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("unit_cost_minor", sa.Integer(), nullable=False),
+        sa.Column("received_quantity", sa.Integer(), nullable=False),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_purchase_order_lines_quantity_positive")),
+        sa.CheckConstraint(
+            "received_quantity >= 0", name=op.f("ck_purchase_order_lines_received_not_negative")
+        ),
+        sa.CheckConstraint(
+            "unit_cost_minor >= 0", name=op.f("ck_purchase_order_lines_unit_cost_not_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["purchase_orders.id"],
+            name=op.f("fk_purchase_order_lines_order_id_purchase_orders"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_purchase_order_lines_product_id_products")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_order_lines")),
+    )
+    with op.batch_alter_table("purchase_order_lines", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_purchase_order_lines_order_id"), ["order_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_purchase_order_lines_product_id"), ["product_id"], unique=False)
+
+    op.create_table(
         "recalls",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("product_id", sa.Integer(), nullable=False),
@@ -467,6 +522,35 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_administrations_session_id"), ["session_id"], unique=False)
 
     op.create_table(
+        "purchase_order_receipts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("line_id", sa.Integer(), nullable=False),
+        sa.Column("receipt_id", sa.Integer(), nullable=True),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_purchase_order_receipts_quantity_positive")),
+        sa.ForeignKeyConstraint(
+            ["line_id"],
+            ["purchase_order_lines.id"],
+            name=op.f("fk_purchase_order_receipts_line_id_purchase_order_lines"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["receipt_id"], ["receipts.id"], name=op.f("fk_purchase_order_receipts_receipt_id_receipts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["users.id"], name=op.f("fk_purchase_order_receipts_recorded_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_purchase_order_receipts")),
+    )
+    with op.batch_alter_table("purchase_order_receipts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_purchase_order_receipts_line_id"), ["line_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_purchase_order_receipts_receipt_id"), ["receipt_id"], unique=True
+        )
+
+    op.create_table(
         "recall_patients",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("recall_id", sa.Integer(), nullable=False),
@@ -528,6 +612,7 @@ def upgrade():
     )
     with op.batch_alter_table("vials", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_vials_location"), ["location"], unique=False)
+        batch_op.create_index("ix_vials_lot_id_id", ["lot_id", "id"], unique=False)
         batch_op.create_index("ix_vials_lot_status", ["lot_id", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_vials_receipt_id"), ["receipt_id"], unique=False)
 
@@ -552,6 +637,7 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_draws_batch_id"), ["batch_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_draws_product_id"), ["product_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_draws_vial_id"), ["vial_id"], unique=False)
+        batch_op.create_index("ix_draws_vial_id_batch_id", ["vial_id", "batch_id"], unique=False)
 
     op.create_table(
         "identity_checks",
@@ -668,6 +754,7 @@ def downgrade():
     op.drop_table("scan_attempts")
     op.drop_table("identity_checks")
     with op.batch_alter_table("draws", schema=None) as batch_op:
+        batch_op.drop_index("ix_draws_vial_id_batch_id")
         batch_op.drop_index(batch_op.f("ix_draws_vial_id"))
         batch_op.drop_index(batch_op.f("ix_draws_product_id"))
         batch_op.drop_index(batch_op.f("ix_draws_batch_id"))
@@ -676,6 +763,7 @@ def downgrade():
     with op.batch_alter_table("vials", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_vials_receipt_id"))
         batch_op.drop_index("ix_vials_lot_status")
+        batch_op.drop_index("ix_vials_lot_id_id")
         batch_op.drop_index(batch_op.f("ix_vials_location"))
 
     op.drop_table("vials")
@@ -684,6 +772,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_recall_patients_patient_id"))
 
     op.drop_table("recall_patients")
+    with op.batch_alter_table("purchase_order_receipts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_purchase_order_receipts_receipt_id"))
+        batch_op.drop_index(batch_op.f("ix_purchase_order_receipts_line_id"))
+
+    op.drop_table("purchase_order_receipts")
     with op.batch_alter_table("administrations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_administrations_session_id"))
 
@@ -702,6 +795,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_recalls_lot_id"))
 
     op.drop_table("recalls")
+    with op.batch_alter_table("purchase_order_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_purchase_order_lines_product_id"))
+        batch_op.drop_index(batch_op.f("ix_purchase_order_lines_order_id"))
+
+    op.drop_table("purchase_order_lines")
     with op.batch_alter_table("label_prints", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_label_prints_batch_id"))
 
@@ -727,6 +825,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_recipe_components_product_id"))
 
     op.drop_table("recipe_components")
+    with op.batch_alter_table("purchase_orders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_purchase_orders_status"))
+
+    op.drop_table("purchase_orders")
     op.drop_table("policy_settings")
     with op.batch_alter_table("lots", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lots_product_id"))

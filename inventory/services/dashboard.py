@@ -1,0 +1,141 @@
+"""The manager's dashboard: the figures of each tile, a few set-based queries each. Read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from inventory import clock
+from inventory.extensions import db
+from inventory.models import FollowUpStatus, Product, Recall, RecallPatient
+from inventory.services import catalogue, reports, vigilance
+from inventory.services import reorder as reorder_service
+from inventory.services import stock as stock_service
+
+WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ExpiringItem:
+    kind: str  # lot, vial, syringe
+    id: int
+    label: str
+    until: datetime
+    past: bool
+
+
+@dataclass
+class Expiring:
+    lots: list[ExpiringItem] = field(default_factory=list)
+    vials: list[ExpiringItem] = field(default_factory=list)
+    syringes: list[ExpiringItem] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.lots) + len(self.vials) + len(self.syringes)
+
+    @property
+    def past(self) -> int:
+        return sum(item.past for item in [*self.lots, *self.vials, *self.syringes])
+
+    def soonest(self, limit: int = 6) -> list[ExpiringItem]:
+        items = [*self.lots, *self.vials, *self.syringes]
+        return sorted(items, key=lambda item: item.until)[:limit]
+
+
+def expiring(days: int = WINDOW_DAYS) -> Expiring:
+    """Lots in stock expiring within the window, opened vials near or past their in-use limit, unused
+    syringes near or past their BUD: the stock area's one list (services/stock.expiring), by kind."""
+    result = Expiring()
+    by_kind = {"lot": result.lots, "vial": result.vials, "syringe": result.syringes}
+    for item in stock_service.expiring(days):
+        if item.kind in by_kind:
+            label = f"{item.label} · {item.code}" if item.label else item.code
+            by_kind[item.kind].append(ExpiringItem(item.kind, item.id, label, item.until, item.passed))
+    return result
+
+
+@dataclass(frozen=True)
+class LowStock:
+    product: Product
+    vials: int
+    volume_ul: int
+
+
+def low_stock() -> list[LowStock]:
+    """Active products with a reorder point whose usable vials are at or below it."""
+    products = list(
+        db.session.scalars(
+            select(Product).where(Product.active.is_(True), Product.reorder_point > 0).order_by(Product.name)
+        )
+    )
+    levels = catalogue.usable_stock([product.id for product in products])
+    rows = []
+    for product in products:
+        level = levels.get(product.id, catalogue.StockLevel())
+        if level.vials <= product.reorder_point:
+            rows.append(LowStock(product, level.vials, level.volume_ul))
+    return sorted(rows, key=lambda row: (row.vials, row.product.name))
+
+
+@dataclass(frozen=True)
+class RecallSummary:
+    open_recalls: int
+    pending_patients: int
+
+
+def recalls() -> RecallSummary:
+    open_recalls = db.session.scalar(select(func.count(Recall.id)).where(Recall.closed_at.is_(None))) or 0
+    pending = (
+        db.session.scalar(
+            select(func.count(RecallPatient.id))
+            .join(Recall, RecallPatient.recall_id == Recall.id)
+            .where(Recall.closed_at.is_(None), RecallPatient.status == FollowUpStatus.PENDING)
+        )
+        or 0
+    )
+    return RecallSummary(int(open_recalls), int(pending))
+
+
+def signals() -> list[vigilance.Signal]:
+    """AE-02, decided in one place: the vigilance service's list."""
+    return vigilance.signals()
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    expiring: Expiring
+    low_stock: list[LowStock]
+    reorder: list[reorder_service.ReorderLine]
+    waste: reports.WasteReport
+    waste_months: list[tuple[date, int, int]]
+    recalls: RecallSummary
+    signals: list[vigilance.Signal]
+    administered_weeks: list[tuple[date, int]]
+
+    @property
+    def suggested_vials(self) -> int:
+        return sum(line.suggestion.suggested_vials for line in self.reorder)
+
+
+def dashboard() -> Dashboard:
+    today = clock.today()
+    month = reports.Period.month_of(today)
+    six_months = reports.Period(_months_back(month.start, 5), month.end)
+    return Dashboard(
+        expiring=expiring(),
+        low_stock=low_stock(),
+        reorder=reorder_service.reorder_lines(only_needed=True),
+        waste=reports.waste(month),
+        waste_months=reports.waste_by_bucket(six_months, reports.Grain.MONTH),
+        recalls=recalls(),
+        signals=signals(),
+        administered_weeks=reports.syringes_administered(reports.Period.last_weeks(8, today)),
+    )
+
+
+def _months_back(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)

@@ -1,0 +1,258 @@
+"""The reorder list: the pure rule (rules/reorder.py) fed with a few set-based queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
+
+from flask import current_app
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from inventory import clock
+from inventory.extensions import db
+from inventory.models import Draw, Lot, LotStatus, Product, Receipt, Vial, VialStatus
+from inventory.models.purchasing import OPEN_STATUSES, PurchaseOrder, PurchaseOrderLine
+from inventory.rules import expiry as expiry_rules
+from inventory.rules.policy import Container
+from inventory.rules.reorder import (
+    Portion,
+    ReorderInput,
+    ReorderReason,
+    Suggestion,
+    observation_days,
+    suggest,
+)
+from inventory.rules.units import ul_to_ml
+from inventory.services.policy import current_policy
+
+
+@dataclass(frozen=True)
+class ReorderLine:
+    product: Product
+    suggestion: Suggestion
+    window_days: int
+    observed_days: int
+    supplier: str
+
+    @property
+    def reason_text(self) -> str:
+        return reason_text(self.suggestion, self.observed_days)
+
+    @property
+    def daily_use_ul(self) -> int:
+        return round(self.suggestion.daily_use_ul)
+
+    @property
+    def days_of_cover(self) -> float | None:
+        cover = self.suggestion.days_of_cover
+        return None if cover is None else round(float(cover), 1)
+
+    @property
+    def days_of_cover_text(self) -> str:
+        return _days(self.suggestion.days_of_cover)
+
+
+def window_days() -> int:
+    return int(current_app.config.get("REORDER_WINDOW_DAYS", 90))
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=clock.clinic_zone())
+
+
+def _drawn_since(since: datetime, product_ids: list[int]) -> dict[int, int]:
+    query = (
+        select(Draw.product_id, func.sum(Draw.volume_ul))
+        .where(Draw.drawn_at >= since, Draw.product_id.in_(product_ids))
+        .group_by(Draw.product_id)
+    )
+    return {product_id: int(total or 0) for product_id, total in db.session.execute(query)}
+
+
+def _first_activity(product_ids: list[int]) -> dict[int, datetime]:
+    """The earliest of a product's first draw and first receipt."""
+    first: dict[int, datetime] = {}
+    draws = (
+        select(Draw.product_id, func.min(Draw.drawn_at))
+        .where(Draw.product_id.in_(product_ids))
+        .group_by(Draw.product_id)
+    )
+    receipts = (
+        select(Lot.product_id, func.min(Receipt.received_at))
+        .join(Lot, Receipt.lot_id == Lot.id)
+        .where(Lot.product_id.in_(product_ids))
+        .group_by(Lot.product_id)
+    )
+    for query in (draws, receipts):
+        for product_id, moment in db.session.execute(query):
+            if moment is None:
+                continue
+            moment = _aware(moment)
+            first[product_id] = min(first.get(product_id, moment), moment)
+    return first
+
+
+def _aware(moment: datetime) -> datetime:
+    """min() over a UTCDateTime column comes back naive on SQLite."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def usable_portions(product_ids: list[int]) -> dict[int, list[Portion]]:
+    """Every vial that can be drawn today, per product, with the last day it can be drawn."""
+    now = clock.now()
+    zone = clock.clinic_zone()
+    policy = current_policy()
+    query = (
+        select(
+            Vial.remaining_ul, Vial.opened_at, Lot.expiry, Product.id, Product.container, Product.in_use_days
+        )
+        .join(Lot, Vial.lot_id == Lot.id)
+        .join(Product, Lot.product_id == Product.id)
+        .where(
+            Lot.status == LotStatus.AVAILABLE,
+            Lot.expiry >= clock.today(),
+            Vial.status.in_([VialStatus.SEALED, VialStatus.OPEN]),
+            Vial.remaining_ul > 0,
+            Product.id.in_(product_ids),
+        )
+    )
+    portions: dict[int, list[Portion]] = defaultdict(list)
+    for remaining, opened_at, expiry, product_id, container, in_use_days in db.session.execute(query):
+        through = expiry
+        if opened_at is not None:
+            until = expiry_rules.in_use_until(
+                Container(container), opened_at, expiry, zone, policy, in_use_days
+            )
+            if until < now:
+                continue
+            through = until.astimezone(zone).date()
+        portions[product_id].append(Portion(usable_through=through, remaining_ul=remaining))
+    return portions
+
+
+def on_order(product_ids: list[int]) -> dict[int, int]:
+    """Vials ordered (sent, not yet received) per product."""
+    outstanding = func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity)
+    query = (
+        select(PurchaseOrderLine.product_id, outstanding)
+        .join(PurchaseOrder, PurchaseOrderLine.order_id == PurchaseOrder.id)
+        .where(
+            PurchaseOrder.status.in_(OPEN_STATUSES),
+            PurchaseOrderLine.quantity > PurchaseOrderLine.received_quantity,
+            PurchaseOrderLine.product_id.in_(product_ids),
+        )
+        .group_by(PurchaseOrderLine.product_id)
+    )
+    return {product_id: int(total or 0) for product_id, total in db.session.execute(query)}
+
+
+def last_receipts(product_ids: list[int]) -> dict[int, tuple[str, int | None]]:
+    """Per product, the supplier of its latest receipt and that lot's shelf life in days on arrival."""
+    query = (
+        select(Lot.product_id, Receipt.supplier, Receipt.received_at, Lot.expiry)
+        .join(Lot, Receipt.lot_id == Lot.id)
+        .where(Lot.product_id.in_(product_ids))
+        .order_by(Lot.product_id, Receipt.received_at.desc(), Receipt.id.desc())
+    )
+    latest: dict[int, tuple[str, int | None]] = {}
+    zone = clock.clinic_zone()
+    for product_id, supplier, received_at, expiry in db.session.execute(query):
+        if product_id in latest:
+            continue
+        shelf_life = (expiry - _aware(received_at).astimezone(zone).date()).days
+        latest[product_id] = (supplier or "", max(0, shelf_life))
+    return latest
+
+
+def reorder_lines(*, products: list[Product] | None = None, only_needed: bool = False) -> list[ReorderLine]:
+    """Every active product (or the ones given) with its suggestion, most urgent first."""
+    if products is None:
+        products = list(db.session.scalars(select(Product).where(Product.active.is_(True))))
+    ids = [product.id for product in products]
+    if not ids:
+        return []
+    today = clock.today()
+    window = window_days()
+    drawn = _drawn_since(_start_of(today - timedelta(days=window - 1)), ids)
+    first = _first_activity(ids)
+    portions = usable_portions(ids)
+    ordered = on_order(ids)
+    receipts = last_receipts(ids)
+    lines = []
+    for product in products:
+        began = min(first.get(product.id, product.created_at), product.created_at)
+        history = (today - began.astimezone(clock.clinic_zone()).date()).days + 1
+        observed = observation_days(window, history)
+        supplier, shelf_life = receipts.get(product.id, ("", None))
+        result = suggest(
+            ReorderInput(
+                today=today,
+                vial_volume_ul=product.volume_ul,
+                reorder_point=product.reorder_point,
+                reorder_quantity=product.reorder_quantity,
+                lead_time_days=product.lead_time_days,
+                drawn_ul=drawn.get(product.id, 0),
+                observed_days=observed,
+                portions=portions.get(product.id, []),
+                on_order_vials=ordered.get(product.id, 0),
+                shelf_life_days=shelf_life,
+            )
+        )
+        if only_needed and not result.needs_reorder:
+            continue
+        lines.append(ReorderLine(product, result, window, observed, supplier))
+    lines.sort(key=_urgency)
+    return lines
+
+
+def _urgency(line: ReorderLine) -> tuple[bool, float, str]:
+    cover = line.suggestion.days_of_cover
+    return (not line.suggestion.needs_reorder, float(cover) if cover is not None else 1e9, line.product.name)
+
+
+def reason_text(result: Suggestion, observed_days: int) -> str:
+    """The rule's reason code in words, with its figures."""
+    reason = result.reason
+    days = _days(result.days_of_cover)
+    if reason is ReorderReason.NO_RECENT_USE:
+        return ngettext(
+            "Nothing drawn in the last %(num)d day: no reorder suggested.",
+            "Nothing drawn in the last %(num)d days: no reorder suggested.",
+            observed_days,
+        )
+    if reason is ReorderReason.ENOUGH_COVER:
+        text = _(
+            "%(days)s days of cover, more than the %(lead)d-day lead time.",
+            days=days,
+            lead=result.lead_time_days,
+        )
+    elif reason is ReorderReason.RUNS_OUT_BEFORE_DELIVERY:
+        text = _(
+            "Runs out in %(days)s days, before a delivery could arrive (%(lead)d-day lead time).",
+            days=days,
+            lead=result.lead_time_days,
+        )
+    elif reason is ReorderReason.BELOW_REORDER_POINT:
+        text = _(
+            "Usable stock is at or below the reorder point of %(point)d vials.", point=result.reorder_point
+        )
+    else:
+        text = _("No stock that will be used before it expires.")
+    if result.expiring_unused_ul:
+        text += " " + _(
+            "%(ml)s mL will expire before use at the current rate.",
+            ml=format_decimal(ul_to_ml(result.expiring_unused_ul), format="#,##0.###"),
+        )
+    if result.capped_by_shelf_life:
+        text += " " + _("Limited to what can be used before a new delivery expires.")
+    return text
+
+
+def _days(value: Fraction | None) -> str:
+    if value is None:
+        return "—"
+    return str(format_decimal(round(float(value), 1), format="#,##0.#"))

@@ -1,0 +1,643 @@
+"""Traceability, both ways (RCL-03, RCL-06): a handful of set-based queries per trace, never one per row.
+
+Forward: lot → vials → draws → batches → syringes → administrations → patients, whatever the dates.
+Backward: patient or session → administrations → syringes → batches → every lot drawn.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from functools import cached_property
+from typing import Any, NamedTuple
+
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, func, or_, select
+
+from inventory.errors import NotFound
+from inventory.extensions import db
+from inventory.models.catalogue import Product
+from inventory.models.clinic import Administration, Patient, TreatmentSession
+from inventory.models.compounding import Batch, BatchStatus, Draw, Recipe, Syringe, SyringeStatus
+from inventory.models.stock import Lot, LotStatus, Receipt, Vial
+from inventory.rules.codes import CodeKind, parse_code
+from inventory.rules.text import search_key
+
+
+class Fate(StrEnum):
+    """What became of a syringe, as the trace shows it."""
+
+    ADMINISTERED = "administered"
+    DESTROYED = "destroyed"  # discarded: destroyed, not administered (RCL-03)
+    UNUSED = "unused"
+
+
+class LotRow(NamedTuple):
+    id: int
+    product_id: int
+    product: str
+    number: str
+    expiry: date
+    status: str
+
+
+class VialRow(NamedTuple):
+    id: int
+    code: str
+    status: str
+    initial_ul: int
+    remaining_ul: int
+    supplier: str
+    received_at: datetime
+
+
+class DrawRow(NamedTuple):
+    """One vial → batch link with what it carried: the edges of the family tree."""
+
+    batch_id: int
+    batch_code: str
+    vial_id: int
+    vial_code: str
+    volume_ul: int
+    drawn_at: datetime
+    lot_id: int
+    lot: str
+    expiry: date
+    lot_status: str
+    product_id: int
+    product: str
+    supplier: str
+    received_at: datetime
+
+
+class BatchRow(NamedTuple):
+    id: int
+    code: str
+    status: str
+    category: str
+    recipe: str
+    prepared_at: datetime
+    bud: datetime
+    patient_id: int | None
+
+
+class AdministrationRow(NamedTuple):
+    id: int
+    session_id: int
+    patient_id: int
+    patient_name: str
+    syringe_id: int
+    syringe_code: str
+    batch_id: int
+    administered_at: datetime
+    volume_ul: int
+    site: str
+
+
+class SyringeRow(NamedTuple):
+    id: int
+    code: str
+    batch_id: int
+    batch_code: str
+    number: int
+    status: str
+    volume_ul: int
+    discarded_at: datetime | None
+    discard_reason: str | None
+    administration: AdministrationRow | None
+    blocked_reason: str | None
+
+    @property
+    def fate(self) -> Fate:
+        if self.administration is not None:
+            return Fate.ADMINISTERED
+        if self.status == SyringeStatus.DISCARDED:
+            return Fate.DESTROYED
+        return Fate.UNUSED
+
+
+class PatientRow(NamedTuple):
+    id: int
+    name: str
+    date_of_birth: date
+    phone: str
+    email: str
+    administrations: int
+
+
+@dataclass
+class LotTrace:
+    lot: LotRow
+    vials: list[VialRow]
+    draws: list[DrawRow]
+    batches: list[BatchRow]
+    syringes: list[SyringeRow]
+    patients: list[PatientRow]
+
+    @property
+    def administrations(self) -> list[AdministrationRow]:
+        return [s.administration for s in self.syringes if s.administration is not None]
+
+    def draws_of(self, vial_id: int) -> list[DrawRow]:
+        return self._draws_by_vial.get(vial_id, [])
+
+    def syringes_of(self, batch_id: int) -> list[SyringeRow]:
+        return self._syringes_by_batch.get(batch_id, [])
+
+    @cached_property
+    def _draws_by_vial(self) -> dict[int, list[DrawRow]]:
+        return _grouped(self.draws, lambda draw: draw.vial_id)
+
+    @cached_property
+    def _syringes_by_batch(self) -> dict[int, list[SyringeRow]]:
+        return _grouped(self.syringes, lambda syringe: syringe.batch_id)
+
+
+@dataclass
+class BatchTrace:
+    batch: BatchRow
+    draws: list[DrawRow]
+    syringes: list[SyringeRow]
+    patients: list[PatientRow]
+
+    @property
+    def lots(self) -> list[DrawRow]:
+        return _one_per_lot(self.draws)
+
+    @property
+    def administrations(self) -> list[AdministrationRow]:
+        return [s.administration for s in self.syringes if s.administration is not None]
+
+
+@dataclass(frozen=True)
+class ReceivedItem:
+    """One administration of a patient with its batch and every lot in that batch (RCL-06)."""
+
+    administration: AdministrationRow
+    session_started_at: datetime
+    batch: BatchRow
+    lots: list[DrawRow]
+
+
+@dataclass
+class PatientTrace:
+    patient: PatientRow
+    items: list[ReceivedItem]
+    session_id: int | None = None
+    lots: list[DrawRow] = field(default_factory=list)
+
+
+def _grouped(rows: Iterable[Any], key: Callable[[Any], int]) -> dict[int, list[Any]]:
+    groups: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    return groups
+
+
+def _one_per_lot(draws: Iterable[DrawRow]) -> list[DrawRow]:
+    seen: dict[int, DrawRow] = {}
+    for draw in draws:
+        seen.setdefault(draw.lot_id, draw)
+    return sorted(seen.values(), key=lambda d: (d.product, d.lot))
+
+
+# --- building blocks -------------------------------------------------------------------------------
+
+
+def _rows(query: Any) -> Any:
+    """Plain rows of a select of columns (Core: no ORM bookkeeping per row on the long lists)."""
+    return db.session.connection().execute(query)
+
+
+def among(column: Any, ids: list[int]) -> Any:
+    """`column IN (1, 2, …)` with the integers written into the SQL: no bound-parameter limit, and
+    PostgreSQL's planner sees how few they are (a subquery there made it scan every draw)."""
+    return column.in_(bindparam(None, sorted(set(ids)), expanding=True, literal_execute=True))
+
+
+def batch_ids_of_lot(lot_id: int) -> list[int]:
+    """Every batch that drew from this lot: answered from the indexes (lot_id, id) of vials and
+    (vial_id, batch_id) of draws."""
+    query = select(Draw.batch_id).join(Vial, Vial.id == Draw.vial_id).where(Vial.lot_id == lot_id).distinct()
+    return list(db.session.scalars(query))
+
+
+def _lot_row(lot_id: int) -> LotRow:
+    row = db.session.execute(
+        select(Lot.id, Lot.product_id, Product.name, Lot.number, Lot.expiry, Lot.status)
+        .join(Product, Product.id == Lot.product_id)
+        .where(Lot.id == lot_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("not_found", _("No lot with id %(id)s.", id=lot_id))
+    return LotRow(*row)
+
+
+def _draws(where: Any) -> list[DrawRow]:
+    query = (
+        select(
+            Draw.batch_id,
+            Batch.code,
+            Draw.vial_id,
+            Vial.code,
+            Draw.volume_ul,
+            Draw.drawn_at,
+            Lot.id,
+            Lot.number,
+            Lot.expiry,
+            Lot.status,
+            Product.id,
+            Product.name,
+            Receipt.supplier,
+            Receipt.received_at,
+        )
+        .join(Batch, Batch.id == Draw.batch_id)
+        .join(Vial, Vial.id == Draw.vial_id)
+        .join(Lot, Lot.id == Vial.lot_id)
+        .join(Product, Product.id == Lot.product_id)
+        .join(Receipt, Receipt.id == Vial.receipt_id)
+        .where(where)
+        .order_by(Draw.batch_id, Product.name, Draw.id)
+    )
+    return [DrawRow._make(row) for row in _rows(query)]
+
+
+def _batches(where: Any) -> list[BatchRow]:
+    query = (
+        select(
+            Batch.id,
+            Batch.code,
+            Batch.status,
+            Batch.category,
+            Recipe.name,
+            Batch.prepared_at,
+            Batch.bud,
+            Batch.patient_id,
+        )
+        .join(Recipe, Recipe.id == Batch.recipe_id)
+        .where(where)
+        .order_by(Batch.prepared_at, Batch.id)
+    )
+    return [BatchRow._make(row) for row in _rows(query)]
+
+
+def _recalled_batch_ids(batch_ids: list[int]) -> set[int]:
+    """Batches holding at least one recalled lot: their unused syringes are blocked as recalled."""
+    query = (
+        select(Draw.batch_id)
+        .join(Vial, Vial.id == Draw.vial_id)
+        .join(Lot, Lot.id == Vial.lot_id)
+        .where(among(Draw.batch_id, batch_ids), Lot.status == LotStatus.RECALLED)
+        .distinct()
+    )
+    return set(db.session.scalars(query))
+
+
+def _blocked_reason(status: str, batch_status: str, recalled: bool) -> str | None:
+    if status in (SyringeStatus.ADMINISTERED, SyringeStatus.DISCARDED):
+        return None
+    if recalled:
+        return "recalled"
+    if batch_status == BatchStatus.QUARANTINED:
+        return "quarantined"
+    return None
+
+
+def _syringe_rows(batch_ids: list[int]) -> Any:
+    """Every syringe of these batches with its administration and patient id, if any."""
+    return (
+        db.session.connection()
+        .execute(
+            select(
+                Syringe.id,
+                Syringe.code,
+                Syringe.batch_id,
+                Syringe.number,
+                Syringe.status,
+                Syringe.volume_ul,
+                Syringe.discarded_at,
+                Syringe.discard_reason,
+                Administration.id,
+                Administration.session_id,
+                TreatmentSession.patient_id,
+                Administration.administered_at,
+                Administration.volume_ul,
+                Administration.site,
+            )
+            .outerjoin(Administration, Administration.syringe_id == Syringe.id)
+            .outerjoin(TreatmentSession, TreatmentSession.id == Administration.session_id)
+            .where(among(Syringe.batch_id, batch_ids))
+            .order_by(Syringe.batch_id, Syringe.number, Syringe.id)
+        )
+        .all()
+    )
+
+
+def _patients_by_id(counts: Counter[int]) -> list[PatientRow]:
+    if not counts:
+        return []
+    query = (
+        select(Patient.id, Patient.name, Patient.date_of_birth, Patient.phone, Patient.email)
+        .where(among(Patient.id, list(counts)))
+        .order_by(Patient.name, Patient.id)
+    )
+    return [
+        PatientRow(patient_id, name, born, phone, email, counts[patient_id])
+        for patient_id, name, born, phone, email in _rows(query)
+    ]
+
+
+def _forward(batches: list[BatchRow]) -> tuple[list[SyringeRow], list[PatientRow]]:
+    """The syringes of these batches, what became of each, and the patients who received them (once
+    each, with their number of administrations): one read of syringes with their administrations, one
+    of patients. Batch codes come from the rows already read."""
+    if not batches:
+        return [], []
+    by_id = {batch.id: batch for batch in batches}
+    rows = _syringe_rows(list(by_id))
+    recalled = _recalled_batch_ids(list(by_id))
+    patients = _patients_by_id(Counter(row[10] for row in rows if row[8] is not None))
+    names = {patient.id: patient.name for patient in patients}
+    syringes = []
+    for row in rows:
+        sid, code, batch_id, number, status, volume, discarded_at, reason, admin_id, *given = row
+        administration = None
+        if admin_id is not None:
+            session_id, patient_id, at, admin_volume, site = given
+            administration = AdministrationRow(
+                admin_id,
+                session_id,
+                patient_id,
+                names[patient_id],
+                sid,
+                code,
+                batch_id,
+                at,
+                admin_volume,
+                site,
+            )
+        batch = by_id[batch_id]
+        blocked = None if administration else _blocked_reason(status, batch.status, batch_id in recalled)
+        syringes.append(
+            SyringeRow(
+                sid,
+                code,
+                batch_id,
+                batch.code,
+                number,
+                status,
+                volume,
+                discarded_at,
+                reason,
+                administration,
+                blocked,
+            )
+        )
+    return syringes, patients
+
+
+def exposed_patients(batch_ids: list[int]) -> list[PatientRow]:
+    """Each patient who received a syringe of these batches, once, with their number of administrations."""
+    if not batch_ids:
+        return []
+    query = (
+        select(
+            Patient.id,
+            Patient.name,
+            Patient.date_of_birth,
+            Patient.phone,
+            Patient.email,
+            func.count(Administration.id),
+        )
+        .select_from(Administration)
+        .join(Syringe, Syringe.id == Administration.syringe_id)
+        .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .where(among(Syringe.batch_id, batch_ids))
+        .group_by(Patient.id, Patient.name, Patient.date_of_birth, Patient.phone, Patient.email)
+        .order_by(Patient.name, Patient.id)
+    )
+    return [PatientRow._make(row) for row in _rows(query)]
+
+
+# --- forward: lot to patients ------------------------------------------------------------------------
+
+
+def lot_forward(lot_id: int) -> LotTrace:
+    """RCL-03: everything made from this lot and everyone who received it, whatever the dates."""
+    lot = _lot_row(lot_id)
+    vials = [
+        VialRow._make(row)
+        for row in _rows(
+            select(
+                Vial.id,
+                Vial.code,
+                Vial.status,
+                Vial.initial_ul,
+                Vial.remaining_ul,
+                Receipt.supplier,
+                Receipt.received_at,
+            )
+            .join(Receipt, Receipt.id == Vial.receipt_id)
+            .where(Vial.lot_id == lot_id)
+            .order_by(Vial.id)
+        )
+    ]
+    links: Any = (
+        _rows(
+            select(Draw.batch_id, Draw.vial_id, Draw.volume_ul, Draw.drawn_at)
+            .where(among(Draw.vial_id, [vial.id for vial in vials]))
+            .order_by(Draw.batch_id, Draw.id)
+        ).all()
+        if vials
+        else []
+    )
+    batch_ids = sorted({link.batch_id for link in links})
+    batches = _batches(among(Batch.id, batch_ids)) if batch_ids else []
+    draws = _lot_draws(lot, vials, batches, links)
+    syringes, patients = _forward(batches)
+    return LotTrace(lot, vials, draws, batches, syringes, patients)
+
+
+def _lot_draws(lot: LotRow, vials: list[VialRow], batches: list[BatchRow], links: Any) -> list[DrawRow]:
+    """The vial → batch links of one lot, completed from the rows already read."""
+    vial_by_id = {vial.id: vial for vial in vials}
+    code_of_batch = {batch.id: batch.code for batch in batches}
+    draws = []
+    for batch_id, vial_id, volume, drawn_at in links:
+        vial = vial_by_id[vial_id]
+        draws.append(
+            DrawRow(
+                batch_id,
+                code_of_batch[batch_id],
+                vial_id,
+                vial.code,
+                volume,
+                drawn_at,
+                lot.id,
+                lot.number,
+                lot.expiry,
+                lot.status,
+                lot.product_id,
+                lot.product,
+                vial.supplier,
+                vial.received_at,
+            )
+        )
+    return draws
+
+
+# --- batch both ways ---------------------------------------------------------------------------------
+
+
+def batch_trace(batch_id: int) -> BatchTrace:
+    batches = _batches(Batch.id == batch_id)
+    if not batches:
+        raise NotFound("not_found", _("No batch with id %(id)s.", id=batch_id))
+    syringes, patients = _forward(batches)
+    return BatchTrace(batches[0], _draws(Draw.batch_id == batch_id), syringes, patients)
+
+
+# --- backward: patient or session to lots ------------------------------------------------------------
+
+
+def _patient_row(patient_id: int) -> PatientRow:
+    patient = db.session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("not_found", _("No patient with id %(id)s.", id=patient_id))
+    count = db.session.scalar(
+        select(func.count(Administration.id))
+        .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
+        .where(TreatmentSession.patient_id == patient_id)
+    )
+    return PatientRow(
+        patient.id, patient.name, patient.date_of_birth, patient.phone, patient.email, int(count or 0)
+    )
+
+
+def _received(where: Any) -> list[ReceivedItem]:
+    query = (
+        select(
+            Administration.id,
+            Administration.session_id,
+            TreatmentSession.patient_id,
+            Patient.name,
+            Syringe.id,
+            Syringe.code,
+            Syringe.batch_id,
+            Administration.administered_at,
+            Administration.volume_ul,
+            Administration.site,
+            TreatmentSession.started_at,
+        )
+        .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .join(Syringe, Syringe.id == Administration.syringe_id)
+        .where(where)
+        .order_by(Administration.administered_at, Administration.id)
+    )
+    rows: Any = db.session.execute(query).all()
+    if not rows:
+        return []
+    batch_ids = sorted({row[6] for row in rows})
+    batches = {batch.id: batch for batch in _batches(among(Batch.id, batch_ids))}
+    lots_by_batch: dict[int, list[DrawRow]] = defaultdict(list)
+    for draw in _draws(among(Draw.batch_id, batch_ids)):
+        lots_by_batch[draw.batch_id].append(draw)
+    return [
+        ReceivedItem(
+            AdministrationRow(*row[:10]),
+            row[10],
+            batches[row[6]],
+            _one_per_lot(lots_by_batch[row[6]]),
+        )
+        for row in rows
+    ]
+
+
+def patient_back(patient_id: int, session_id: int | None = None) -> PatientTrace:
+    """RCL-06: every lot a patient received (in one session when given), through syringes and batches."""
+    patient = _patient_row(patient_id)
+    where = TreatmentSession.patient_id == patient_id
+    if session_id is not None:
+        where = where & (TreatmentSession.id == session_id)
+    items = _received(where)
+    lots = _one_per_lot(draw for item in items for draw in item.lots)
+    return PatientTrace(patient, items, session_id, lots)
+
+
+def session_back(session_id: int) -> PatientTrace:
+    session = db.session.get(TreatmentSession, session_id)
+    if session is None:
+        raise NotFound("not_found", _("No session with id %(id)s.", id=session_id))
+    return patient_back(session.patient_id, session_id)
+
+
+# --- search ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchResults:
+    query: str
+    lots: list[LotRow] = field(default_factory=list)
+    patients: list[Patient] = field(default_factory=list)
+    batch_id: int | None = None
+    lot_id: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.lots or self.patients or self.batch_id or self.lot_id)
+
+
+def _code_target(query: str) -> tuple[str, int] | None:
+    """A scanned or typed vial, batch or syringe code → ("lot"|"batch", id)."""
+    parsed = parse_code(query)
+    if parsed is None:
+        return None
+    kind, code = parsed
+    if kind is CodeKind.VIAL:
+        lot_id = db.session.scalar(select(Vial.lot_id).where(Vial.code == code))
+        return ("lot", lot_id) if lot_id else None
+    if kind is CodeKind.BATCH:
+        batch_id = db.session.scalar(select(Batch.id).where(Batch.code == code))
+        return ("batch", batch_id) if batch_id else None
+    batch_id = db.session.scalar(select(Syringe.batch_id).where(Syringe.code == code))
+    return ("batch", batch_id) if batch_id else None
+
+
+def search(query: str, *, limit: int = 25) -> SearchResults:
+    """Find a lot by number or product, a patient by name or MRN, or a vial/batch/syringe by code."""
+    query = query.strip()
+    results = SearchResults(query)
+    if not query:
+        return results
+    target = _code_target(query)
+    if target is not None:
+        kind, target_id = target
+        if kind == "lot":
+            results.lot_id = target_id
+        else:
+            results.batch_id = target_id
+        return results
+    needle = f"%{query.upper()}%"
+    product_needle = f"%{search_key(query)}%"
+    lots = db.session.execute(
+        select(Lot.id, Lot.product_id, Product.name, Lot.number, Lot.expiry, Lot.status)
+        .join(Product, Product.id == Lot.product_id)
+        .where(or_(Lot.number.like(needle), func.lower(Product.name).like(product_needle)))
+        .order_by(Product.name, Lot.expiry.desc())
+        .limit(limit)
+    )
+    results.lots = [LotRow(*row) for row in lots]
+    results.patients = list(
+        db.session.scalars(
+            select(Patient)
+            .where(or_(Patient.search_key.like(f"%{search_key(query)}%"), Patient.mrn == query))
+            .order_by(Patient.name)
+            .limit(limit)
+        )
+    )
+    return results

@@ -1,0 +1,262 @@
+"""Adverse events and lot signals (AE-01, AE-02)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from inventory import clock
+from inventory.errors import Invalid, NotFound
+from inventory.extensions import db
+from inventory.models.catalogue import Product
+from inventory.models.clinic import Administration, Patient, TreatmentSession
+from inventory.models.compounding import Draw, Syringe
+from inventory.models.recall import AdverseEvent, AdverseEventSeverity
+from inventory.models.stock import Lot, Vial
+from inventory.models.users import User
+from inventory.services import audit, transaction
+from inventory.services.trace import PatientTrace, session_back
+
+SIGNAL_PATIENTS = 2
+ONSET_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SuspectLot:
+    lot_id: int
+    product_id: int
+    product: str
+    lot: str
+    expiry: date
+    status: str
+
+
+@dataclass(frozen=True)
+class ExposedPatient:
+    patient_id: int
+    name: str
+    date_of_birth: date
+    lots: list[int]
+
+
+class Signal(NamedTuple):
+    lot_id: int
+    lot: str
+    product_id: int
+    product: str
+    expiry: date
+    patients: int
+    events: int
+
+
+@dataclass
+class EventReport:
+    """What a regulator's form asks for: patient, reporter, products with lot and expiry, batch and
+    BUD, the event and its dates, and who else received the same lots."""
+
+    event: AdverseEvent
+    patient: Patient
+    reporter: User
+    session: TreatmentSession
+    received: PatientTrace
+    suspect_lots: list[SuspectLot]
+    other_patients: list[ExposedPatient]
+
+
+def _lots_of_session(session_ids: list[int]) -> list[SuspectLot]:
+    """AE-01: every lot in every syringe given in these sessions; a cocktail counts against each lot."""
+    query = (
+        select(Lot.id, Product.id, Product.name, Lot.number, Lot.expiry, Lot.status)
+        .select_from(Administration)
+        .join(Syringe, Syringe.id == Administration.syringe_id)
+        .join(Draw, Draw.batch_id == Syringe.batch_id)
+        .join(Vial, Vial.id == Draw.vial_id)
+        .join(Lot, Lot.id == Vial.lot_id)
+        .join(Product, Product.id == Lot.product_id)
+        .where(Administration.session_id.in_(session_ids))
+        .distinct()
+        .order_by(Product.name, Lot.number)
+    )
+    return [SuspectLot(*row) for row in db.session.execute(query)]
+
+
+def suspect_lots(session_id: int) -> list[SuspectLot]:
+    return _lots_of_session([session_id])
+
+
+def other_exposed_patients(lot_ids: list[int], patient_id: int) -> list[ExposedPatient]:
+    """AE-01: every other patient who received any of these lots, with which of them."""
+    if not lot_ids:
+        return []
+    query = (
+        select(Patient.id, Patient.name, Patient.date_of_birth, Vial.lot_id)
+        .select_from(Administration)
+        .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .join(Syringe, Syringe.id == Administration.syringe_id)
+        .join(Draw, Draw.batch_id == Syringe.batch_id)
+        .join(Vial, Vial.id == Draw.vial_id)
+        .where(Vial.lot_id.in_(lot_ids), Patient.id != patient_id)
+        .distinct()
+        .order_by(Patient.name, Patient.id, Vial.lot_id)
+    )
+    by_patient: dict[tuple[int, str, date], list[int]] = defaultdict(list)
+    for pid, name, born, lot_id in db.session.execute(query):
+        by_patient[(pid, name, born)].append(lot_id)
+    return [ExposedPatient(pid, name, born, lots) for (pid, name, born), lots in by_patient.items()]
+
+
+def record_adverse_event(
+    *,
+    session_id: int,
+    onset_at: datetime,
+    severity: str,
+    description: str,
+    outcome: str,
+    reporter: User,
+) -> AdverseEvent:
+    """AE-01: an adverse event on a session, reported by the signed-in user."""
+    session = db.session.get(TreatmentSession, session_id)
+    if session is None:
+        raise Invalid(
+            "unknown_session",
+            _("No session with id %(id)s.", id=session_id),
+            fields={"session_id": _("Unknown session.")},
+        )
+    _check(onset_at, severity, description)
+    with transaction():
+        event = AdverseEvent(
+            session_id=session.id,
+            patient_id=session.patient_id,
+            onset_at=onset_at,
+            severity=severity,
+            description=description.strip(),
+            outcome=outcome.strip(),
+            reporter_id=reporter.id,
+            created_at=clock.now(),
+        )
+        db.session.add(event)
+        db.session.flush()
+        lots = suspect_lots(session.id)
+        audit.record(
+            "adverse_event_recorded",
+            "adverse_event",
+            event.id,
+            details={
+                "session_id": session.id,
+                "patient_id": session.patient_id,
+                "severity": severity,
+                "lot_ids": [lot.lot_id for lot in lots],
+            },
+            user=reporter,
+        )
+    return event
+
+
+def _check(onset_at: datetime, severity: str, description: str) -> None:
+    if severity not in {s.value for s in AdverseEventSeverity}:
+        raise Invalid("invalid_input", _("Unknown severity."), fields={"severity": _("Unknown severity.")})
+    if not description.strip():
+        raise Invalid(
+            "invalid_input", _("Describe the event."), fields={"description": _("Describe the event.")}
+        )
+    if onset_at.tzinfo is None:
+        raise Invalid(
+            "invalid_input", _("Give the onset with its time zone."), fields={"onset_at": _("No zone.")}
+        )
+    if onset_at > clock.now() + ONSET_TOLERANCE:
+        raise Invalid(
+            "onset_in_future",
+            _("The onset cannot be in the future."),
+            fields={"onset_at": _("The onset cannot be in the future.")},
+        )
+
+
+def get_event(event_id: int) -> AdverseEvent:
+    event = db.session.get(AdverseEvent, event_id)
+    if event is None:
+        raise NotFound("not_found", _("No adverse event with id %(id)s.", id=event_id))
+    return event
+
+
+def report(event_id: int) -> EventReport:
+    event = get_event(event_id)
+    lots = suspect_lots(event.session_id)
+    patient = db.session.get(Patient, event.patient_id)
+    assert patient is not None
+    return EventReport(
+        event,
+        patient,
+        event.reporter,
+        event.session,
+        session_back(event.session_id),
+        lots,
+        other_exposed_patients([lot.lot_id for lot in lots], event.patient_id),
+    )
+
+
+def events_of_session(session_id: int) -> list[AdverseEvent]:
+    return list(
+        db.session.scalars(
+            select(AdverseEvent).where(AdverseEvent.session_id == session_id).order_by(AdverseEvent.onset_at)
+        )
+    )
+
+
+# --- signals -----------------------------------------------------------------------------------------
+
+
+def signals(lot_ids: list[int] | None = None) -> list[Signal]:
+    """AE-02: lots with adverse events from two or more different patients."""
+    query = (
+        select(
+            Lot.id,
+            Lot.number,
+            Product.id,
+            Product.name,
+            Lot.expiry,
+            func.count(func.distinct(AdverseEvent.patient_id)),
+            func.count(func.distinct(AdverseEvent.id)),
+        )
+        .select_from(AdverseEvent)
+        .join(Administration, Administration.session_id == AdverseEvent.session_id)
+        .join(Syringe, Syringe.id == Administration.syringe_id)
+        .join(Draw, Draw.batch_id == Syringe.batch_id)
+        .join(Vial, Vial.id == Draw.vial_id)
+        .join(Lot, Lot.id == Vial.lot_id)
+        .join(Product, Product.id == Lot.product_id)
+        .group_by(Lot.id, Lot.number, Product.id, Product.name, Lot.expiry)
+        .having(func.count(func.distinct(AdverseEvent.patient_id)) >= SIGNAL_PATIENTS)
+        .order_by(func.count(func.distinct(AdverseEvent.patient_id)).desc(), Product.name, Lot.number)
+    )
+    if lot_ids is not None:
+        query = query.where(Lot.id.in_(lot_ids))
+    return [Signal(*row) for row in db.session.execute(query)]
+
+
+def signal_for_lot(lot_id: int) -> Signal | None:
+    found = signals([lot_id])
+    return found[0] if found else None
+
+
+def events_of_lot(lot_id: int) -> list[AdverseEvent]:
+    """The adverse events recorded on sessions where something of this lot was given."""
+    sessions = (
+        select(Administration.session_id)
+        .join(Syringe, Syringe.id == Administration.syringe_id)
+        .join(Draw, Draw.batch_id == Syringe.batch_id)
+        .join(Vial, Vial.id == Draw.vial_id)
+        .where(Vial.lot_id == lot_id)
+    )
+    return list(
+        db.session.scalars(
+            select(AdverseEvent)
+            .where(AdverseEvent.session_id.in_(sessions))
+            .order_by(AdverseEvent.onset_at.desc())
+        )
+    )

@@ -1,0 +1,211 @@
+"""The manager's pages: dashboard, reorder list → draft order, order actions, exports, reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pypdfium2 as pdfium
+
+from inventory.extensions import db
+from inventory.models import AuditEntry
+from inventory.models.purchasing import PurchaseOrder
+from tests.manager.conftest import NOW, TODAY, draw, lot, product, vials
+from tests.support import csrf_from
+
+
+def _low_product():
+    """A product used 1 mL a day with one vial left: on the reorder list."""
+    prod = product(name="Vitamin C 5 mL", volume_ul=5000, reorder_point=2, reorder_quantity=10)
+    the_lot = lot(prod, expiry=TODAY + timedelta(days=300))
+    stock = vials(the_lot, 2, supplier="Medisupply")
+    draw(stock[0], 5000, at=NOW - timedelta(days=2))
+    stock[0].remaining_ul = 0
+    stock[0].status = "empty"
+    db.session.commit()
+    return prod
+
+
+def test_dashboard_needs_the_reports_permission(client, login_as):
+    login_as("nurse")
+    assert client.get("/manager/").status_code == 403
+
+
+def test_dashboard_renders_every_tile_for_a_manager(client, login_as, frozen):
+    _low_product()
+    login_as("manager")
+    page = client.get("/manager/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for tile in (
+        "tile-expiring",
+        "tile-low-stock",
+        "tile-reorder",
+        "tile-waste",
+        "tile-recalls",
+        "tile-signals",
+    ):
+        assert f'id="{tile}"' in html
+    assert 'data-figure="reorder">1<' in html
+    assert "<svg" in html and "style=" not in html
+
+
+def test_reorder_list_creates_a_draft_order_per_supplier(client, login_as, frozen):
+    prod = _low_product()
+    login_as("manager")
+    page = client.get("/manager/reorder")
+    html = page.get_data(as_text=True)
+    assert "Vitamin C 5 mL" in html and 'data-reason="below_reorder_point"' in html
+    response = client.post(
+        "/manager/orders/from-reorder",
+        data={
+            "csrf_token": csrf_from(html),
+            "product_id": [str(prod.id)],
+            f"quantity-{prod.id}": "12",
+            "grouping": "supplier",
+            "note": "",
+        },
+    )
+    assert response.status_code == 302
+    order = db.session.scalars(db.select(PurchaseOrder)).one()
+    assert response.headers["Location"].endswith(f"/manager/orders/{order.id}")
+    assert order.supplier == "Medisupply" and order.status == "draft"
+    assert [(line.product_id, line.quantity) for line in order.lines] == [(prod.id, 12)]
+
+
+def test_reorder_with_nothing_ticked_shows_the_list_again(client, login_as, frozen):
+    _low_product()
+    login_as("manager")
+    html = client.get("/manager/reorder").get_data(as_text=True)
+    response = client.post(
+        "/manager/orders/from-reorder", data={"csrf_token": csrf_from(html), "grouping": "single"}
+    )
+    assert response.status_code == 422
+    assert "Tick at least one product" in response.get_data(as_text=True)
+
+
+def _draft_order(client, prod):
+    html = client.get("/manager/orders").get_data(as_text=True)
+    response = client.post(
+        "/manager/orders/new", data={"csrf_token": csrf_from(html), "supplier": "Medisupply"}
+    )
+    assert response.status_code == 302
+    order = db.session.scalars(db.select(PurchaseOrder)).one()
+    page = client.get(f"/manager/orders/{order.id}").get_data(as_text=True)
+    response = client.post(
+        f"/manager/orders/{order.id}/lines",
+        data={
+            "csrf_token": csrf_from(page),
+            "product_id": str(prod.id),
+            "quantity": "4",
+            "unit_cost_minor": "12,50",
+        },
+    )
+    assert response.status_code == 302
+    return order
+
+
+def test_order_flow_edit_send_receive_on_the_page(client, login_as, frozen):
+    prod = _low_product()
+    login_as("manager")
+    order = _draft_order(client, prod)
+    line = order.lines[0]
+    assert (line.quantity, line.unit_cost_minor) == (4, 1250)
+    token = csrf_from(client.get(f"/manager/orders/{order.id}").get_data(as_text=True))
+    response = client.post(
+        f"/manager/orders/{order.id}/lines/{line.id}",
+        data={"csrf_token": token, "quantity": "6", "unit_cost_minor": "12.00"},
+    )
+    assert response.status_code == 302
+    assert client.post(f"/manager/orders/{order.id}/send", data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert order.status == "sent" and order.lines[0].quantity == 6
+    # once sent the lines are frozen
+    refused = client.post(
+        f"/manager/orders/{order.id}/lines/{line.id}",
+        data={"csrf_token": token, "quantity": "7", "unit_cost_minor": "12.00"},
+    )
+    assert refused.status_code == 422 and "can no longer change" in refused.get_data(as_text=True)
+    response = client.post(
+        f"/manager/orders/{order.id}/lines/{line.id}/receive",
+        data={"csrf_token": token, "quantity": "4", "note": "DN-1"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert order.status == "partially_received" and order.lines[0].received_quantity == 4
+    client.post(
+        f"/manager/orders/{order.id}/lines/{line.id}/receive", data={"csrf_token": token, "quantity": "2"}
+    )
+    db.session.expire_all()
+    assert order.status == "received"
+    actions = db.session.scalars(
+        db.select(AuditEntry.action).where(AuditEntry.entity_type == "purchase_order").order_by(AuditEntry.id)
+    ).all()
+    assert actions == [
+        "purchase_order_created",
+        "purchase_order_line_added",
+        "purchase_order_line_changed",
+        "purchase_order_sent",
+        "purchase_order_received",
+        "purchase_order_received",
+    ]
+    page = client.get(f"/manager/orders/{order.id}").get_data(as_text=True)
+    assert "DN-1" in page and "counted on this page" in page
+
+
+def test_receive_form_errors_are_shown_on_the_order(client, login_as, frozen):
+    prod = _low_product()
+    login_as("manager")
+    order = _draft_order(client, prod)
+    token = csrf_from(client.get(f"/manager/orders/{order.id}").get_data(as_text=True))
+    line_id = order.lines[0].id
+    response = client.post(
+        f"/manager/orders/{order.id}/lines/{line_id}/receive", data={"csrf_token": token, "quantity": "2"}
+    )
+    assert response.status_code == 422
+    assert "not waiting for deliveries" in response.get_data(as_text=True)
+
+
+def test_order_exports_pdf_and_csv_with_turkish_letters(client, login_as, frozen):
+    prod = _low_product()
+    login_as("manager")
+    order = _draft_order(client, prod)
+    token = csrf_from(client.get(f"/manager/orders/{order.id}").get_data(as_text=True))
+    client.post(
+        f"/manager/orders/{order.id}/details",
+        data={"csrf_token": token, "supplier": "Işık Medikal Ltd. Şti.", "note": "Çarşamba teslim"},
+    )
+    pdf = client.get(f"/manager/orders/{order.id}.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+    assert b"DejaVuSans" in pdf.data  # embedded: the 14 standard fonts have no ı or ş
+    document = pdfium.PdfDocument(pdf.data)
+    text = document[0].get_textpage().get_text_range()
+    document.close()
+    assert "Işık Medikal Ltd. Şti." in text and "Vitamin C 5 mL" in text and "50.00" in text
+    exported = client.get(f"/manager/orders/{order.id}.csv")
+    text = exported.data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:4] == ["order", "supplier", "status", "product"]
+    assert rows[1][1] == "Işık Medikal Ltd. Şti." and rows[1][3] == "Vitamin C 5 mL" and rows[1][5] == "4"
+
+
+def test_reports_page_and_csv_exports_render(client, login_as, frozen):
+    _low_product()
+    login_as("manager")
+    page = client.get("/manager/reports?from=2026-03-01&to=2026-03-18&grain=week")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "style=" not in html
+    assert html.count("<svg") >= 2  # usage and syringes; waste and sessions are empty here
+    for name in ("usage", "waste", "sessions", "administered"):
+        response = client.get(f"/manager/reports/{name}.csv?from=2026-03-01&to=2026-03-18")
+        assert response.status_code == 200, name
+        assert response.mimetype == "text/csv"
+    assert client.get("/manager/reports/nope.csv").status_code == 404
+
+
+def test_audit_trail_is_still_there(client, login_as):
+    login_as("manager")
+    assert client.get("/manager/audit").status_code == 200

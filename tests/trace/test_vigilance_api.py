@@ -1,0 +1,94 @@
+"""Adverse events (AE-01) and lot signals (AE-02) through the API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from inventory import clock
+from tests import factories as f
+
+
+def _report(api, session, severity="moderate"):
+    return api.post(
+        "/api/v1/adverse-events",
+        json={
+            "session_id": session.id,
+            "onset_at": (clock.now() - timedelta(hours=1)).isoformat(),
+            "severity": severity,
+            "description": "Swelling and redness at the injection sites",
+            "outcome": "resolved in 48 h",
+        },
+    )
+
+
+def test_ae_01_event_lists_every_lot_of_the_cocktail_and_other_exposed_patients(scenario, api_as):
+    s = scenario
+    unrelated = f.PatientFactory()
+    f.AdministrationFactory(session=f.SessionFactory(patient=unrelated))
+    response = _report(api_as("practitioner"), s.session_12)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["patient_id"] == s.p12.id
+    assert {lot["lot"] for lot in body["suspect_lots"]} == {"HYAL-2409", "LIDO-77"}
+    others = {row["patient_id"]: set(row["lots"]) for row in body["other_exposed_patients"]}
+    assert others == {s.p15.id: {s.lot_2409.id, s.lot_lido.id}}
+
+
+def test_ae_01_needs_a_session_and_a_known_severity(scenario, api_as):
+    api = api_as("practitioner")
+    bad = api.post(
+        "/api/v1/adverse-events",
+        json={
+            "session_id": 999999,
+            "onset_at": clock.now().isoformat(),
+            "severity": "mild",
+            "description": "x",
+        },
+    )
+    assert bad.status_code == 422
+    assert _report(api, scenario.session_12, severity="awful").status_code == 422
+    assert _report(api_as("manager"), scenario.session_12).status_code == 403
+
+
+def test_ae_02_a_lot_with_events_from_two_patients_is_a_signal(scenario, api_as):
+    s = scenario
+    practitioner = api_as("practitioner")
+    manager = api_as("manager")
+    _report(practitioner, s.session_15a)
+    _report(practitioner, s.session_15b)
+    assert manager.get("/api/v1/signals").get_json()["items"] == []
+    _report(practitioner, s.session_12)
+    items = {row["lot"]: row for row in manager.get("/api/v1/signals").get_json()["items"]}
+    assert set(items) == {"HYAL-2409", "LIDO-77"}
+    assert items["HYAL-2409"]["patients"] == 2
+    assert items["HYAL-2409"]["events"] == 3
+    trace = manager.get(f"/api/v1/trace/lots/{s.lot_2409.id}").get_json()
+    assert trace["signal"]["patients"] == 2
+    assert manager.get(f"/api/v1/trace/lots/{s.lot_2411.id}").get_json()["signal"] is None
+    assert practitioner.get("/api/v1/signals").status_code == 403
+
+
+def test_rcl_06_patient_trace_reaches_every_lot_with_supplier_and_receipt(scenario, api_as):
+    s = scenario
+    body = api_as("practitioner").get(f"/api/v1/trace/patients/{s.p15.id}").get_json()
+    assert len(body["administrations"]) == 2
+    first = body["administrations"][0]
+    assert first["batch"]["code"] == s.b1.code
+    lots = {lot["lot"]: lot for lot in first["lots"]}
+    assert set(lots) == {"HYAL-2409", "LIDO-77"}
+    assert lots["HYAL-2409"]["supplier"] == "Acme Pharma"
+    assert lots["HYAL-2409"]["expiry"] == s.lot_2409.expiry.isoformat()
+    assert lots["HYAL-2409"]["received_at"]
+    assert {lot["lot"] for lot in body["lots"]} == {"HYAL-2409", "LIDO-77"}
+    session = api_as("practitioner").get(f"/api/v1/trace/sessions/{s.session_15b.id}").get_json()
+    assert len(session["administrations"]) == 1
+
+
+def test_batch_trace_both_ways(scenario, api_as):
+    s = scenario
+    body = api_as("manager").get(f"/api/v1/trace/batches/{s.b2.id}").get_json()
+    assert {lot["lot"] for lot in body["lots"]} == {"HYAL-2409"}
+    assert [v["vial_code"] for v in body["vials"]] == [s.v7.code]
+    assert [(row["code"], row["fate"]) for row in body["syringes"]] == [(s.s4.code, "destroyed")]
+    assert body["administrations"] == [] and body["patients"] == []
+    assert api_as("manager").get("/api/v1/trace/batches/999999").status_code == 404
