@@ -25,15 +25,11 @@ from inventory.models.stock import Lot, LotStatus, Vial
 from inventory.models.users import User
 from inventory.rules.errors import RuleError
 from inventory.rules.gtin import normalize_gtin
+from inventory.rules.lots import normalize_lot_number
 from inventory.services import audit, transaction
 from inventory.services.trace import PatientRow, among, batch_ids_of_lot, exposed_patients
 
 UNUSED_SYRINGE = (SyringeStatus.AWAITING_VERIFICATION, SyringeStatus.AVAILABLE)
-
-
-def normalize_lot_number(raw: str) -> str:
-    """RCL-01: lot numbers compare exactly after trimming and upper-casing; nothing fuzzier."""
-    return raw.strip().upper()
 
 
 @dataclass(frozen=True)

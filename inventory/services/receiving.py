@@ -8,19 +8,19 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from inventory import clock
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.extensions import db
 from inventory.models.catalogue import Product
-from inventory.models.recall import Recall
 from inventory.models.stock import Lot, LotStatus, Receipt, Vial, VialStatus
 from inventory.models.users import User
 from inventory.rules.codes import CodeKind, new_code
 from inventory.rules.gs1 import CSET82, Gs1Data, InvalidBarcode, NotGs1, parse_gs1
-from inventory.services import audit, transaction
+from inventory.rules.lots import normalize_lot_number
+from inventory.services import audit, recalls, transaction
 from inventory.services.stock import find_by_code
 
 MAX_VIALS_PER_RECEIPT = 1000
@@ -94,7 +94,7 @@ def preview_scan(raw: str) -> PackPreview:
     """Read a pack's code and refuse early what receiving would refuse (expired, recalled, known serial)."""
     data = read_gs1(raw)
     product = product_by_gtin(data.gtin)
-    lot_number = normalize_lot(data.lot) if data.lot is not None else None
+    lot_number = normalize_lot_number(data.lot) if data.lot is not None else None
     if data.expiry is not None:
         _check_not_expired(data.expiry)
     existing = None
@@ -137,11 +137,6 @@ class _Pack:
     gtin: str | None
     serial: str | None
     learn_gtin: bool
-
-
-def normalize_lot(raw: str | None) -> str:
-    """RCL-01: lot numbers are compared, and stored, trimmed and upper-cased."""
-    return (raw or "").strip().upper()
 
 
 def _check_lot(number: str) -> None:
@@ -218,25 +213,18 @@ def _pack_of(request: ReceiptRequest) -> _Pack:
         if expiry is None:
             message = _("The code carries no expiry date: enter it.")
             raise Invalid("invalid_input", message, fields={"expiry": message})
-        return _Pack(product, normalize_lot(lot), expiry, data.gtin, data.serial, learn)
+        return _Pack(product, normalize_lot_number(lot), expiry, data.gtin, data.serial, learn)
     if request.expiry is None:
         raise Invalid(
             "invalid_input", _("Enter the expiry date."), fields={"expiry": _("The expiry is required.")}
         )
     product = _product(request.product_id)
-    return _Pack(product, normalize_lot(request.lot), request.expiry, product.gtin, None, False)
+    return _Pack(product, normalize_lot_number(request.lot), request.expiry, product.gtin, None, False)
 
 
 def is_recalled(product_id: int, lot_number: str) -> bool:
     """RCL-04: a recall entered for a lot the clinic has not received yet refuses it later."""
-    return (
-        db.session.scalar(
-            select(Recall.id)
-            .where(Recall.product_id == product_id, func.upper(func.trim(Recall.lot_number)) == lot_number)
-            .limit(1)
-        )
-        is not None
-    )
+    return recalls.recall_for(product_id, lot_number) is not None
 
 
 def _check_not_expired(expiry: date) -> None:
