@@ -189,6 +189,21 @@ def syringe_block_reasons(syringes: Iterable[int] | Iterable[Syringe], now: date
     return found
 
 
+#: api.md: a syringe's single `blocked_reason` is a vial's (recalled, quarantined, expired) plus bud_passed.
+_BLOCKED_REASON_OF = (
+    (RECALLED, "recalled"),
+    (QUARANTINED, "quarantined"),
+    (EXPIRED_COMPONENT, "expired"),
+    (BUD_PASSED, "bud_passed"),
+)
+
+
+def blocked_reason(reasons: Sequence[str]) -> str | None:
+    """The one reason shown beside a syringe's status, the gravest first; None when nothing blocks it
+    beyond its status (awaiting verification, administered, discarded)."""
+    return next((shown for reason, shown in _BLOCKED_REASON_OF if reason in reasons), None)
+
+
 def bud_passed(bud: datetime, now: datetime) -> bool:
     """BUD-01: administration must not begin after the BUD, not even within its last minute (T8)."""
     return rules_bud.bud_passed(bud, now)

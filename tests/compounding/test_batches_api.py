@@ -344,3 +344,17 @@ def test_bud_07_category_1_cannot_move_to_the_freezer(api_as: Any, hair: dict[st
     response = api.post(f"/api/v1/batches/{body['id']}/storage", json={"storage": "freezer"})
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "storage_not_allowed"
+
+
+def test_safe_03_a_recalled_lot_shows_on_the_batch_syringes(api_as, db):
+    from tests import factories
+
+    batch = factories.BatchFactory(status="released")
+    syringe = factories.SyringeFactory(batch=batch)
+    draw = factories.DrawFactory(batch=batch)
+    draw.vial.lot.status = "recalled"
+    db.session.commit()
+    body = api_as("nurse").get(f"/api/v1/batches/{batch.id}").get_json()
+    shown = next(item for item in body["syringes"] if item["code"] == syringe.code)
+    assert shown["blocked_reason"] == "recalled"
+    assert "recalled" in shown["blocked_reasons"]

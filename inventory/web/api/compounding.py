@@ -6,10 +6,11 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from inventory.models.compounding import Batch, Indication, Recipe, Route
+from inventory import clock
+from inventory.models.compounding import Batch, Indication, Recipe, Route, Syringe
 from inventory.permissions import Permission, require
 from inventory.rules.policy import Category, Storage
-from inventory.services import batches, recipes
+from inventory.services import batches, recipes, scanning
 from inventory.web.api import ApiBlueprint
 from inventory.web.api.fields import VolumeMl
 
@@ -129,6 +130,8 @@ class BatchSyringeOut(Schema):
     status = fields.String()
     storage = fields.String()
     bud = fields.DateTime()
+    blocked_reason = fields.String(allow_none=True)
+    blocked_reasons = fields.List(fields.String())
 
 
 class BatchOut(Schema):
@@ -188,10 +191,19 @@ class BatchListArgs(Schema):
 
 
 def _batch_out(batch: Batch) -> dict[str, Any]:
+    reasons = scanning.syringe_block_reasons(batch.syringes, clock.now())
+    syringes = [
+        {
+            **{column.key: getattr(syringe, column.key) for column in Syringe.__table__.columns},
+            "blocked_reason": scanning.blocked_reason(reasons.get(syringe.id, [])),
+            "blocked_reasons": reasons.get(syringe.id, []),
+        }
+        for syringe in batch.syringes
+    ]
     return {
         **{column.key: getattr(batch, column.key) for column in Batch.__table__.columns},
         "draws": batches.draws_with_lots(batch),
-        "syringes": batch.syringes,
+        "syringes": syringes,
     }
 
 
