@@ -141,3 +141,21 @@ def test_an_unexpected_error_is_a_json_500_without_details(app, api_as, monkeypa
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "internal_error"
     assert b"secret internals" not in response.data
+
+
+def test_the_role_is_checked_before_the_body_on_every_api_write(app, api_as):
+    """A person without the right gets 403 whatever they send, never field-by-field feedback."""
+    nurse = api_as("nurse")
+    writes = [
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and "<" not in rule.rule
+        for method in rule.methods & {"POST", "PATCH"}
+    ]
+    refused = {
+        path
+        for path, method in writes
+        if getattr(nurse, method.lower())(path, json={"x": 1}).status_code == 403
+    }
+    for path in ("/api/v1/products", "/api/v1/recalls", "/api/v1/sessions", "/api/v1/adverse-events"):
+        assert path in refused

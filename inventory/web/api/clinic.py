@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from inventory.models.clinic import Patient, TreatmentSession
 from inventory.models.compounding import Indication
-from inventory.permissions import Permission, require
+from inventory.permissions import Permission, permission_required, require
 from inventory.services import patients, scanning, sessions
 from inventory.web.api import ApiBlueprint
 from inventory.web.api.fields import VolumeMl
@@ -189,33 +189,34 @@ def _administrations(session_id: int) -> list[dict[str, Any]]:
 
 
 @blp.route("/patients", methods=["POST"])
+@permission_required(Permission.WRITE_PATIENTS)
 @blp.arguments(ClinicPatientIn)
 @blp.response(201, ClinicPatientOut)
 def create_patient(data: dict[str, Any]) -> dict[str, Any]:
     """Add a patient: name and date of birth (the two identifiers), record number, contact details."""
-    require(Permission.WRITE_PATIENTS)
     return _patient(patients.create_patient(data))
 
 
 @blp.route("/patients", methods=["GET"])
+@permission_required(Permission.READ_PATIENTS)
 @blp.arguments(ClinicPatientQuery, location="query")
 @blp.response(200, ClinicPatientList)
 def search_patients(args: dict[str, Any]) -> dict[str, Any]:
     """Patients by name (accents and Turkish i ignored), record number, phone or date of birth."""
-    require(Permission.READ_PATIENTS)
     found, more = patients.search_patients(args["q"], page=args["page"], per_page=args["per_page"])
     return {"items": [_patient(p) for p in found], "next": args["page"] + 1 if more else None}
 
 
 @blp.route("/patients/<int:patient_id>", methods=["GET"])
+@permission_required(Permission.READ_PATIENTS)
 @blp.response(200, ClinicPatientSessionsOut)
 def get_patient(patient_id: int) -> dict[str, Any]:
-    require(Permission.READ_PATIENTS)
     patient = patients.get_patient(patient_id)
     return {**_patient(patient), "sessions": [_session(s) for s in patients.sessions_of(patient.id)]}
 
 
 @blp.route("/sessions", methods=["POST"])
+@permission_required(Permission.ADMINISTER)
 @blp.arguments(ClinicSessionIn)
 @blp.response(201, ClinicSessionOut)
 def open_session(data: dict[str, Any]) -> dict[str, Any]:
@@ -226,6 +227,7 @@ def open_session(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/sessions/<int:session_id>/close", methods=["POST"])
+@permission_required(Permission.ADMINISTER)
 @blp.response(200, ClinicSessionOut)
 def close_session(session_id: int) -> dict[str, Any]:
     user = require(Permission.ADMINISTER)
@@ -233,10 +235,10 @@ def close_session(session_id: int) -> dict[str, Any]:
 
 
 @blp.route("/sessions/<int:session_id>", methods=["GET"])
+@permission_required(Permission.READ_PATIENTS)
 @blp.response(200, ClinicSessionDetailOut)
 def get_session(session_id: int) -> dict[str, Any]:
     """The session with its administrations and every scan, verdicts and reasons included."""
-    require(Permission.READ_PATIENTS)
     treatment = sessions.get_session(session_id)
     return {
         **_session(treatment),
@@ -247,6 +249,7 @@ def get_session(session_id: int) -> dict[str, Any]:
 
 
 @blp.route("/sessions/<int:session_id>/scans", methods=["POST"])
+@permission_required(Permission.ADMINISTER)
 @blp.arguments(ClinicScanIn)
 @blp.response(201, ClinicScanOkOut)
 @blp.alt_response(409, schema=ClinicScanBlockedOut, description="Blocked: every reason that applies")

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from inventory import clock
 from inventory.models.compounding import Batch, Indication, Recipe, Route, Syringe
-from inventory.permissions import Permission, require
+from inventory.permissions import Permission, permission_required, require
 from inventory.rules.policy import Category, Storage
 from inventory.services import batches, recipes, scanning
 from inventory.web.api import ApiBlueprint
@@ -66,34 +66,34 @@ class RecipeList(Schema):
 
 
 @blp.route("/recipes", methods=["GET"])
+@permission_required(Permission.READ_CATALOGUE)
 @blp.response(200, RecipeList)
 def list_recipes() -> dict[str, Any]:
-    require(Permission.READ_CATALOGUE)
     return {"items": recipes.list_recipes()}
 
 
 @blp.route("/recipes", methods=["POST"])
+@permission_required(Permission.EDIT_RECIPES)
 @blp.arguments(RecipeIn)
 @blp.response(201, RecipeOut)
 def create_recipe(data: dict[str, Any]) -> Recipe:
     """A master formula: components with their volume per syringe (practitioners, managers)."""
-    require(Permission.EDIT_RECIPES)
     return recipes.create_recipe(data)
 
 
 @blp.route("/recipes/<int:recipe_id>", methods=["GET"])
+@permission_required(Permission.READ_CATALOGUE)
 @blp.response(200, RecipeOut)
 def get_recipe(recipe_id: int) -> Recipe:
-    require(Permission.READ_CATALOGUE)
     return recipes.get_recipe(recipe_id)
 
 
 @blp.route("/recipes/<int:recipe_id>", methods=["PATCH"])
+@permission_required(Permission.EDIT_RECIPES)
 @blp.arguments(RecipePatch(partial=True))
 @blp.response(200, RecipeOut)
 def update_recipe(data: dict[str, Any], recipe_id: int) -> Recipe:
     """Change a recipe; batches already prepared keep what they drew. Audited."""
-    require(Permission.EDIT_RECIPES)
     return recipes.update_recipe(recipes.get_recipe(recipe_id), data)
 
 
@@ -208,14 +208,15 @@ def _batch_out(batch: Batch) -> dict[str, Any]:
 
 
 @blp.route("/batches", methods=["GET"])
+@permission_required(Permission.READ_CATALOGUE)
 @blp.arguments(BatchListArgs, location="query")
 @blp.response(200, BatchList)
 def list_batches(args: dict[str, Any]) -> dict[str, Any]:
-    require(Permission.READ_CATALOGUE)
     return {"items": batches.list_batches(status=args.get("status"))}
 
 
 @blp.route("/batches", methods=["POST"])
+@permission_required(Permission.COMPOUND)
 @blp.arguments(BatchIn)
 @blp.response(201, BatchOut)
 def create_batch(data: dict[str, Any]) -> dict[str, Any]:
@@ -235,13 +236,14 @@ def create_batch(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/batches/<int:batch_id>", methods=["GET"])
+@permission_required(Permission.READ_CATALOGUE)
 @blp.response(200, BatchOut)
 def get_batch(batch_id: int) -> dict[str, Any]:
-    require(Permission.READ_CATALOGUE)
     return _batch_out(batches.get_batch(batch_id))
 
 
 @blp.route("/batches/<int:batch_id>/verify", methods=["POST"])
+@permission_required(Permission.COMPOUND)
 @blp.arguments(BatchVerifyIn)
 @blp.response(200, BatchOut)
 def verify_batch(data: dict[str, Any], batch_id: int) -> dict[str, Any]:
@@ -251,6 +253,7 @@ def verify_batch(data: dict[str, Any], batch_id: int) -> dict[str, Any]:
 
 
 @blp.route("/batches/<int:batch_id>/storage", methods=["POST"])
+@permission_required(Permission.COMPOUND)
 @blp.arguments(BatchStorageIn)
 @blp.response(200, BatchOut)
 def move_batch(data: dict[str, Any], batch_id: int) -> dict[str, Any]:
@@ -260,6 +263,7 @@ def move_batch(data: dict[str, Any], batch_id: int) -> dict[str, Any]:
 
 
 @blp.route("/syringes/<code>/discard", methods=["POST"])
+@permission_required(Permission.COMPOUND)
 @blp.arguments(SyringeDiscardIn)
 @blp.response(200, BatchSyringeOut)
 def discard_syringe(data: dict[str, Any], code: str) -> Any:

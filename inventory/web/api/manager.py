@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from inventory.models.purchasing import OrderStatus, PurchaseOrder
-from inventory.permissions import Permission, require
+from inventory.permissions import Permission, permission_required
 from inventory.rules.units import ml_number
 from inventory.services import purchasing
 from inventory.services import reorder as reorder_service
@@ -70,12 +70,12 @@ def _reorder_item(line: reorder_service.ReorderLine) -> dict[str, Any]:
 
 
 @blp.route("/reorder", methods=["GET"])
+@permission_required(Permission.REPORTS)
 @blp.arguments(ReorderListQuery, location="query")
 @blp.response(200, ReorderListOut)
 def reorder_list(query: dict[str, Any]) -> dict[str, Any]:
     """Per active product: usable stock first-expiry-first-out at the current rate of use, what will
     expire unused, days of cover, and the suggested vials to order with the reason."""
-    require(Permission.REPORTS)
     lines = reorder_service.reorder_lines(only_needed=not query["all"])
     return {"items": [_reorder_item(line) for line in lines], "window_days": reorder_service.window_days()}
 
@@ -111,16 +111,16 @@ class PurchaseOrderListOut(Schema):
 
 
 @blp.route("/purchase-orders", methods=["GET"])
+@permission_required(Permission.REPORTS)
 @blp.arguments(PurchaseOrderQuery, location="query")
 @blp.response(200, PurchaseOrderListOut)
 def list_orders(query: dict[str, Any]) -> dict[str, list[PurchaseOrder]]:
     """Purchase orders, newest first, optionally of one status."""
-    require(Permission.REPORTS)
     return {"items": purchasing.list_orders(query["status"])}
 
 
 @blp.route("/purchase-orders/<int:order_id>", methods=["GET"])
+@permission_required(Permission.REPORTS)
 @blp.response(200, PurchaseOrderOut)
 def get_order(order_id: int) -> PurchaseOrder:
-    require(Permission.REPORTS)
     return purchasing.get_order(order_id)

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from inventory.models.stock import DiscardReason, Lot, LotStatus, Vial, VialStatus
-from inventory.permissions import Permission, require
+from inventory.permissions import Permission, permission_required, require
 from inventory.services import receiving, stock
 from inventory.services.stock import VialFilter, VialState
 from inventory.web.api import ApiBlueprint
@@ -187,6 +187,7 @@ def _lot_dict(lot: Lot) -> dict[str, Any]:
 
 
 @blp.route("/receipts", methods=["POST"])
+@permission_required(Permission.MANAGE_STOCK)
 @blp.arguments(StockReceiptIn)
 @blp.response(201, StockReceiptOut)
 def create_receipt(data: dict[str, Any]) -> dict[str, Any]:
@@ -207,11 +208,11 @@ def create_receipt(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/barcodes/parse", methods=["POST"])
+@permission_required(Permission.READ_CATALOGUE)
 @blp.arguments(BarcodeParseIn)
 @blp.response(200, BarcodeParseOut)
 def parse_barcode(data: dict[str, Any]) -> dict[str, Any]:
     """What a scan is: a manufacturer's GS1 code (GTIN, lot, expiry, serial) or one of our S/V/B codes."""
-    require(Permission.READ_CATALOGUE)
     reading = receiving.read_scan(data["data"])
     if reading.gs1 is None:
         return {"kind": reading.kind, "code": reading.code, "id": reading.id}
@@ -228,11 +229,11 @@ def parse_barcode(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/vials", methods=["GET"])
+@permission_required(Permission.READ_CATALOGUE)
 @blp.arguments(StockVialQuery, location="query")
 @blp.response(200, StockVialList)
 def list_vials(query: dict[str, Any]) -> dict[str, Any]:
     """Vials by product, lot and status, earliest expiry first, each with `usable` computed now."""
-    require(Permission.READ_CATALOGUE)
     where = VialFilter(
         product_id=query["product_id"],
         lot_id=query["lot_id"],
@@ -248,13 +249,14 @@ def list_vials(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/vials/<int:vial_id>", methods=["GET"])
+@permission_required(Permission.READ_CATALOGUE)
 @blp.response(200, StockVialOut)
 def get_vial(vial_id: int) -> dict[str, Any]:
-    require(Permission.READ_CATALOGUE)
     return _one_vial(stock.get_vial(vial_id))
 
 
 @blp.route("/vials/<int:vial_id>/discard", methods=["POST"])
+@permission_required(Permission.MANAGE_STOCK)
 @blp.arguments(VialDiscardIn)
 @blp.response(200, StockVialOut)
 def discard_vial(data: dict[str, Any], vial_id: int) -> dict[str, Any]:
@@ -264,21 +266,22 @@ def discard_vial(data: dict[str, Any], vial_id: int) -> dict[str, Any]:
 
 
 @blp.route("/lots", methods=["GET"])
+@permission_required(Permission.READ_CATALOGUE)
 @blp.arguments(StockLotQuery, location="query")
 @blp.response(200, StockLotList)
 def list_lots(query: dict[str, Any]) -> dict[str, Any]:
-    require(Permission.READ_CATALOGUE)
     return {"items": [_lot_dict(lot) for lot in stock.list_lots(**query)]}
 
 
 @blp.route("/lots/<int:lot_id>", methods=["GET"])
+@permission_required(Permission.READ_CATALOGUE)
 @blp.response(200, StockLotDetailOut)
 def get_lot(lot_id: int) -> dict[str, Any]:
-    require(Permission.READ_CATALOGUE)
     return _lot_detail(stock.get_lot(lot_id))
 
 
 @blp.route("/lots/<int:lot_id>/quarantine", methods=["POST"])
+@permission_required(Permission.QUALITY)
 @blp.arguments(LotReasonIn)
 @blp.response(200, StockLotDetailOut)
 def quarantine_lot(data: dict[str, Any], lot_id: int) -> dict[str, Any]:
@@ -288,6 +291,7 @@ def quarantine_lot(data: dict[str, Any], lot_id: int) -> dict[str, Any]:
 
 
 @blp.route("/lots/<int:lot_id>/release", methods=["POST"])
+@permission_required(Permission.QUALITY)
 @blp.arguments(LotReasonIn)
 @blp.response(200, StockLotDetailOut)
 def release_lot(data: dict[str, Any], lot_id: int) -> dict[str, Any]:
@@ -297,9 +301,9 @@ def release_lot(data: dict[str, Any], lot_id: int) -> dict[str, Any]:
 
 
 @blp.route("/stock/expiring", methods=["GET"])
+@permission_required(Permission.READ_CATALOGUE)
 @blp.arguments(StockExpiringQuery, location="query")
 @blp.response(200, StockExpiringList)
 def expiring(query: dict[str, Any]) -> dict[str, Any]:
     """Lots, opened vials and syringes whose expiry, in-use limit or BUD falls within `days`."""
-    require(Permission.READ_CATALOGUE)
     return {"items": stock.expiring(query["days"])}

@@ -9,7 +9,7 @@ from flask import Response, jsonify
 from marshmallow import Schema, fields, validate
 
 from inventory.models.recall import AdverseEventSeverity, FollowUpStatus, Recall, RecallClass
-from inventory.permissions import Permission, require
+from inventory.permissions import Permission, permission_required, require
 from inventory.rules.units import ml_number
 from inventory.services import recalls, trace, vigilance
 from inventory.web.api import ApiBlueprint
@@ -154,10 +154,10 @@ class TraceOfBatchOut(Schema):
 
 
 @blp.route("/trace/lots/<int:lot_id>", methods=["GET"])
+@permission_required(Permission.TRACE)
 @blp.response(200, TraceOfLotOut)
 def trace_lot(lot_id: int) -> Response:
     """Forward trace of a lot: vials, batches, syringes, administrations, patients (RCL-03)."""
-    require(Permission.TRACE)
     found = trace.lot_forward(lot_id)
     return jsonify(_lot_trace_body(found, vigilance.signal_for_lot(lot_id)))
 
@@ -248,26 +248,26 @@ def _patient_trace(found: trace.PatientTrace) -> dict[str, Any]:
 
 
 @blp.route("/trace/patients/<int:patient_id>", methods=["GET"])
+@permission_required(Permission.TRACE)
 @blp.response(200, TraceOfPatientOut)
 def trace_patient(patient_id: int) -> dict[str, Any]:
     """Backward trace of a patient: every administration with its batch and every lot drawn (RCL-06)."""
-    require(Permission.TRACE)
     return _patient_trace(trace.patient_back(patient_id))
 
 
 @blp.route("/trace/sessions/<int:session_id>", methods=["GET"])
+@permission_required(Permission.TRACE)
 @blp.response(200, TraceOfPatientOut)
 def trace_session(session_id: int) -> dict[str, Any]:
     """Backward trace of one session."""
-    require(Permission.TRACE)
     return _patient_trace(trace.session_back(session_id))
 
 
 @blp.route("/trace/batches/<int:batch_id>", methods=["GET"])
+@permission_required(Permission.TRACE)
 @blp.response(200, TraceOfBatchOut)
 def trace_batch(batch_id: int) -> dict[str, Any]:
     """A batch both ways: lots and vials drawn, syringes and administrations."""
-    require(Permission.TRACE)
     found = trace.batch_trace(batch_id)
     return {
         "batch": found.batch,
@@ -362,6 +362,7 @@ def _recall_detail(recall: Recall, quarantined: recalls.Quarantined) -> dict[str
 
 
 @blp.route("/recalls", methods=["POST"])
+@permission_required(Permission.QUALITY)
 @blp.arguments(RecallIn)
 @blp.response(201, RecallDetailOut)
 def create_recall(data: dict[str, Any]) -> dict[str, Any]:
@@ -381,10 +382,10 @@ def create_recall(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/recalls", methods=["GET"])
+@permission_required(Permission.QUALITY)
 @blp.response(200, RecallList)
 def list_recalls() -> dict[str, Any]:
     """Every recall, newest first, with its exposed and still-pending patients."""
-    require(Permission.QUALITY)
     items = [
         {**_recall_dict(s.recall), "patients": s.patients, "pending": s.pending}
         for s in recalls.list_recalls()
@@ -393,15 +394,16 @@ def list_recalls() -> dict[str, Any]:
 
 
 @blp.route("/recalls/<int:recall_id>", methods=["GET"])
+@permission_required(Permission.QUALITY)
 @blp.response(200, RecallDetailOut)
 def get_recall(recall_id: int) -> dict[str, Any]:
     """A recall with what is quarantined now and the follow-up of each exposed patient (RCL-05)."""
-    require(Permission.QUALITY)
     recall = recalls.get_recall(recall_id)
     return _recall_detail(recall, recalls.current_quarantine(recall))
 
 
 @blp.route("/recalls/<int:recall_id>/patients/<int:patient_id>", methods=["PATCH"])
+@permission_required(Permission.QUALITY)
 @blp.arguments(FollowUpIn)
 @blp.response(200, RecallPatientOut)
 def update_follow_up(data: dict[str, Any], recall_id: int, patient_id: int) -> Any:
@@ -468,6 +470,7 @@ def _event_out(event_id: int) -> dict[str, Any]:
 
 
 @blp.route("/adverse-events", methods=["POST"])
+@permission_required(Permission.ADMINISTER)
 @blp.arguments(AdverseEventIn)
 @blp.response(201, AdverseEventOut)
 def create_adverse_event(data: dict[str, Any]) -> dict[str, Any]:
@@ -478,15 +481,15 @@ def create_adverse_event(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/adverse-events/<int:event_id>", methods=["GET"])
+@permission_required(Permission.TRACE)
 @blp.response(200, AdverseEventOut)
 def get_adverse_event(event_id: int) -> dict[str, Any]:
-    require(Permission.TRACE)
     return _event_out(event_id)
 
 
 @blp.route("/signals", methods=["GET"])
+@permission_required(Permission.QUALITY)
 @blp.response(200, TraceSignalList)
 def list_signals() -> dict[str, Any]:
     """Lots with adverse events from two or more different patients (AE-02)."""
-    require(Permission.QUALITY)
     return {"items": vigilance.signals()}
