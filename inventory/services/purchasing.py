@@ -88,19 +88,20 @@ def list_orders(status: str | None = None) -> list[PurchaseOrder]:
     return list(db.session.scalars(query))
 
 
-def expected_lines(product_id: int) -> list[PurchaseOrderLine]:
-    """Lines of sent orders still waiting for vials of this product, oldest order first: what the
-    receiving page offers to link a new receipt to."""
+def expected_lines(product_id: int | None = None) -> list[PurchaseOrderLine]:
+    """Lines of sent orders still waiting for vials (of this product, or of any), oldest order first: what
+    the receiving page offers to link a new receipt to."""
     query = (
         select(PurchaseOrderLine)
         .join(PurchaseOrder, PurchaseOrderLine.order_id == PurchaseOrder.id)
         .where(
-            PurchaseOrderLine.product_id == product_id,
             PurchaseOrder.status.in_(OPEN_STATUSES),
             PurchaseOrderLine.quantity > PurchaseOrderLine.received_quantity,
         )
         .order_by(PurchaseOrder.sent_at, PurchaseOrder.id, PurchaseOrderLine.id)
     )
+    if product_id is not None:
+        query = query.where(PurchaseOrderLine.product_id == product_id)
     return list(db.session.scalars(query))
 
 

@@ -20,7 +20,7 @@ from inventory.models.users import User
 from inventory.rules.codes import CodeKind, new_code
 from inventory.rules.gs1 import CSET82, Gs1Data, InvalidBarcode, NotGs1, parse_gs1
 from inventory.rules.lots import normalize_lot_number
-from inventory.services import audit, recalls, transaction
+from inventory.services import audit, purchasing, recalls, transaction
 from inventory.services.stock import find_by_code
 
 MAX_VIALS_PER_RECEIPT = 1000
@@ -119,6 +119,7 @@ class ReceiptRequest:
     unit_cost_minor: int | None = None
     location: str = ""
     remember_gtin: bool = False
+    order_line_id: int | None = None
 
 
 @dataclass
@@ -338,6 +339,8 @@ def _create(pack: _Pack, lot: Lot | None, request: ReceiptRequest, user: User) -
     )
     db.session.add(receipt)
     db.session.flush()
+    if request.order_line_id:
+        purchasing.record_receipt(request.order_line_id, receipt)
     vials = [_new_vial(lot, receipt, pack.product, request.location) for _ in range(request.vials)]
     db.session.add_all(vials)
     db.session.flush()

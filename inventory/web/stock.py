@@ -25,10 +25,10 @@ from inventory.errors import DomainError
 from inventory.models.stock import DiscardReason, LotStatus, VialStatus
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.gs1 import GS
-from inventory.services import catalogue, receiving, stock
+from inventory.services import catalogue, purchasing, receiving, stock
 from inventory.services.stock import VialFilter
 from inventory.web.errors import form_failed
-from inventory.web.forms import MoneyField
+from inventory.web.forms import MoneyField, choices
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 
@@ -97,6 +97,7 @@ class ReceiptDetailsForm(FlaskForm):
     supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=120)])
     unit_cost = MoneyField(_l("Cost per vial"), validators=[Optional()])
     location = StringField(_l("Shelf or location"), validators=[Optional(), Length(max=60)])
+    order_line_id = SelectField(_l("Against purchase order"), coerce=int, default=0, validate_choice=False)
 
     def request_values(self) -> dict[str, Any]:
         return {
@@ -104,7 +105,30 @@ class ReceiptDetailsForm(FlaskForm):
             "supplier": self.supplier.data or "",
             "unit_cost_minor": self.unit_cost.data,
             "location": self.location.data or "",
+            "order_line_id": self.order_line_id.data or None,
         }
+
+    def offer_order_lines(self, product_id: int | None) -> None:
+        """The receiving page knows what is expected: open order lines, the oldest preselected."""
+        lines = purchasing.expected_lines(product_id)
+        self.order_line_id.choices = choices(
+            [(0, _("— not against an order —"))]
+            + [
+                (
+                    line.id,
+                    _(
+                        "Order %(order)s: %(product)s, %(left)d of %(quantity)d vials to come",
+                        order=line.order.number,
+                        product=line.product.name,
+                        left=line.quantity - line.received_quantity,
+                        quantity=line.quantity,
+                    ),
+                )
+                for line in lines
+            ]
+        )
+        if lines and product_id is not None and not self.is_submitted():
+            self.order_line_id.data = lines[0].id
 
 
 class ConfirmScanForm(ReceiptDetailsForm):
@@ -149,6 +173,7 @@ def _visible_scan(raw: str) -> str:
 
 def _render_confirm(form: ConfirmScanForm, preview: receiving.PackPreview) -> str:
     form.product_id.choices = _product_choices(_("— choose the product —"))
+    form.offer_order_lines(preview.product.id if preview.product is not None else None)
     if preview.product is not None and not form.unit_cost.raw_data:
         form.unit_cost.data = preview.product.unit_cost_minor
     return render_template("stock/receive_confirm.html", form=form, preview=preview)
@@ -160,6 +185,7 @@ def receive_confirm() -> str | Response:
     """Step 2 (GS1-06): what was read, for the nurse to confirm with the count, supplier and cost."""
     form = ConfirmScanForm()
     form.product_id.choices = _product_choices(_("— choose the product —"))
+    form.offer_order_lines(None)
     raw = unquote(form.scan.data or "")
     try:
         preview = _pack_facts(raw)
@@ -190,6 +216,7 @@ def receive_manual() -> str | Response:
     """A pack without a usable barcode: product, lot and expiry typed by hand."""
     form = ManualReceiptForm(product_id=request.args.get("product_id", 0, type=int))
     form.product_id.choices = _product_choices(_("— choose the product —"))
+    form.offer_order_lines(request.args.get("product_id", type=int))
     if form.validate_on_submit():
         data = receiving.ReceiptRequest(
             product_id=_optional_id(form.product_id.data),

@@ -48,6 +48,7 @@ class StockReceiptIn(Schema):
     unit_cost_minor = Money(load_default=None, allow_none=True, data_key="unit_cost")
     location = fields.String(load_default="", validate=validate.Length(max=60))
     remember_gtin = fields.Boolean(load_default=False)
+    order_line_id = fields.Integer(load_default=None, allow_none=True)
 
 
 class StockReceiptOut(Schema):
