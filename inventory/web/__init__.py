@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import flask_babel
 from flask import Flask, Response, g, request
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user
@@ -71,10 +72,12 @@ def _load_user(user_id: str) -> Any:
 
 
 def _forget_previous_user() -> None:
-    """Who is calling is decided per request, even when an application context outlives one (tests, CLI)."""
+    """Who is calling, and in which language, is decided per request, even when an application context
+    outlives one (tests, CLI)."""
     g.pop("_login_user", None)
     g.pop("api_token", None)
     g.pop("csrf_token", None)
+    flask_babel.refresh()
 
 
 def _bearer_token() -> str | None:
