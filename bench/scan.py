@@ -23,17 +23,15 @@ import argparse
 import os
 import random
 import statistics
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, make_url, text
+from sqlalchemy import insert, text
+
+from bench.databases import postgres_database, sqlite_database
 
 TARGET_P95_MS = 20.0
 SYRINGES_PER_BATCH = 5
@@ -41,26 +39,6 @@ DRAWS_PER_BATCH = 3
 CHUNK = 5000
 PASSWORD = "bench-password-123"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="bench-scan-") as folder:
-        yield f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    name = f"bench_scan_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
 
 
 def code(prefix: str, number: int) -> str:
@@ -308,7 +286,7 @@ def _pick_codes(
     sample = rng.sample(candidates, min(len(candidates), 20000))
     reasons = syringe_block_reasons([row["id"] for row in sample], clock.now())
     good = [row["code"] for row in sample if not reasons[row["id"]]]
-    blocked = [row["code"] for row in rng.sample(syringe_rows, 5000) if row["status"] != "available"]
+    blocked = [row["code"] for row in rng.sample(syringe_rows, min(5000, len(syringe_rows))) if row["status"] != "available"]
     blocked += [row["code"] for row in sample if reasons[row["id"]]]
     rng.shuffle(good)
     rng.shuffle(blocked)
@@ -426,11 +404,11 @@ def main() -> None:
     parser.add_argument("--syringes", type=int, default=100_000)
     parser.add_argument("--scans", type=int, default=1000)
     args = parser.parse_args()
-    with sqlite_database() as url:
+    with sqlite_database("scan") as url:
         report("SQLite", *run(url, syringes=args.syringes, scans=args.scans))
     admin = os.environ.get("BENCH_DATABASE_URL")
     if admin:
-        with postgres_database(admin) as url:
+        with postgres_database(admin, "scan") as url:
             report("PostgreSQL", *run(url, syringes=args.syringes, scans=args.scans))
 
 

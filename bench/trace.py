@@ -13,37 +13,15 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, select, text
+
+from bench.databases import postgres_database, sqlite_database
 
 TARGET_MS = 200.0
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="bench-trace-") as folder:
-        yield f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    name = f"bench_trace_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
 
 
 def timed(label: str, action: Callable[[], Any], *, repeat: int = 7) -> tuple[str, float, float, Any]:
@@ -169,11 +147,11 @@ def main() -> None:
     if args.database:
         report(args.database.split(":")[0], run(args.database, years=0, sessions=0, fresh=False))
         return
-    with sqlite_database() as url:
+    with sqlite_database("trace") as url:
         report("SQLite", run(url, years=args.years, sessions=args.sessions))
     admin = os.environ.get("BENCH_DATABASE_URL")
     if admin:
-        with postgres_database(admin) as url:
+        with postgres_database(admin, "trace") as url:
             report("PostgreSQL", run(url, years=args.years, sessions=args.sessions))
 
 
