@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from inventory.extensions import db
 from tests import factories
@@ -37,8 +38,9 @@ def test_rcl_05_recall_entered_in_the_browser_follow_up_and_csv(scenario, live_s
 
     page.goto(f"{live_server.url}/trace/recalls")
     page.click("text=New recall")
+    page.wait_for_load_state("load")
     page.select_option("#lot_id", str(lot_id))
-    assert page.is_disabled("#lot")
+    expect(page.locator("#lot")).to_be_disabled()
     page.select_option("#classification", "I")
     page.fill("#reason", "Sterility failure reported by the manufacturer")
     page.fill("#reference", "MFR-2025-014")
