@@ -286,7 +286,8 @@ def _pick_codes(
     sample = rng.sample(candidates, min(len(candidates), 20000))
     reasons = syringe_block_reasons([row["id"] for row in sample], clock.now())
     good = [row["code"] for row in sample if not reasons[row["id"]]]
-    blocked = [row["code"] for row in rng.sample(syringe_rows, min(5000, len(syringe_rows))) if row["status"] != "available"]
+    some = rng.sample(syringe_rows, min(5000, len(syringe_rows)))
+    blocked = [row["code"] for row in some if row["status"] != "available"]
     blocked += [row["code"] for row in sample if reasons[row["id"]]]
     rng.shuffle(good)
     rng.shuffle(blocked)
