@@ -23,6 +23,7 @@ from inventory.models.clinic import Patient
 from inventory.models.compounding import Batch, BatchStatus, Draw, Recipe, Syringe, SyringeStatus
 from inventory.models.stock import DiscardReason
 from inventory.models.users import User
+from inventory.names import BATCH_STATUS_LABELS, label
 from inventory.rules import bud as bud_rules
 from inventory.rules.codes import CodeKind, new_code, parse_code
 from inventory.rules.errors import RuleError
@@ -459,7 +460,7 @@ def verify_batch(batch_id: int, volume_ul: int, user: User) -> Batch:
                 _(
                     "Batch %(code)s is not awaiting verification (it is %(status)s).",
                     code=batch.code,
-                    status=batch.status,
+                    status=label(BATCH_STATUS_LABELS, batch.status),
                 ),
             )
         if volume_ul != batch.volume_per_syringe_ul:

@@ -21,6 +21,7 @@ from inventory.extensions import db
 from inventory.models.catalogue import Product
 from inventory.models.stock import DiscardReason, Lot, Receipt, Vial, VialStatus
 from inventory.models.users import User
+from inventory.names import BLOCK_LABELS, label
 from inventory.rules import fefo
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.errors import RuleError
@@ -189,7 +190,7 @@ def _unusable(vial_id: int, item: StockVial | None, needs: Mapping[int, int]) ->
         message = _(
             "Vial %(code)s cannot be drawn: %(reason)s.",
             code=item.vial.code,
-            reason=item.state.blocked_reason or _("it is empty"),
+            reason=label(BLOCK_LABELS, item.state.blocked_reason) or _("it is empty"),
         )
     fields = {"vial_id": str(vial_id)}
     if item is not None and item.state.blocked_reason:

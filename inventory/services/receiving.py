@@ -17,6 +17,7 @@ from inventory.extensions import db
 from inventory.models.catalogue import Product
 from inventory.models.stock import Lot, LotStatus, Receipt, Vial, VialStatus
 from inventory.models.users import User
+from inventory.names import CODE_KIND_LABELS, label
 from inventory.rules.codes import CodeKind, new_code
 from inventory.rules.gs1 import CSET82, Gs1Data, InvalidBarcode, NotGs1, parse_gs1
 from inventory.rules.lots import normalize_lot_number
@@ -72,7 +73,7 @@ def read_scan(raw: str) -> ScanReading:
         if entity_id is None:
             raise NotFound(
                 "unknown_code",
-                _("No %(kind)s has the code %(code)s.", kind=kind.value, code=code),
+                _("No %(kind)s has the code %(code)s.", kind=label(CODE_KIND_LABELS, kind.value), code=code),
                 fields={"data": _("Unknown code.")},
             )
         return ScanReading(kind=kind.value, code=code, id=entity_id)

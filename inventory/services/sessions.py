@@ -24,6 +24,7 @@ from inventory.models.clinic import (
 )
 from inventory.models.compounding import Indication, Syringe
 from inventory.models.users import User
+from inventory.names import INDICATION_LABELS, label
 from inventory.services import audit, transaction
 
 
@@ -83,7 +84,7 @@ def interval_warnings(
             _(
                 "The last %(indication)s session was %(days)s day(s) ago; the clinic's minimum interval "
                 "is %(min)s days.",
-                indication=indication,
+                indication=label(INDICATION_LABELS, indication),
                 days=days,
                 min=interval.days,
             ),

@@ -37,6 +37,7 @@ from inventory.models.stock import (
     VialStatus,
 )
 from inventory.models.users import User
+from inventory.names import VIAL_STATUS_LABELS, label
 from inventory.rules import expiry as expiry_rules
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.expiry import BlockReason
@@ -382,7 +383,7 @@ def discard_in_transaction(vial: Vial, reason: str, note: str, user: User | None
             _(
                 "Vial %(code)s is %(status)s: it can no longer be discarded.",
                 code=vial.code,
-                status=vial.status,
+                status=label(VIAL_STATUS_LABELS, vial.status),
             ),
         )
     db.session.refresh(vial)

@@ -14,12 +14,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from inventory.errors import DomainError
 from inventory.models import ProductCategory
+from inventory.names import CATEGORY_LABELS, CONTAINER_LABELS, STORAGE_LABELS
 from inventory.permissions import Permission, permission_required
 from inventory.rules.policy import Container, Storage
 from inventory.services import audit, catalogue
 from inventory.web.errors import form_failed
 from inventory.web.forms import MoneyField, VolumeField, choices
-from inventory.web.names import CATEGORY_LABELS, CONTAINER_LABELS, STORAGE_LABELS
 
 bp = Blueprint("catalogue", __name__, url_prefix="/products")
 

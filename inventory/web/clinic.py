@@ -17,22 +17,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from inventory import clock
 from inventory.errors import DomainError
 from inventory.models.clinic import SessionStatus, TreatmentSession
-from inventory.models.compounding import Indication
 from inventory.models.users import User
+from inventory.names import INDICATION_LABELS
 from inventory.permissions import Permission, permission_required
 from inventory.services import patients, scanning, sessions
 from inventory.web.errors import form_failed
 from inventory.web.forms import VolumeField, choices
 
 bp = Blueprint("clinic", __name__, url_prefix="/clinic")
-
-INDICATION_LABELS = {
-    Indication.SKIN: _l("Skin"),
-    Indication.HAIR: _l("Hair"),
-    Indication.CELLULITE: _l("Cellulite"),
-    Indication.FAT: _l("Localised fat"),
-    Indication.OTHER: _l("Other"),
-}
 
 
 class PatientForm(FlaskForm):

@@ -30,13 +30,13 @@ from inventory import clock
 from inventory.errors import DomainError
 from inventory.extensions import db
 from inventory.models.clinic import Patient
-from inventory.models.compounding import Batch, BatchStatus, Indication, Route, SyringeStatus
+from inventory.models.compounding import Batch, BatchStatus, Route
+from inventory.names import BATCH_STATUS_LABELS, INDICATION_LABELS, STORAGE_LABELS, SYRINGE_STATUS_LABELS
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.policy import Category, Storage
 from inventory.services import audit, batches, catalogue, recipes
 from inventory.web.errors import form_failed
 from inventory.web.forms import VolumeField
-from inventory.web.names import STORAGE_LABELS
 
 bp = Blueprint("compounding", __name__, url_prefix="/compounding")
 
@@ -45,25 +45,7 @@ BATCH_CATEGORY_LABELS = {
     Category.CATEGORY_1: _l("Category 1"),
     Category.CATEGORY_2: _l("Category 2"),
 }
-INDICATION_LABELS = {
-    Indication.SKIN: _l("Skin"),
-    Indication.HAIR: _l("Hair"),
-    Indication.CELLULITE: _l("Cellulite"),
-    Indication.FAT: _l("Localised fat"),
-    Indication.OTHER: _l("Other"),
-}
 ROUTE_LABELS = {Route.INTRADERMAL: _l("Intradermal"), Route.SUBCUTANEOUS: _l("Subcutaneous")}
-BATCH_STATUS_LABELS = {
-    BatchStatus.AWAITING_VERIFICATION: _l("Awaiting verification"),
-    BatchStatus.RELEASED: _l("Released"),
-    BatchStatus.QUARANTINED: _l("Quarantined"),
-}
-SYRINGE_STATUS_LABELS = {
-    SyringeStatus.AWAITING_VERIFICATION: _l("Awaiting verification"),
-    SyringeStatus.AVAILABLE: _l("Available"),
-    SyringeStatus.ADMINISTERED: _l("Administered"),
-    SyringeStatus.DISCARDED: _l("Discarded"),
-}
 DISCARD_LABELS = {
     "expired": _l("Expired"),
     "bud_passed": _l("Past its BUD"),

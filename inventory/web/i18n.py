@@ -53,8 +53,8 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
+        from inventory.names import CATEGORY_LABELS, CONTAINER_LABELS, ROLE_LABELS, STORAGE_LABELS
         from inventory.permissions import Permission, can
-        from inventory.web.names import CATEGORY_LABELS, CONTAINER_LABELS, ROLE_LABELS, STORAGE_LABELS
         from inventory.web.navigation import nav_items
 
         return {

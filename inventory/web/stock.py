@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from inventory.errors import DomainError
 from inventory.models.stock import DiscardReason, LotStatus, VialStatus
+from inventory.names import BLOCK_LABELS, LOT_STATUS_LABELS, VIAL_STATUS_LABELS
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.gs1 import GS
 from inventory.services import catalogue, purchasing, receiving, stock
@@ -32,23 +33,6 @@ from inventory.web.forms import MoneyField, choices
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 
-VIAL_STATUS_LABELS = {
-    VialStatus.SEALED: _l("sealed"),
-    VialStatus.OPEN: _l("open"),
-    VialStatus.EMPTY: _l("empty"),
-    VialStatus.DISCARDED: _l("discarded"),
-}
-LOT_STATUS_LABELS = {
-    LotStatus.AVAILABLE: _l("available"),
-    LotStatus.QUARANTINED: _l("quarantined"),
-    LotStatus.RECALLED: _l("recalled"),
-}
-BLOCK_LABELS = {
-    "expired": _l("expired"),
-    "in_use_limit": _l("past its in-use limit"),
-    "quarantined": _l("quarantined"),
-    "recalled": _l("recalled"),
-}
 DISCARD_LABELS = {
     DiscardReason.EXPIRED: _l("Expired"),
     DiscardReason.IN_USE_LIMIT: _l("Past its in-use limit"),

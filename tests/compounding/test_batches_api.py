@@ -182,9 +182,13 @@ def test_safe_01_expired_lot_is_not_drawn(api_as: Any, app: Any) -> None:
 
 def test_safe_02_single_dose_past_its_in_use_limit_is_not_drawn(api_as: Any, app: Any) -> None:
     product = factories.ProductFactory(volume_ul=5000, container="single_dose")
-    make_vials(product, remaining_ul=4000, opened_at=clock.now() - timedelta(hours=13))
+    opened = make_vials(product, remaining_ul=4000, opened_at=clock.now() - timedelta(hours=13))[0]
     recipe = make_recipe([(product, 1000)])
-    assert _batch(api_as("nurse"), recipe.id).get_json()["error"]["code"] == "insufficient_stock"
+    api = api_as("nurse")
+    assert _batch(api, recipe.id).get_json()["error"]["code"] == "insufficient_stock"
+    chosen = _batch(api, recipe.id, vials=[opened.id], override_reason="test").get_json()["error"]
+    assert chosen["code"] == "vial_unusable"
+    assert chosen["message"].endswith("cannot be drawn: past its in-use limit.")
 
 
 def test_bud_03_opened_vial_in_use_limit_binds_the_bud(api_as: Any, app: Any) -> None:
