@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
@@ -32,12 +31,6 @@ EDITABLE = (
     "unit_cost_minor",
     "active",
 )
-
-
-@dataclass(frozen=True)
-class StockLevel:
-    vials: int = 0
-    volume_ul: int = 0
 
 
 def get_product(product_id: int) -> Product:
@@ -114,10 +107,3 @@ def update_product(product: Product, data: dict[str, Any]) -> Product:
             setattr(product, key, new)
         audit.record("product_updated", "product", product.id, details={"changed": changed})
     return product
-
-
-def usable_stock(product_ids: list[int] | None = None) -> dict[int, StockLevel]:
-    """Vials that can be drawn now, per product; services.stock.vial_states decides what is usable."""
-    from inventory.services import stock
-
-    return stock.usable_stock(product_ids)

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from inventory import clock
 from inventory.extensions import db
 from inventory.models import FollowUpStatus, Product, Recall, RecallPatient
-from inventory.services import catalogue, reports, vigilance
 from inventory.services import reorder as reorder_service
+from inventory.services import reports, usability, vigilance
 from inventory.services import stock as stock_service
 
 WINDOW_DAYS = 30
@@ -71,10 +71,10 @@ def low_stock() -> list[LowStock]:
             select(Product).where(Product.active.is_(True), Product.reorder_point > 0).order_by(Product.name)
         )
     )
-    levels = catalogue.usable_stock([product.id for product in products])
+    levels = usability.usable_stock([product.id for product in products])
     rows = []
     for product in products:
-        level = levels.get(product.id, catalogue.StockLevel())
+        level = levels.get(product.id, usability.StockLevel())
         if level.vials <= product.reorder_point:
             rows.append(LowStock(product, level.vials, level.volume_ul))
     return sorted(rows, key=lambda row: (row.vials, row.product.name))

@@ -27,7 +27,7 @@ from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.errors import RuleError
 from inventory.rules.units import ul_to_ml
 from inventory.services import stock as stock_service
-from inventory.services.stock import VialState
+from inventory.services.usability import VialState
 
 DRAWABLE_STATUSES = (VialStatus.SEALED.value, VialStatus.OPEN.value)
 

@@ -1,38 +1,29 @@
-"""Stock by lot and expiry: what each vial may be used for now, discards, quarantine, expiring soon,
-stock counts.
+"""Stock by lot and expiry: reading vials and lots, discards, quarantine, expiring soon.
 
-``vial_states`` is the one place that decides whether a vial can be drawn (SAFE-01..03, VIAL-01..04):
-the draw service, the product stock summary and every page call it.
+What a vial may be used for now is decided in ``services.usability``; stock counts live in
+``services.counts``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select, tuple_, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import joinedload
 
 from inventory import clock
 from inventory.errors import Conflict, Forbidden, Invalid, NotFound
 from inventory.extensions import db
-from inventory.models.catalogue import Product
 from inventory.models.compounding import Batch, Draw, Syringe, SyringeStatus
-from inventory.models.recall import Recall
 from inventory.models.stock import (
-    CountDifference,
-    CountStatus,
     DiscardReason,
     Lot,
     LotStatus,
     Receipt,
-    StockCount,
-    StockCountLine,
-    StockCountScan,
     Vial,
     VialStatus,
 )
@@ -40,116 +31,8 @@ from inventory.models.users import User
 from inventory.names import VIAL_STATUS_LABELS, label
 from inventory.rules import expiry as expiry_rules
 from inventory.rules.codes import CodeKind, parse_code
-from inventory.rules.expiry import BlockReason
-from inventory.rules.policy import Container, Policy
 from inventory.services import audit, transaction
-from inventory.services.catalogue import StockLevel
-from inventory.services.policy import current_policy
-
-IN_STOCK = (VialStatus.SEALED, VialStatus.OPEN)
-
-
-# --- what a vial may be used for now ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VialState:
-    """``usable``: it can be drawn now. ``blocked_reason``: why not, when a rule blocks it (recalled,
-    quarantined, expired, in_use_limit), else None (an empty or discarded vial is not usable either,
-    without a blocked reason). ``usable_until``: its last usable instant, the in-use limit of an opened
-    vial or the end of its lot's expiry day."""
-
-    usable: bool
-    blocked_reason: str | None
-    usable_until: datetime
-
-
-def recalled_lot_ids(lots: Iterable[Lot]) -> set[int]:
-    """Lots named by a recall, whatever their status says (RCL-01: exact match after trim/upper-case)."""
-    keys = {(lot.product_id, lot.number.strip().upper()): lot.id for lot in lots}
-    if not keys:
-        return set()
-    recall_key = tuple_(Recall.product_id, func.upper(func.trim(Recall.lot_number)))
-    rows = db.session.execute(
-        select(Recall.product_id, func.upper(func.trim(Recall.lot_number))).where(
-            Recall.product_id.in_({product_id for product_id, _n in keys}),
-            recall_key.in_(list(keys)),
-        )
-    )
-    return {keys[(product_id, number)] for product_id, number in rows if (product_id, number) in keys}
-
-
-def _load_lots(vials: Sequence[Vial]) -> dict[int, Lot]:
-    """Every vial's lot (with its product) in one query, into the session's identity map."""
-    lot_ids = {vial.lot_id for vial in vials}
-    if not lot_ids:
-        return {}
-    return {lot.id: lot for lot in db.session.scalars(select(Lot).where(Lot.id.in_(lot_ids)))}
-
-
-def vial_state(
-    vial: Vial, lot: Lot, *, recalled: bool, now: datetime, policy: Policy, product: Product | None = None
-) -> VialState:
-    zone = clock.clinic_zone()
-    product = product or lot.product
-    if vial.opened_at is not None:
-        until = expiry_rules.in_use_until(
-            Container(product.container), vial.opened_at, lot.expiry, zone, policy, product.in_use_days
-        )
-    else:
-        until = expiry_rules.expiry_end(lot.expiry, zone)
-    reason = expiry_rules.vial_blocked_reason(
-        now=now,
-        expiry=lot.expiry,
-        tz=zone,
-        lot_status=LotStatus.RECALLED if recalled else lot.status,
-        opened_at=vial.opened_at,
-        in_use_until=until if vial.opened_at is not None else None,
-    )
-    if reason is None and vial.status == VialStatus.OPEN and vial.opened_at is None:
-        reason = BlockReason.IN_USE_LIMIT  # VIAL-04: opened without a recorded puncture time
-    usable = reason is None and vial.status in IN_STOCK and vial.remaining_ul > 0
-    return VialState(
-        usable=usable, blocked_reason=None if reason is None else str(reason), usable_until=until
-    )
-
-
-def vial_states(vials: Iterable[Vial], *, now: datetime | None = None) -> dict[int, VialState]:
-    """{vial_id: VialState} computed now under the clinic's policy; a few queries whatever the number."""
-    vials = list(vials)
-    now = now or clock.now()
-    policy = current_policy()
-    lots = _load_lots(vials)
-    recalled = recalled_lot_ids(lots.values())
-    return {
-        vial.id: vial_state(vial, lots[vial.lot_id], recalled=vial.lot_id in recalled, now=now, policy=policy)
-        for vial in vials
-    }
-
-
-def usable_stock(product_ids: list[int] | None = None) -> dict[int, StockLevel]:
-    """Vials that can be drawn now, per product (vial_states decides), with their volume."""
-    query = (
-        select(Vial)
-        .join(Lot, Vial.lot_id == Lot.id)
-        .where(
-            Lot.status == LotStatus.AVAILABLE,
-            Lot.expiry >= clock.today(),
-            Vial.status.in_(IN_STOCK),
-            Vial.remaining_ul > 0,
-        )
-    )
-    if product_ids is not None:
-        query = query.where(Lot.product_id.in_(product_ids))
-    vials = list(db.session.scalars(query))
-    states = vial_states(vials)
-    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for vial in vials:
-        if states[vial.id].usable:
-            totals[vial.lot.product_id][0] += 1
-            totals[vial.lot.product_id][1] += vial.remaining_ul
-    return {product_id: StockLevel(*values) for product_id, values in totals.items()}
-
+from inventory.services.usability import IN_STOCK, VialState, is_lot_recalled, vial_states
 
 # --- reading vials and lots -------------------------------------------------------------------------
 
@@ -427,11 +310,6 @@ def _lot_for_update(lot_id: int) -> Lot:
     return lot
 
 
-def is_lot_recalled(lot: Lot) -> bool:
-    """SAFE-03: recalled by its status or by a recall naming its number; never released."""
-    return lot.status == LotStatus.RECALLED or lot.id in recalled_lot_ids([lot])
-
-
 def quarantine_lot(lot_id: int, reason: str, *, user: User) -> Lot:
     """Nothing of the lot can be drawn until a second manager releases it."""
     reason = _reason_required(reason)
@@ -585,248 +463,3 @@ def _expiring_syringes(end: datetime) -> list[ExpiringItem]:
         .options(joinedload(Syringe.batch))
     )
     return [ExpiringItem("syringe", s.id, s.code, None, s.bud, s.batch.recipe.name) for s in rows]
-
-
-# --- stock counts -----------------------------------------------------------------------------------
-
-
-def get_count(count_id: int) -> StockCount:
-    count = db.session.get(StockCount, count_id)
-    if count is None:
-        raise NotFound("not_found", _("No stock count with id %(id)s.", id=count_id))
-    return count
-
-
-def list_counts(limit: int = 50) -> list[StockCount]:
-    return list(db.session.scalars(select(StockCount).order_by(StockCount.started_at.desc()).limit(limit)))
-
-
-def locations() -> list[str]:
-    """Every shelf a vial in stock sits on."""
-    query = (
-        select(Vial.location)
-        .where(Vial.status.in_(IN_STOCK), Vial.location != "")
-        .group_by(Vial.location)
-        .order_by(Vial.location)
-    )
-    return list(db.session.scalars(query))
-
-
-def start_count(*, user: User, location: str = "", product_id: int | None = None) -> StockCount:
-    location = " ".join((location or "").split())
-    if not location and product_id is None:
-        raise Invalid(
-            "invalid_input",
-            _("Choose a shelf or a product to count."),
-            fields={"location": _("A shelf or a product is required.")},
-        )
-    if len(location) > 60:
-        raise Invalid(
-            "invalid_input", _("The shelf name is too long."), fields={"location": _("At most 60.")}
-        )
-    with transaction():
-        if product_id is not None and db.session.get(Product, product_id) is None:
-            raise Invalid(
-                "invalid_input", _("Unknown product."), fields={"product_id": _("Unknown product.")}
-            )
-        count = StockCount(
-            location=location, product_id=product_id, started_by_id=user.id, started_at=clock.now()
-        )
-        db.session.add(count)
-        db.session.flush()
-        audit.record(
-            "stock_count_started",
-            "stock_count",
-            count.id,
-            details={"location": location, "product_id": product_id},
-            user=user,
-        )
-    return count
-
-
-def _expected_query(count: StockCount) -> Select[Any]:
-    query = select(Vial).join(Lot, Vial.lot_id == Lot.id).where(Vial.status.in_(IN_STOCK))
-    if count.location:
-        query = query.where(Vial.location == count.location)
-    if count.product_id is not None:
-        query = query.where(Lot.product_id == count.product_id)
-    return query.options(joinedload(Vial.lot)).order_by(Lot.expiry, Vial.id)
-
-
-@dataclass(frozen=True)
-class CountReport:
-    expected: list[Vial]
-    seen: list[Vial]
-    missing: list[Vial]
-    unexpected: list[Vial]
-
-
-def count_report(count: StockCount) -> CountReport:
-    """What the count expected (in stock within its scope) and what was scanned; the differences."""
-    expected = list(db.session.scalars(_expected_query(count)))
-    seen = list(
-        db.session.scalars(
-            select(Vial)
-            .join(StockCountScan, StockCountScan.vial_id == Vial.id)
-            .where(StockCountScan.count_id == count.id)
-            .options(joinedload(Vial.lot))
-            .order_by(StockCountScan.id.desc())
-        )
-    )
-    expected_ids = {vial.id for vial in expected}
-    seen_ids = {vial.id for vial in seen}
-    return CountReport(
-        expected=expected,
-        seen=seen,
-        missing=[vial for vial in expected if vial.id not in seen_ids],
-        unexpected=[vial for vial in seen if vial.id not in expected_ids],
-    )
-
-
-def _open_count(count_id: int) -> StockCount:
-    count = get_count(count_id)
-    if count.status != CountStatus.OPEN:
-        raise Conflict("count_closed", _("This count is confirmed: start a new one to count again."))
-    return count
-
-
-@dataclass(frozen=True)
-class CountScanResult:
-    vial: Vial
-    already_seen: bool
-
-
-def scan_for_count(count_id: int, raw: str, *, user: User) -> CountScanResult:
-    """Record one vial seen; the same vial scanned twice counts once."""
-    found = find_by_code(raw or "")
-    if found is None or found[0] is not CodeKind.VIAL:
-        raise Invalid(
-            "not_a_vial_code",
-            _(
-                "“%(scan)s” is not a vial code: scan the vial's own label (V…).",
-                scan=(raw or "").strip()[:40],
-            ),
-            fields={"code": _("Not a vial code.")},
-        )
-    _kind, code, vial_id = found
-    if vial_id is None:
-        raise Invalid(
-            "unknown_code",
-            _("No vial has the code %(code)s.", code=code),
-            fields={"code": _("Unknown vial code.")},
-        )
-    with transaction():
-        count = _open_count(count_id)
-        vial = get_vial(vial_id)
-        already = db.session.scalar(
-            select(StockCountScan.id).where(
-                StockCountScan.count_id == count.id, StockCountScan.vial_id == vial.id
-            )
-        )
-        if already is None:
-            db.session.add(
-                StockCountScan(
-                    count_id=count.id, vial_id=vial.id, scanned_by_id=user.id, scanned_at=clock.now()
-                )
-            )
-    return CountScanResult(vial, already_seen=already is not None)
-
-
-def confirm_count(count_id: int, *, user: User, note: str = "") -> StockCount:
-    """Freeze the differences; an in-stock vial found on this shelf but booked elsewhere moves here."""
-    with transaction():
-        count = _open_count(count_id)
-        report = count_report(count)
-        for difference, vials in (
-            (CountDifference.MISSING, report.missing),
-            (CountDifference.UNEXPECTED, report.unexpected),
-        ):
-            for vial in vials:
-                db.session.add(
-                    StockCountLine(
-                        count_id=count.id,
-                        vial_id=vial.id,
-                        difference=difference,
-                        vial_status=vial.status,
-                        vial_location=vial.location,
-                    )
-                )
-        moved = _move_found_vials(count, report.unexpected, user)
-        count.status = CountStatus.CONFIRMED
-        count.confirmed_at = clock.now()
-        count.confirmed_by_id = user.id
-        count.note = (note or "").strip()[:500]
-        audit.record(
-            "stock_count_confirmed",
-            "stock_count",
-            count.id,
-            details={
-                "location": count.location,
-                "product_id": count.product_id,
-                "expected": len(report.expected),
-                "seen": len(report.seen),
-                "missing": [vial.code for vial in report.missing],
-                "unexpected": [vial.code for vial in report.unexpected],
-                "moved": moved,
-            },
-            reason=count.note or None,
-            user=user,
-        )
-    return count
-
-
-def _move_found_vials(count: StockCount, unexpected: list[Vial], user: User) -> list[str]:
-    if not count.location:
-        return []
-    moved = []
-    for vial in unexpected:
-        if vial.status in IN_STOCK and vial.location != count.location:
-            audit.record(
-                "vial_moved",
-                "vial",
-                vial.id,
-                details={
-                    "code": vial.code,
-                    "location": [vial.location, count.location],
-                    "stock_count": count.id,
-                },
-                user=user,
-            )
-            vial.location = count.location
-            moved.append(vial.code)
-    return moved
-
-
-MISSING_DISCARD_REASONS = (DiscardReason.OTHER, DiscardReason.DAMAGED)
-
-
-def discard_missing(count_id: int, vial_id: int, reason: str, *, user: User) -> Vial:
-    """A vial a confirmed count did not find is written off (reason other or damaged)."""
-    if reason not in MISSING_DISCARD_REASONS:
-        raise Invalid(
-            "invalid_input", _("Choose other or damaged."), fields={"reason": _("other or damaged.")}
-        )
-    with transaction():
-        line = db.session.scalar(
-            select(StockCountLine).where(
-                StockCountLine.count_id == count_id,
-                StockCountLine.vial_id == vial_id,
-                StockCountLine.difference == CountDifference.MISSING,
-            )
-        )
-        if line is None:
-            raise NotFound("not_found", _("This vial is not missing in that count."))
-        vial = get_vial(vial_id)
-        discard_in_transaction(vial, reason, _("Missing at stock count #%(id)s", id=count_id), user)
-    return vial
-
-
-def count_lines(count: StockCount) -> list[StockCountLine]:
-    return list(
-        db.session.scalars(
-            select(StockCountLine)
-            .where(StockCountLine.count_id == count.id)
-            .options(joinedload(StockCountLine.vial).joinedload(Vial.lot))
-            .order_by(StockCountLine.difference, StockCountLine.id)
-        )
-    )

@@ -34,6 +34,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 def register_web(app: Flask) -> None:
     from inventory.web import auth, catalogue, clinic, compounding, main, manager, printing, stock, trace
+    from inventory.web import purchasing as _purchasing_pages  # noqa: F401  (routes on manager.bp)
+    from inventory.web import reports as _report_pages  # noqa: F401  (routes on manager.bp)
     from inventory.web.api import register_api
 
     login_manager.user_loader(_load_user)

@@ -17,7 +17,7 @@ from inventory.models import ProductCategory
 from inventory.names import CATEGORY_LABELS, CONTAINER_LABELS, STORAGE_LABELS
 from inventory.permissions import Permission, permission_required
 from inventory.rules.policy import Container, Storage
-from inventory.services import audit, catalogue
+from inventory.services import audit, catalogue, usability
 from inventory.web.errors import form_failed
 from inventory.web.forms import MoneyField, VolumeField, choices
 
@@ -61,9 +61,9 @@ class ProductForm(FlaskForm):
 def index() -> str:
     query = request.args.get("q", "").strip().lower()
     products = [p for p in catalogue.list_products() if not query or query in p.name.lower()]
-    levels = catalogue.usable_stock([p.id for p in products])
+    levels = usability.usable_stock([p.id for p in products])
     return render_template(
-        "catalogue/index.html", products=products, levels=levels, query=query, empty=catalogue.StockLevel()
+        "catalogue/index.html", products=products, levels=levels, query=query, empty=usability.StockLevel()
     )
 
 
@@ -71,7 +71,7 @@ def index() -> str:
 @permission_required(Permission.READ_CATALOGUE)
 def show(product_id: int) -> str:
     product = catalogue.get_product(product_id)
-    level = catalogue.usable_stock([product.id]).get(product.id, catalogue.StockLevel())
+    level = usability.usable_stock([product.id]).get(product.id, usability.StockLevel())
     history, _more = audit.entries(
         audit.AuditFilter(entity_type="product", entity_id=product.id), per_page=20
     )

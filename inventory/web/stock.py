@@ -26,7 +26,8 @@ from inventory.models.stock import DiscardReason, LotStatus, VialStatus
 from inventory.names import BLOCK_LABELS, LOT_STATUS_LABELS, VIAL_STATUS_LABELS
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.gs1 import GS
-from inventory.services import catalogue, purchasing, receiving, stock
+from inventory.services import catalogue, purchasing, receiving, stock, usability
+from inventory.services import counts as count_service
 from inventory.services.stock import VialFilter
 from inventory.web.errors import form_failed
 from inventory.web.forms import MoneyField, choices
@@ -231,7 +232,7 @@ def receipt(receipt_id: int) -> str:
     found = receiving.get_receipt(receipt_id)
     vials = receiving.vials_of_receipt(found.id)
     return render_template(
-        "stock/receipt.html", receipt=found, lot=found.lot, vials=vials, states=stock.vial_states(vials)
+        "stock/receipt.html", receipt=found, lot=found.lot, vials=vials, states=usability.vial_states(vials)
     )
 
 
@@ -279,7 +280,7 @@ def _render_vial(found: Any, form: DiscardForm) -> str:
         "stock/vial.html",
         vial=found,
         lot=found.lot,
-        state=stock.vial_states([found])[found.id],
+        state=usability.vial_states([found])[found.id],
         history=stock.vial_history(found),
         form=form,
     )
@@ -344,7 +345,7 @@ def _render_lot(found: Any, form: ReasonForm) -> str:
         rows=rows,
         receipts=stock.receipts_of_lot(found.id),
         history=stock.lot_history(found),
-        recalled=stock.is_lot_recalled(found),
+        recalled=usability.is_lot_recalled(found),
         form=form,
     )
 
@@ -412,7 +413,7 @@ class ConfirmCountForm(FlaskForm):
 class MissingDiscardForm(FlaskForm):
     reason = SelectField(
         _l("Write off as"),
-        choices=lambda: [(r.value, DISCARD_LABELS[r]) for r in stock.MISSING_DISCARD_REASONS],
+        choices=lambda: [(r.value, DISCARD_LABELS[r]) for r in count_service.MISSING_DISCARD_REASONS],
     )
 
 
@@ -423,7 +424,7 @@ def counts() -> str | Response:
     form.product_id.choices = _product_choices(_("— any product —"))
     if form.validate_on_submit():
         try:
-            count = stock.start_count(
+            count = count_service.start_count(
                 user=require(Permission.MANAGE_STOCK),
                 location=form.location.data or "",
                 product_id=_optional_id(form.product_id.data),
@@ -433,18 +434,21 @@ def counts() -> str | Response:
         else:
             return redirect(url_for("stock.count", count_id=count.id))
     return render_template(
-        "stock/counts.html", form=form, counts=stock.list_counts(), locations=stock.locations()
+        "stock/counts.html",
+        form=form,
+        counts=count_service.list_counts(),
+        locations=count_service.locations(),
     )
 
 
 @bp.route("/counts/<int:count_id>", methods=["GET", "POST"])
 @permission_required(Permission.MANAGE_STOCK)
 def count(count_id: int) -> str | Response:
-    found = stock.get_count(count_id)
+    found = count_service.get_count(count_id)
     form = CountScanForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            result = stock.scan_for_count(
+            result = count_service.scan_for_count(
                 found.id, form.code.data or "", user=require(Permission.MANAGE_STOCK)
             )
         except DomainError as error:
@@ -466,21 +470,23 @@ def _render_count(found: Any, form: CountScanForm) -> str:
         form=form,
         confirm_form=ConfirmCountForm(),
         missing_form=MissingDiscardForm(),
-        report=None if confirmed else stock.count_report(found),
-        lines=stock.count_lines(found) if confirmed else [],
+        report=None if confirmed else count_service.count_report(found),
+        lines=count_service.count_lines(found) if confirmed else [],
     )
 
 
 @bp.route("/counts/<int:count_id>/confirm", methods=["POST"])
 @permission_required(Permission.MANAGE_STOCK)
 def confirm_count(count_id: int) -> str | Response:
-    found = stock.get_count(count_id)
+    found = count_service.get_count(count_id)
     form = ConfirmCountForm()
     if not form.validate_on_submit():
         flash(_("The count could not be confirmed: check the note."), "error")
         return redirect(url_for("stock.count", count_id=found.id))
     try:
-        stock.confirm_count(found.id, user=require(Permission.MANAGE_STOCK), note=form.note.data or "")
+        count_service.confirm_count(
+            found.id, user=require(Permission.MANAGE_STOCK), note=form.note.data or ""
+        )
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -496,7 +502,7 @@ def discard_missing(count_id: int, vial_id: int) -> Response:
         flash(_("Choose other or damaged."), "error")
         return redirect(url_for("stock.count", count_id=count_id))
     try:
-        found = stock.discard_missing(
+        found = count_service.discard_missing(
             count_id, vial_id, form.reason.data or "", user=require(Permission.MANAGE_STOCK)
         )
     except DomainError as error:

@@ -1,4 +1,4 @@
-"""services.stock.vial_states decides whether a vial can be drawn (T10–T13, SAFE-01..03, VIAL-01..04)."""
+"""services.usability.vial_states decides whether a vial can be drawn (T10–T13, SAFE-01..03, VIAL-01..04)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 
 from inventory import clock
 from inventory.models import Recall
-from inventory.services import catalogue
+from inventory.services import usability
 from inventory.services.policy import save_policy
-from inventory.services.stock import vial_states
+from inventory.services.usability import vial_states
 from tests import factories
 from tests.stock.conftest import make_vials
 
@@ -140,7 +140,7 @@ def test_product_stock_counts_only_usable_vials(app):
         make_vials(product, 1, expiry=date(2026, 1, 31), lot_status="quarantined")
         make_vials(product, 1, expiry=date(2026, 1, 31), opened_at=at("2025-03-09 08:00"))  # past 12 h
         make_vials(product, 1, expiry=date(2026, 1, 31), opened_at=at("2025-03-10 08:00"))
-        level = catalogue.usable_stock([product.id])[product.id]
+        level = usability.usable_stock([product.id])[product.id]
     assert (level.vials, level.volume_ul) == (3, 3000)
 
 

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from inventory.models import Product, ProductCategory
 from inventory.permissions import Permission, permission_required
 from inventory.rules.policy import Container, Storage
-from inventory.services import catalogue
+from inventory.services import catalogue, usability
 from inventory.web.api import ApiBlueprint
 from inventory.web.api.fields import Money, VolumeMl
 
@@ -68,9 +68,9 @@ class ProductList(Schema):
 
 
 def _with_stock(products: list[Product]) -> list[dict[str, Any]]:
-    levels = catalogue.usable_stock([product.id for product in products])
+    levels = usability.usable_stock([product.id for product in products])
     return [
-        {**_as_dict(product), "stock": levels.get(product.id, catalogue.StockLevel())} for product in products
+        {**_as_dict(product), "stock": levels.get(product.id, usability.StockLevel())} for product in products
     ]
 
 

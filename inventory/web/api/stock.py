@@ -8,8 +8,9 @@ from marshmallow import Schema, fields, validate
 
 from inventory.models.stock import DiscardReason, Lot, LotStatus, Vial, VialStatus
 from inventory.permissions import Permission, permission_required, require
-from inventory.services import receiving, stock
-from inventory.services.stock import VialFilter, VialState
+from inventory.services import receiving, stock, usability
+from inventory.services.stock import VialFilter
+from inventory.services.usability import VialState
 from inventory.web.api import ApiBlueprint
 from inventory.web.api.fields import Money, VolumeMl
 
@@ -175,7 +176,7 @@ def vial_dict(vial: Vial, state: VialState) -> dict[str, Any]:
 
 
 def _one_vial(vial: Vial) -> dict[str, Any]:
-    return vial_dict(vial, stock.vial_states([vial])[vial.id])
+    return vial_dict(vial, usability.vial_states([vial])[vial.id])
 
 
 def _lot_detail(lot: Lot) -> dict[str, Any]:

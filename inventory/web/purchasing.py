@@ -1,0 +1,267 @@
+"""Purchase orders: draft, lines, send, receive against a line, PDF and CSV (the manager's blueprint)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import (
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from inventory.errors import DomainError, NotFound
+from inventory.extensions import db
+from inventory.models import Product
+from inventory.models.purchasing import OrderStatus, PurchaseOrder
+from inventory.permissions import Permission, permission_required
+from inventory.services import audit, purchasing
+from inventory.web.errors import form_failed
+from inventory.web.forms import MoneyField
+from inventory.web.manager import bp, download
+
+# ---- purchase orders -----------------------------------------------------------------------------
+
+
+class NewOrderForm(FlaskForm):
+    supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=120)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class OrderDetailsForm(NewOrderForm):
+    pass
+
+
+def _product_choices() -> list[SelectChoice]:
+    products = db.session.scalars(select_active_products())
+    return [SelectChoice(str(product.id), product.name) for product in products]
+
+
+def select_active_products() -> Any:
+    return db.select(Product).where(Product.active.is_(True)).order_by(Product.name)
+
+
+class AddLineForm(FlaskForm):
+    product_id = SelectField(_l("Product"), coerce=int, validators=[InputRequired()])
+    quantity = IntegerField(
+        _l("Vials"), default=1, validators=[InputRequired(), NumberRange(min=1, max=10_000)]
+    )
+    unit_cost_minor = MoneyField(_l("Cost per vial (blank: the catalogue's)"), validators=[Optional()])
+
+
+class LineForm(FlaskForm):
+    quantity = IntegerField(_l("Vials"), validators=[InputRequired(), NumberRange(min=1, max=10_000)])
+    unit_cost_minor = MoneyField(_l("Cost per vial"), validators=[InputRequired()])
+
+
+class ReceiveForm(FlaskForm):
+    quantity = IntegerField(
+        _l("Vials received"), validators=[InputRequired(), NumberRange(min=1, max=10_000)]
+    )
+    note = StringField(_l("Note (delivery note number…)"), validators=[Optional(), Length(max=500)])
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("Why cancel?"), validators=[Optional(), Length(max=500)])
+
+
+class EmptyForm(FlaskForm):
+    pass
+
+
+@bp.route("/orders")
+@permission_required(Permission.REPORTS)
+def orders() -> str:
+    status = request.args.get("status") or None
+    if status not in {s.value for s in OrderStatus}:
+        status = None
+    return render_template(
+        "manager/orders.html",
+        orders=purchasing.list_orders(status),
+        status=status,
+        statuses=list(OrderStatus),
+        form=NewOrderForm(),
+    )
+
+
+@bp.route("/orders/new", methods=["POST"])
+@permission_required(Permission.REPORTS)
+def new_order() -> tuple[str, int] | WerkzeugResponse:
+    form = NewOrderForm()
+    if form.validate_on_submit():
+        order = purchasing.create_order(form.supplier.data or "", form.note.data or "")
+        flash(_("Draft order %(number)s created: add its lines.", number=order.number), "success")
+        return redirect(url_for("manager.order", order_id=order.id))
+    return render_template(
+        "manager/orders.html",
+        orders=purchasing.list_orders(),
+        status=None,
+        statuses=list(OrderStatus),
+        form=form,
+    ), 422
+
+
+def _render_order(order: PurchaseOrder, status: int = 200, **forms: Any) -> tuple[str, int]:
+    add_form = forms.get("add_form") or AddLineForm(formdata=None)
+    add_form.product_id.choices = _product_choices()
+    history, _more = audit.entries(
+        audit.AuditFilter(entity_type="purchase_order", entity_id=order.id), per_page=50
+    )
+    return render_template(
+        "manager/order.html",
+        order=order,
+        add_form=add_form,
+        details_form=forms.get("details_form") or OrderDetailsForm(formdata=None, obj=order),
+        line_forms=forms.get("line_forms", {}),
+        receive_forms=forms.get("receive_forms", {}),
+        cancel_form=forms.get("cancel_form") or CancelForm(formdata=None),
+        empty_form=EmptyForm(formdata=None),
+        history=history,
+    ), status
+
+
+@bp.route("/orders/<int:order_id>")
+@permission_required(Permission.REPORTS)
+def order(order_id: int) -> tuple[str, int]:
+    return _render_order(purchasing.get_order(order_id))
+
+
+def _back(order: PurchaseOrder) -> WerkzeugResponse:
+    return redirect(url_for("manager.order", order_id=order.id))
+
+
+@bp.route("/orders/<int:order_id>/details", methods=["POST"])
+@permission_required(Permission.REPORTS)
+def order_details(order_id: int) -> tuple[str, int] | WerkzeugResponse:
+    order = purchasing.get_order(order_id)
+    form = OrderDetailsForm()
+    if form.validate_on_submit():
+        try:
+            purchasing.update_order(order, supplier=form.supplier.data or "", note=form.note.data or "")
+        except DomainError as error:
+            form_failed(form, error)
+        else:
+            flash(_("Order %(number)s saved.", number=order.number), "success")
+            return _back(order)
+    return _render_order(order, 422, details_form=form)
+
+
+@bp.route("/orders/<int:order_id>/lines", methods=["POST"])
+@permission_required(Permission.REPORTS)
+def add_line(order_id: int) -> tuple[str, int] | WerkzeugResponse:
+    order = purchasing.get_order(order_id)
+    form = AddLineForm()
+    form.product_id.choices = _product_choices()
+    if form.validate_on_submit():
+        try:
+            purchasing.add_line(
+                order,
+                purchasing.LineInput(form.product_id.data, form.quantity.data, form.unit_cost_minor.data),
+            )
+        except DomainError as error:
+            form_failed(form, error)
+        else:
+            return _back(order)
+    return _render_order(order, 422, add_form=form)
+
+
+@bp.route("/orders/<int:order_id>/lines/<int:line_id>", methods=["POST"])
+@permission_required(Permission.REPORTS)
+def update_line(order_id: int, line_id: int) -> tuple[str, int] | WerkzeugResponse:
+    order = purchasing.get_order(order_id)
+    form = LineForm()
+    if form.validate_on_submit():
+        try:
+            purchasing.update_line(
+                order, line_id, quantity=form.quantity.data, unit_cost_minor=form.unit_cost_minor.data or 0
+            )
+        except DomainError as error:
+            form_failed(form, error)
+        else:
+            return _back(order)
+    return _render_order(order, 422, line_forms={line_id: form})
+
+
+@bp.route("/orders/<int:order_id>/lines/<int:line_id>/remove", methods=["POST"])
+@permission_required(Permission.REPORTS)
+def remove_line(order_id: int, line_id: int) -> tuple[str, int] | WerkzeugResponse:
+    order = purchasing.get_order(order_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            purchasing.remove_line(order, line_id)
+        except DomainError as error:
+            flash(error.message, "error")
+        return _back(order)
+    return _render_order(order, 400)
+
+
+@bp.route("/orders/<int:order_id>/send", methods=["POST"])
+@permission_required(Permission.REPORTS)
+def send_order(order_id: int) -> tuple[str, int] | WerkzeugResponse:
+    order = purchasing.get_order(order_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            purchasing.mark_sent(order)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Order %(number)s is marked as sent.", number=order.number), "success")
+        return _back(order)
+    return _render_order(order, 400)
+
+
+@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@permission_required(Permission.REPORTS)
+def cancel_order(order_id: int) -> tuple[str, int] | WerkzeugResponse:
+    order = purchasing.get_order(order_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            purchasing.cancel(order, form.reason.data or "")
+        except DomainError as error:
+            form_failed(form, error)
+        else:
+            flash(_("Order %(number)s is cancelled.", number=order.number), "success")
+            return _back(order)
+    return _render_order(order, 422, cancel_form=form)
+
+
+@bp.route("/orders/<int:order_id>/lines/<int:line_id>/receive", methods=["POST"])
+@permission_required(Permission.REPORTS)
+def receive_line(order_id: int, line_id: int) -> tuple[str, int] | WerkzeugResponse:
+    order = purchasing.get_order(order_id)
+    form = ReceiveForm()
+    if form.validate_on_submit():
+        try:
+            if not any(line.id == line_id for line in order.lines):
+                raise NotFound("not_found", _("Order %(number)s has no such line.", number=order.number))
+            purchasing.record_received(line_id, form.quantity.data, form.note.data or "")
+        except DomainError as error:
+            form_failed(form, error)
+        else:
+            flash(_("%(n)d vials recorded as received.", n=form.quantity.data), "success")
+            return _back(order)
+    return _render_order(order, 422, receive_forms={line_id: form})
+
+
+@bp.route("/orders/<int:order_id>.pdf")
+@permission_required(Permission.REPORTS)
+def order_pdf(order_id: int) -> Response:
+    order = purchasing.get_order(order_id)
+    pdf = purchasing.order_pdf(order, clinic_name=current_app.config["CLINIC_NAME"])
+    return download(pdf, "application/pdf", f"{order.number}.pdf")
+
+
+@bp.route("/orders/<int:order_id>.csv")
+@permission_required(Permission.REPORTS)
+def order_csv(order_id: int) -> Response:
+    order = purchasing.get_order(order_id)
+    return download("\ufeff" + purchasing.order_csv(order), "text/csv; charset=utf-8", f"{order.number}.csv")
