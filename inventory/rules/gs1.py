@@ -10,8 +10,9 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Literal
 
 from inventory.rules.errors import RuleError
 from inventory.rules.gs1_ai import AI_ENTRIES
@@ -22,6 +23,7 @@ GS = "\x1d"
 #: Symbology identifiers (ISO/IEC 15424) of symbols that carry GS1 element strings (GS1-01).
 GS1_SYMBOLOGIES = {
     "]d2": "GS1 DataMatrix",
+    "]d8": "GS1 DataMatrix, rectangular extension (DMRE)",
     "]Q3": "GS1 QR Code",
     "]C1": "GS1-128",
     "]e0": "GS1 DataBar",
@@ -128,6 +130,10 @@ class Gs1Data:
     serial: str | None = None
     production_date: date | None = None
     other: dict[str, str] = field(default_factory=dict, hash=False)
+    #: How the pack said it: a GS1 element string, a GS1 Digital Link URI, or an IFA code (PPN).
+    source: Literal["gs1", "digital_link", "ifa"] = "gs1"
+    #: The German pharmacy product number of an IFA code (``11`` + PZN + check), when there is one.
+    ppn: str | None = None
 
     def hri(self) -> str:
         """The human-readable form, ``(01)…(17)…(10)…``, to show the nurse what was read (GS1-06)."""
@@ -342,7 +348,7 @@ def _check_digit(ai: str, value: str) -> None:
 # --- reading the scan (GS1-01, GS1-02) ------------------------------------------------------------
 
 
-def _strip_terminator(raw: str) -> str:
+def strip_terminator(raw: str) -> str:
     """Remove exactly one trailing CR, LF, CRLF or Tab: the key a scanner presses after the data."""
     if raw.endswith("\r\n"):
         return raw[:-2]
@@ -521,7 +527,7 @@ def parse_gs1(raw: str, *, today: date, gs_substitute: str = "~") -> Gs1Data:
     Raises ``NotGs1`` when the scan is not GS1 at all (``]d1…``, a plain EAN, one of our codes) and
     ``InvalidBarcode`` (code ``invalid_barcode``) with a precise message when it is a broken GS1 code.
     """
-    text = _strip_terminator(raw)
+    text = strip_terminator(raw)
     if not text:
         raise InvalidBarcode("Nothing was scanned.", reason="empty")
     text, has_identifier = _strip_symbology(text)
@@ -535,7 +541,15 @@ def parse_gs1(raw: str, *, today: date, gs_substitute: str = "~") -> Gs1Data:
         pairs = _split_element_string(text, today)
     if not pairs:
         raise InvalidBarcode("The code contains no data after its identifier.", reason="empty")
-    return _to_data(_collect(pairs), today)
+    return pairs_to_data(pairs, today)
+
+
+def pairs_to_data(
+    pairs: Iterable[tuple[str, str]], today: date, *, source: Literal["gs1", "digital_link"] = "gs1"
+) -> Gs1Data:
+    """The pack's data from checked AI/value pairs, whatever carried them (element string, URI)."""
+    data = _to_data(_collect(pairs), today)
+    return data if source == "gs1" else replace(data, source=source)
 
 
 def build_gs1(
