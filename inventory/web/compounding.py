@@ -32,7 +32,7 @@ from inventory.extensions import db
 from inventory.models.clinic import Patient
 from inventory.models.compounding import Batch, BatchStatus, Route
 from inventory.names import BATCH_STATUS_LABELS, INDICATION_LABELS, STORAGE_LABELS, SYRINGE_STATUS_LABELS
-from inventory.permissions import Permission, permission_required, require
+from inventory.permissions import Permission, can, permission_required, require
 from inventory.rules import verification
 from inventory.rules.policy import Category, Storage
 from inventory.services import audit, batches, catalogue, recipes
@@ -348,6 +348,10 @@ def _batch_page(batch: Batch) -> tuple[str, int]:
         discard_form=DiscardForm(formdata=None),
         storage_form=StorageForm(formdata=None, storage=batch.storage),
         own=batch.prepared_by_id == current_user.id,
+        # SAFE-15: a possible second person sees no volume, vial or lot before the check
+        blind=batch.status == BatchStatus.AWAITING_VERIFICATION
+        and batch.prepared_by_id != current_user.id
+        and can(current_user, Permission.COMPOUND),
         history=history,
         bud_passed=batch.bud < clock.now(),
     ), 200

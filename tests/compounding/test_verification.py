@@ -151,3 +151,20 @@ def test_safe_15_a_scan_that_is_no_vial_code_is_named_on_the_page(
     )
     assert response.status_code == 422
     assert "Not a vial code: S123" in response.get_data(as_text=True)
+
+
+def test_safe_15_the_batch_page_keeps_the_record_from_a_possible_second_person(
+    api_as: Any, login_as: Any, client: FlaskClient, hair: dict[str, Any]
+) -> None:
+    batch = _prepare(api_as, hair)
+    api_as("practitioner").post(f"/api/v1/batches/{batch['id']}/verify", json={"volume_ml": 2, "vials": []})
+    login_as("practitioner")
+    html = client.get(f"/compounding/batches/{batch['id']}").get_data(as_text=True)
+    assert 'data-testid="blind-note"' in html and 'data-testid="verify-link"' in html
+    assert _reveals(html, batch) == []  # not even in the history of the wrong attempt
+    released = api_as("practitioner").post(
+        f"/api/v1/batches/{batch['id']}/verify", json={"volume_ml": 3, "vials": _drawn(batch)}
+    )
+    assert released.status_code == 200
+    after = client.get(f"/compounding/batches/{batch['id']}").get_data(as_text=True)
+    assert _reveals(after, batch)  # once released, the record is shown (the check can tell)
