@@ -61,7 +61,12 @@ def _load(nurse: User, practitioner: User) -> None:
     hair = _prepare("Hair cocktail", nurse, syringes=3, category="category_1", storage="fridge")
     if hair is not None:
         try:
-            batches.verify_batch(hair.id, hair.volume_per_syringe_ul, practitioner)
+            batches.verify_batch(
+                hair.id,
+                hair.volume_per_syringe_ul,
+                practitioner,
+                [draw.vial.code for draw in hair.draws],  # the practitioner scans every vial drawn
+            )
         except DomainError as error:
             log.info("demo hair batch not released: %s", error.message)
     _prepare("Skin cocktail", nurse, syringes=2, category="category_1", storage="room")

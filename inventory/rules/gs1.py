@@ -10,11 +10,12 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
 from inventory.rules.errors import RuleError
+from inventory.rules.gs1_ai import AI_ENTRIES
 from inventory.rules.gtin import gtin_check_digit, normalize_gtin
 
 GS = "\x1d"
@@ -22,23 +23,22 @@ GS = "\x1d"
 #: Symbology identifiers (ISO/IEC 15424) of symbols that carry GS1 element strings (GS1-01).
 GS1_SYMBOLOGIES = {
     "]d2": "GS1 DataMatrix",
+    "]d8": "GS1 DataMatrix, rectangular extension (DMRE)",
     "]Q3": "GS1 QR Code",
     "]C1": "GS1-128",
     "]e0": "GS1 DataBar",
 }
 
-#: GS1 AI encodable character set 82, allowed in lots and serials (GS1-05).
+#: GS1 AI encodable character set 82, allowed in lots and serials (GS1-05): the dictionary's "X".
 CSET82 = frozenset("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
+#: The dictionary's "Y" (GS1 character set 39) and "Z" (base64url, for digital signatures).
+CSET39 = frozenset("#-/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+CSET64 = frozenset("-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz=")
+_CHARACTER_SETS = {"N": frozenset("0123456789"), "X": CSET82, "Y": CSET39, "Z": CSET64}
 
-#: GS1 General Specifications, "element strings with predefined length": the first two digits of an
-#: AI → total length (AI included). Only these may be followed by another AI without a GS.
-PREDEFINED_LENGTHS: dict[str, int] = {
-    "00": 20, "01": 16, "02": 16, "03": 16, "04": 18,
-    "11": 8, "12": 8, "13": 8, "14": 8, "15": 8, "16": 8, "17": 8, "18": 8, "19": 8,
-    "20": 4,
-    "31": 10, "32": 10, "33": 10, "34": 10, "35": 10, "36": 10,
-    "41": 16,
-}  # fmt: skip
+#: The dictionary's linters this module applies; the others (company prefix positions, ISO country
+#: and currency codes, coupon structures…) are not checked here: nothing the clinic uses needs them.
+CHECKED_LINTERS = frozenset({"csum", "yymmd0", "yymmdd", "yyyymmdd", "hhmi", "hh", "mi", "ss"})
 
 
 class NotGs1(RuleError):
@@ -63,169 +63,53 @@ class InvalidBarcode(RuleError):
 
 
 @dataclass(frozen=True)
-class AiSpec:
-    """One application identifier: its data length and which leading characters must be digits."""
+class AiComponent:
+    """One part of an AI's data field (GS1 Barcode Syntax Dictionary): character set, length, linters."""
 
-    title: str
+    cset: str
     min_length: int
     max_length: int
-    digits: int = 0
-    kind: Literal["text", "date", "datetime"] = "text"
+    optional: bool
+    linters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AiSpec:
+    """One application identifier as the GS1 Barcode Syntax Dictionary defines it (GS1-08)."""
+
+    title: str
+    components: tuple[AiComponent, ...]
+    flags: str = ""
+    dlpkey: str | None = None
+
+    @property
+    def min_length(self) -> int:
+        return sum(part.min_length for part in self.components if not part.optional)
+
+    @property
+    def max_length(self) -> int:
+        return sum(part.max_length for part in self.components)
 
     @property
     def fixed(self) -> bool:
         return self.min_length == self.max_length
 
+    @property
+    def predefined(self) -> bool:
+        """A predefined length: another AI may follow without a group separator."""
+        return "*" in self.flags
 
-def _n(title: str, length: int) -> AiSpec:
-    return AiSpec(title, length, length, digits=length)
-
-
-def _nv(title: str, max_length: int) -> AiSpec:
-    return AiSpec(title, 1, max_length, digits=max_length)
-
-
-def _x(title: str, max_length: int) -> AiSpec:
-    return AiSpec(title, 1, max_length)
+    @property
+    def digital_link_attribute(self) -> bool:
+        """Allowed in a GS1 Digital Link URI's query (``?17=…``)."""
+        return "?" in self.flags
 
 
-def _date(title: str) -> AiSpec:
-    return AiSpec(title, 6, 6, digits=6, kind="date")
-
-
-def _measures() -> dict[str, AiSpec]:
-    """The 31nn to 36nn trade and logistic measures (N6, last AI digit = decimals) and 390n to 395n."""
-    table: dict[str, AiSpec] = {}
-    for first, last in ((310, 316), (320, 329), (330, 337), (340, 349), (350, 357), (360, 369)):
-        for ai3 in range(first, last + 1):
-            for decimals in range(10):
-                table[f"{ai3}{decimals}"] = _n("Measure", 6)
-    for decimals in range(10):
-        table[f"390{decimals}"] = _nv("Amount payable, local currency", 15)
-        table[f"391{decimals}"] = AiSpec("Amount payable with ISO currency code", 4, 18, digits=18)
-        table[f"392{decimals}"] = _nv("Amount payable for a variable measure item", 15)
-        table[f"393{decimals}"] = AiSpec(
-            "Amount payable for a variable measure item, with currency", 4, 18, digits=18
-        )
-        table[f"394{decimals}"] = _n("Percentage discount of a coupon", 4)
-        table[f"395{decimals}"] = _n("Amount payable per unit of measure", 6)
-    return table
-
-
-#: Application identifiers this parser knows (GS1 General Specifications, section 3). Enough for
-#: healthcare packs; any other AI is an error that names it.
+#: Every AI allocated in the GS1 Barcode Syntax Dictionary (release ``gs1_ai.RELEASE``), generated
+#: from it by scripts/gs1_ai_table.py: an AI missing here is unallocated and refused (GS1-08).
 AI_TABLE: dict[str, AiSpec] = {
-    "00": _n("SSCC", 18),
-    "01": _n("GTIN", 14),
-    "02": _n("GTIN of contained trade items", 14),
-    "03": _n("GTIN of a made-to-order trade item", 14),
-    "10": _x("Lot", 20),
-    "11": _date("Production date"),
-    "12": _date("Due date"),
-    "13": _date("Packaging date"),
-    "15": _date("Best before date"),
-    "16": _date("Sell by date"),
-    "17": _date("Expiry date"),
-    "20": _n("Internal product variant", 2),
-    "21": _x("Serial number", 20),
-    "22": _x("Consumer product variant", 20),
-    "235": _x("Third-party serialised extension of GTIN", 28),
-    "240": _x("Additional product identification", 30),
-    "241": _x("Customer part number", 30),
-    "242": _nv("Made-to-order variation number", 6),
-    "243": _x("Packaging component number", 20),
-    "250": _x("Secondary serial number", 30),
-    "251": _x("Reference to source entity", 30),
-    "253": AiSpec("Global Document Type Identifier", 13, 30, digits=13),
-    "254": _x("GLN extension component", 20),
-    "255": AiSpec("Global Coupon Number", 13, 25, digits=25),
-    "30": _nv("Variable count of items", 8),
-    "37": _nv("Count of trade items", 8),
-    **_measures(),
-    "400": _x("Customer's purchase order number", 30),
-    "401": _x("Global Identification Number for Consignment", 30),
-    "402": _n("Global Shipment Identification Number", 17),
-    "403": _x("Routing code", 30),
-    "410": _n("Ship to GLN", 13),
-    "411": _n("Bill to GLN", 13),
-    "412": _n("Purchased from GLN", 13),
-    "413": _n("Ship for GLN", 13),
-    "414": _n("Location GLN", 13),
-    "415": _n("Invoicing party GLN", 13),
-    "416": _n("Production or service location GLN", 13),
-    "417": _n("Party GLN", 13),
-    "420": _x("Ship to postal code", 20),
-    "421": AiSpec("Ship to postal code with ISO country code", 4, 12, digits=3),
-    "422": _n("Country of origin", 3),
-    "423": AiSpec("Countries of initial processing", 3, 15, digits=15),
-    "424": _n("Country of processing", 3),
-    "425": AiSpec("Countries of disassembly", 3, 15, digits=15),
-    "426": _n("Country of full process chain", 3),
-    "427": _x("Country subdivision of origin", 3),
-    "7001": _n("NATO Stock Number", 13),
-    "7002": _x("UN/ECE meat carcasses and cuts classification", 30),
-    "7003": AiSpec("Expiry date and time", 10, 10, digits=10, kind="datetime"),
-    "7004": _nv("Active potency", 4),
-    "7005": _x("Catch area", 12),
-    "7006": _date("First freeze date"),
-    "7007": AiSpec("Harvest date", 6, 12, digits=12),
-    "7008": _x("Species for fishery purposes", 3),
-    "7009": _x("Fishing gear type", 10),
-    "7010": _x("Production method", 2),
-    "7011": AiSpec("Test by date", 6, 10, digits=10),
-    "7020": _x("Refurbishment lot", 20),
-    "7021": _x("Functional status", 20),
-    "7022": _x("Revision status", 20),
-    "7023": _x("Global Individual Asset Identifier of an assembly", 30),
-    **{f"703{s}": AiSpec("Approval number of processor", 4, 30, digits=3) for s in range(10)},
-    "7040": AiSpec("GS1 UIC with extension and importer index", 4, 4),
-    "710": _x("National Healthcare Reimbursement Number, Germany (PZN)", 20),
-    "711": _x("National Healthcare Reimbursement Number, France (CIP)", 20),
-    "712": _x("National Healthcare Reimbursement Number, Spain", 20),
-    "713": _x("National Healthcare Reimbursement Number, Brazil", 20),
-    "714": _x("National Healthcare Reimbursement Number, Portugal", 20),
-    "715": _x("National Healthcare Reimbursement Number, United States (NDC)", 20),
-    "716": _x("National Healthcare Reimbursement Number, Italy (AIC)", 20),
-    **{f"723{s}": AiSpec("Certification reference", 3, 30) for s in range(10)},
-    "7240": _x("Protocol identifier", 20),
-    "7241": _n("AIDC media type", 2),
-    "7242": _x("Version control number", 25),
-    "7250": _n("Date of birth", 8),
-    "7251": _n("Date and time of birth", 12),
-    "7252": _n("Biological sex", 1),
-    "7253": _x("Family name", 40),
-    "7254": _x("Given name", 40),
-    "7255": _x("Name suffix", 10),
-    "7256": _x("Full name", 90),
-    "7257": _x("Address", 70),
-    "7258": AiSpec("Baby birth sequence indicator", 3, 3),
-    "7259": _x("Baby of family name", 40),
-    "8001": _n("Roll products", 14),
-    "8002": _x("Cellular mobile telephone identifier", 20),
-    "8003": AiSpec("Global Returnable Asset Identifier", 14, 30, digits=14),
-    "8004": _x("Global Individual Asset Identifier", 30),
-    "8005": _n("Price per unit of measure", 6),
-    "8006": _n("Identification of a trade item piece", 18),
-    "8007": _x("International Bank Account Number", 34),
-    "8008": AiSpec("Date and time of production", 8, 12, digits=12),
-    "8009": _x("Optically readable sensor indicator", 50),
-    "8010": _x("Component/Part Identifier", 30),
-    "8011": _nv("Component/Part Identifier serial number", 12),
-    "8012": _x("Software version", 20),
-    "8013": _x("Global Model Number", 25),
-    "8014": _x("Highly Individualised Device Registration Identifier", 25),
-    "8017": _n("Global Service Relation Number, provider", 18),
-    "8018": _n("Global Service Relation Number, recipient", 18),
-    "8019": _nv("Service Relation Instance Number", 10),
-    "8020": _x("Payment slip reference number", 25),
-    "8026": _n("Identification of pieces of a trade item contained", 18),
-    "8030": _x("Digital signature", 90),
-    "8110": _x("Coupon code identification", 70),
-    "8111": _n("Loyalty points of a coupon", 4),
-    "8112": _x("Paperless coupon code identification", 70),
-    "8200": _x("Extended packaging URL", 70),
-    "90": _x("Information agreed between trading partners", 30),
-    **{f"9{d}": _x("Company internal information", 90) for d in range(1, 10)},
+    ai: AiSpec(title, tuple(AiComponent(*part) for part in parts), flags, dlpkey)
+    for ai, (flags, parts, dlpkey, title) in AI_ENTRIES.items()
 }
 
 # What a nurse calls the fields she meets; other AIs go by their GS1 title.
@@ -246,6 +130,10 @@ class Gs1Data:
     serial: str | None = None
     production_date: date | None = None
     other: dict[str, str] = field(default_factory=dict, hash=False)
+    #: How the pack said it: a GS1 element string, a GS1 Digital Link URI, or an IFA code (PPN).
+    source: Literal["gs1", "digital_link", "ifa"] = "gs1"
+    #: The German pharmacy product number of an IFA code (``11`` + PZN + check), when there is one.
+    ppn: str | None = None
 
     def hri(self) -> str:
         """The human-readable form, ``(01)…(17)…(10)…``, to show the nurse what was read (GS1-06)."""
@@ -271,7 +159,8 @@ def ai_name(ai: str) -> str:
 
 def needs_separator(ai: str) -> bool:
     """True when a GS must follow this AI's value if another field comes after it."""
-    return ai[:2] not in PREDEFINED_LENGTHS
+    spec = AI_TABLE.get(ai)
+    return spec is None or not spec.predefined
 
 
 # --- dates (GS1-04) -------------------------------------------------------------------------------
@@ -289,15 +178,16 @@ def gs1_year(yy: int, today: date) -> int:
     return century + yy
 
 
-def parse_gs1_date(yymmdd: str, *, today: date, ai: str = "17") -> date:
-    """A GS1 YYMMDD date (GS1-04): day 00 is the last day of the month; month 00 or above 12, or a day
-    past the month's end, is an error."""
-    if len(yymmdd) != 6 or not (yymmdd.isascii() and yymmdd.isdigit()):
+def parse_gs1_date(yymmdd: str, *, today: date, ai: str = "17", day_00: bool = True) -> date:
+    """A GS1 YYMMDD date (GS1-04): day 00 is the last day of the month where the AI allows it (the
+    dictionary's ``yymmd0``; ``yymmdd`` does not); month 00 or above 12, or a day past the month's
+    end, is an error. Eight digits are read as YYYYMMDD (``yyyymmdd``)."""
+    if len(yymmdd) not in (6, 8) or not (yymmdd.isascii() and yymmdd.isdigit()):
         raise InvalidBarcode(
             f"The {ai_name(ai)} must be 6 digits (YYMMDD), not '{yymmdd}'.", reason="invalid_date", ai=ai
         )
-    year = gs1_year(int(yymmdd[:2]), today)
-    month, day = int(yymmdd[2:4]), int(yymmdd[4:])
+    year = int(yymmdd[:4]) if len(yymmdd) == 8 else gs1_year(int(yymmdd[:2]), today)
+    month, day = int(yymmdd[-4:-2]), int(yymmdd[-2:])
     if not 1 <= month <= 12:
         raise InvalidBarcode(
             f"The {ai_name(ai)} {yymmdd} has month {month:02d}; months run from 01 to 12.",
@@ -305,8 +195,14 @@ def parse_gs1_date(yymmdd: str, *, today: date, ai: str = "17") -> date:
             ai=ai,
         )
     last_day = calendar.monthrange(year, month)[1]
-    if day == 0:
+    if day == 0 and day_00 and len(yymmdd) == 6:
         return date(year, month, last_day)
+    if day == 0:
+        raise InvalidBarcode(
+            f"The {ai_name(ai)} {yymmdd} has day 00, which this field does not allow: it needs a real day.",
+            reason="invalid_date",
+            ai=ai,
+        )
     if day > last_day:
         raise InvalidBarcode(
             f"The {ai_name(ai)} {yymmdd} would be {day} {calendar.month_name[month]} {year}, "
@@ -317,15 +213,22 @@ def parse_gs1_date(yymmdd: str, *, today: date, ai: str = "17") -> date:
     return date(year, month, day)
 
 
-def _check_datetime(value: str, today: date, ai: str) -> None:
-    parse_gs1_date(value[:6], today=today, ai=ai)
-    hour, minute = int(value[6:8]), int(value[8:10])
-    if hour > 23 or minute > 59:
-        raise InvalidBarcode(
-            f"The {ai_name(ai)} {value} has an impossible time {value[6:8]}:{value[8:10]}.",
-            reason="invalid_date",
-            ai=ai,
-        )
+_TIME_LIMITS = {"hh": 23, "mi": 59, "ss": 59}
+
+
+def _check_linter(linter: str, ai: str, part: str, value: str, today: date) -> None:
+    """One of the dictionary's linters on one component (CHECKED_LINTERS; others pass)."""
+    if linter in ("yymmd0", "yymmdd", "yyyymmdd"):
+        parse_gs1_date(part, today=today, ai=ai, day_00=linter == "yymmd0")
+    elif linter == "hhmi" or linter in _TIME_LIMITS:
+        limits = [_TIME_LIMITS["hh"], _TIME_LIMITS["mi"]] if linter == "hhmi" else [_TIME_LIMITS[linter]]
+        numbers = [int(part[i : i + 2]) for i in range(0, len(part), 2)]
+        if any(number > limit for number, limit in zip(numbers, limits, strict=True)):
+            raise InvalidBarcode(
+                f"The {ai_name(ai)} {value} has an impossible time ({part}).", reason="invalid_date", ai=ai
+            )
+    elif linter == "csum":
+        _check_digit(ai, part)
 
 
 # --- field values (GS1-03, GS1-05) ----------------------------------------------------------------
@@ -342,16 +245,19 @@ def _describe_char(char: str) -> str:
 
 
 def check_value(ai: str, value: str, *, today: date) -> None:
-    """Check one field's value against its AI: characters and length (GS1-05), digits, dates
-    (GS1-04) and GTIN/SSCC check digits (GS1-03). Raises InvalidBarcode with the precise reason."""
+    """Check one field's value against its AI as the dictionary defines it: characters and length
+    (GS1-05), each component's character set, dates (GS1-04) and check digits (GS1-03). Raises
+    InvalidBarcode with the precise reason."""
     _check_text(ai, value)
-    spec = AI_TABLE[ai]
-    if spec.kind == "date":
-        parse_gs1_date(value, today=today, ai=ai)
-    elif spec.kind == "datetime":
-        _check_datetime(value, today, ai)
-    if ai in ("00", "01", "02", "03"):
-        _check_digit(ai, value)
+    position = 0
+    for part_spec in AI_TABLE[ai].components:
+        if position >= len(value) and part_spec.optional:
+            break
+        size = part_spec.max_length if part_spec.min_length == part_spec.max_length else len(value) - position
+        part = value[position : position + size]
+        position += size
+        for linter in part_spec.linters:
+            _check_linter(linter, ai, part, value, today)
 
 
 def _check_text(ai: str, value: str) -> None:
@@ -359,8 +265,9 @@ def _check_text(ai: str, value: str) -> None:
     name = ai_name(ai)
     if not value:
         raise InvalidBarcode(f"The {name} is empty.", reason="empty_field", ai=ai)
+    allowed = frozenset().union(*(_CHARACTER_SETS[part.cset] for part in spec.components))
     for position, char in enumerate(value, start=1):
-        if char not in CSET82:
+        if char not in allowed and char not in CSET82:
             raise InvalidBarcode(
                 f"The {name} '{value}' contains {_describe_char(char)} at character {position}, which a "
                 "GS1 code never contains. The scanner's keyboard layout probably does not match the "
@@ -390,9 +297,41 @@ def _check_text(ai: str, value: str) -> None:
             reason="field_too_short",
             ai=ai,
         )
-    if spec.digits and not value[: spec.digits].isdigit():
-        what = "must be digits" if spec.digits >= len(value) else f"must start with {spec.digits} digits"
-        raise InvalidBarcode(f"The {name} '{value}' {what}.", reason="not_numeric", ai=ai)
+    _check_components(ai, value, spec)
+
+
+def _check_components(ai: str, value: str, spec: AiSpec) -> None:
+    """Each component's characters: digits where the dictionary says N, CSET 82 (X), 39 (Y), 64 (Z)."""
+    position = 0
+    for part_spec in spec.components:
+        if position >= len(value):
+            if part_spec.optional:
+                return
+            raise InvalidBarcode(
+                f"The {ai_name(ai)} '{value}' is too short.", reason="field_too_short", ai=ai
+            )
+        fixed = part_spec.min_length == part_spec.max_length
+        part = value[position : position + part_spec.max_length] if fixed else value[position:]
+        if fixed and len(part) < part_spec.max_length:
+            raise InvalidBarcode(
+                f"The {ai_name(ai)} '{value}' is too short.", reason="field_too_short", ai=ai
+            )
+        if part_spec.cset == "N" and not (part.isascii() and part.isdigit()):
+            what = (
+                "must be digits"
+                if position == 0 and len(part) == len(value)
+                else (f"must have digits at characters {position + 1} to {position + len(part)}")
+            )
+            raise InvalidBarcode(f"The {ai_name(ai)} '{value}' {what}.", reason="not_numeric", ai=ai)
+        bad = next((char for char in part if char not in _CHARACTER_SETS[part_spec.cset]), None)
+        if bad is not None:
+            raise InvalidBarcode(
+                f"The {ai_name(ai)} '{value}' contains {_describe_char(bad)}, which this field does not "
+                "allow.",
+                reason="bad_character",
+                ai=ai,
+            )
+        position += len(part)
 
 
 def _check_digit(ai: str, value: str) -> None:
@@ -409,7 +348,7 @@ def _check_digit(ai: str, value: str) -> None:
 # --- reading the scan (GS1-01, GS1-02) ------------------------------------------------------------
 
 
-def _strip_terminator(raw: str) -> str:
+def strip_terminator(raw: str) -> str:
     """Remove exactly one trailing CR, LF, CRLF or Tab: the key a scanner presses after the data."""
     if raw.endswith("\r\n"):
         return raw[:-2]
@@ -588,7 +527,7 @@ def parse_gs1(raw: str, *, today: date, gs_substitute: str = "~") -> Gs1Data:
     Raises ``NotGs1`` when the scan is not GS1 at all (``]d1…``, a plain EAN, one of our codes) and
     ``InvalidBarcode`` (code ``invalid_barcode``) with a precise message when it is a broken GS1 code.
     """
-    text = _strip_terminator(raw)
+    text = strip_terminator(raw)
     if not text:
         raise InvalidBarcode("Nothing was scanned.", reason="empty")
     text, has_identifier = _strip_symbology(text)
@@ -602,7 +541,15 @@ def parse_gs1(raw: str, *, today: date, gs_substitute: str = "~") -> Gs1Data:
         pairs = _split_element_string(text, today)
     if not pairs:
         raise InvalidBarcode("The code contains no data after its identifier.", reason="empty")
-    return _to_data(_collect(pairs), today)
+    return pairs_to_data(pairs, today)
+
+
+def pairs_to_data(
+    pairs: Iterable[tuple[str, str]], today: date, *, source: Literal["gs1", "digital_link"] = "gs1"
+) -> Gs1Data:
+    """The pack's data from checked AI/value pairs, whatever carried them (element string, URI)."""
+    data = _to_data(_collect(pairs), today)
+    return data if source == "gs1" else replace(data, source=source)
 
 
 def build_gs1(

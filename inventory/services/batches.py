@@ -25,6 +25,7 @@ from inventory.models.stock import DiscardReason
 from inventory.models.users import User
 from inventory.names import BATCH_STATUS_LABELS, label
 from inventory.rules import bud as bud_rules
+from inventory.rules import verification
 from inventory.rules.codes import CodeKind, new_code, parse_code
 from inventory.rules.errors import RuleError
 from inventory.rules.policy import Category, Container, Storage
@@ -444,48 +445,32 @@ def _locked_batch(batch_id: int) -> Batch:
     return batch
 
 
-def verify_batch(batch_id: int, volume_ul: int, user: User) -> Batch:
-    """SAFE-05: a different person re-enters the per-syringe volume; a match releases the batch and
-    makes its syringes available. A mismatch is refused and recorded in the audit trail."""
-    mismatch: Invalid | None = None
+def verify_batch(batch_id: int, volume_ul: int, user: User, vials: Sequence[str] | None) -> Batch:
+    """SAFE-05, SAFE-15: a different person scans every vial drawn and re-enters the volume per
+    syringe, blind. A match releases the batch and makes its syringes available. Every attempt is
+    recorded; a refusal never says what the expected volume or the expected vials are."""
+    refusal: DomainError | None = None
     with transaction():
         batch = _locked_batch(batch_id)
-        if batch.prepared_by_id == user.id:
-            raise Forbidden(
-                "own_batch", _("You prepared this batch: another person must verify it (two-person check).")
-            )
-        if batch.status != BatchStatus.AWAITING_VERIFICATION:
-            raise Conflict(
-                "not_awaiting_verification",
-                _(
-                    "Batch %(code)s is not awaiting verification (it is %(status)s).",
-                    code=batch.code,
-                    status=label(BATCH_STATUS_LABELS, batch.status),
-                ),
-            )
-        if volume_ul != batch.volume_per_syringe_ul:
-            audit.record(
-                "verification_mismatch",
-                "batch",
-                batch.id,
-                details={
-                    "code": batch.code,
-                    "entered_ul": volume_ul,
-                    "recorded_ul": batch.volume_per_syringe_ul,
-                },
-                user=user,
-            )
-            mismatch = Invalid(
-                "verification_mismatch",
-                _("The volume you entered does not match the batch record. Check the syringes and draws."),
-                fields={"volume_ml": _("Does not match the recorded volume per syringe.")},
-            )
+        comparison = verification.compare(
+            volume_ul, batch.volume_per_syringe_ul, vials, [draw.vial.code for draw in batch.draws]
+        )
+        refusal = _verification_refusal(batch, user, comparison)
+        attempt = {
+            "code": batch.code,
+            "entered_ul": volume_ul,
+            "recorded_ul": batch.volume_per_syringe_ul,
+            "vials_scanned": list(comparison.scanned),
+            "vials_missing": list(comparison.missing),
+            "vials_extra": list(comparison.extra),
+            "not_vial_codes": list(comparison.not_vial_codes),
+        }
+        if refusal is not None:
+            mismatch = refusal.code == "verification_mismatch"
+            action = "verification_mismatch" if mismatch else "verification_refused"
+            audit.record(action, "batch", batch.id, details={**attempt, "refused": refusal.code}, user=user)
         else:
             now = clock.now()
-            if bud_rules.bud_passed(batch.bud, now):
-                raise Conflict(
-                    "bud_passed", _("Batch %(code)s is past its BUD: discard it.", code=batch.code)
-                )
             batch.status = BatchStatus.RELEASED
             batch.verified_by_id = user.id
             batch.verified_at = now
@@ -496,12 +481,76 @@ def verify_batch(batch_id: int, volume_ul: int, user: User) -> Batch:
                 "batch_released",
                 "batch",
                 batch.id,
-                details={"code": batch.code, "volume_ul": volume_ul, "prepared_by_id": batch.prepared_by_id},
+                details={
+                    "code": batch.code,
+                    "volume_ul": volume_ul,
+                    "vials_scanned": list(comparison.scanned),
+                    "prepared_by_id": batch.prepared_by_id,
+                },
                 user=user,
             )
-    if mismatch is not None:
-        raise mismatch
+    if refusal is not None:
+        raise refusal
     return batch
+
+
+def _verification_refusal(
+    batch: Batch, user: User, comparison: verification.Comparison
+) -> DomainError | None:
+    """Why this attempt cannot release the batch, or None. The mismatch says which part differs
+    (the vials, the volume) but never what was expected (SAFE-15)."""
+    if batch.prepared_by_id == user.id:
+        return Forbidden(
+            "own_batch", _("You prepared this batch: another person must verify it (two-person check).")
+        )
+    if batch.status != BatchStatus.AWAITING_VERIFICATION:
+        return Conflict(
+            "not_awaiting_verification",
+            _(
+                "Batch %(code)s is not awaiting verification (it is %(status)s).",
+                code=batch.code,
+                status=label(BATCH_STATUS_LABELS, batch.status),
+            ),
+        )
+    if not comparison.matches:
+        fields: dict[str, str] = {}
+        if comparison.not_vial_codes:
+            fields["vials"] = _(
+                "Not a vial code: %(scans)s. Scan the code on each vial's label (V…).",
+                scans=", ".join(comparison.not_vial_codes),
+            )
+        elif not comparison.vials_match:
+            fields["vials"] = _(
+                "The vials you scanned are not the vials drawn for this batch: scan every vial that "
+                "was drawn, and only those."
+            )
+        if not comparison.volume_matches:
+            fields["volume_ml"] = _("Does not match the recorded volume per syringe.")
+        return Invalid(
+            "verification_mismatch",
+            _(
+                "What you entered does not match the batch record. Check the vials and the syringes, "
+                "then scan and measure again."
+            ),
+            fields=fields,
+        )
+    if bud_rules.bud_passed(batch.bud, clock.now()):
+        return Conflict("bud_passed", _("Batch %(code)s is past its BUD: discard it.", code=batch.code))
+    return None
+
+
+def verification_view(batch: Batch) -> dict[str, Any]:
+    """What the verifier may see before a correct entry (SAFE-15): the recipe, its products and the
+    number of syringes; never a volume, a vial or a lot."""
+    return {
+        "code": batch.code,
+        "recipe": batch.recipe.name,
+        "syringes": len(batch.syringes),
+        "components": [
+            {"product": component.product.name, "strength": component.product.strength}
+            for component in batch.recipe.components
+        ],
+    }
 
 
 # --- syringes --------------------------------------------------------------------------------------

@@ -19,8 +19,10 @@ from inventory.models.stock import Lot, LotStatus, Receipt, Vial, VialStatus
 from inventory.models.users import User
 from inventory.names import CODE_KIND_LABELS, label
 from inventory.rules.codes import CodeKind, new_code
-from inventory.rules.gs1 import CSET82, Gs1Data, InvalidBarcode, NotGs1, parse_gs1
+from inventory.rules.gs1 import CSET82, Gs1Data, InvalidBarcode, NotGs1
+from inventory.rules.gs1_digital_link import is_digital_link
 from inventory.rules.lots import normalize_lot_number
+from inventory.rules.pack_codes import lot_warnings, read_pack_code
 from inventory.services import audit, purchasing, recalls, transaction
 from inventory.services.stock import find_by_code
 
@@ -37,9 +39,10 @@ def _invalid_barcode(error: InvalidBarcode | NotGs1, field_name: str) -> Invalid
 
 
 def read_gs1(raw: str, *, field_name: str = "scan") -> Gs1Data:
-    """A manufacturer's GS1 code (domain.md §4.2), or 422 invalid_barcode saying what is wrong."""
+    """A manufacturer's pack code (domain.md §4.3: GS1 element string, GS1 Digital Link, IFA), or
+    422 invalid_barcode saying what is wrong."""
     try:
-        return parse_gs1(
+        return read_pack_code(
             raw, today=clock.today(), gs_substitute=current_app.config.get("GS1_GS_SUBSTITUTE", "~")
         )
     except (InvalidBarcode, NotGs1) as error:
@@ -59,6 +62,7 @@ class ScanReading:
     product: Product | None = None
     code: str | None = None
     id: int | None = None
+    lot_warnings: tuple[str, ...] = ()
 
 
 def read_scan(raw: str) -> ScanReading:
@@ -67,7 +71,8 @@ def read_scan(raw: str) -> ScanReading:
         raise Invalid(
             "invalid_barcode", _("Nothing was scanned."), fields={"data": _("Nothing was scanned.")}
         )
-    found = find_by_code(raw)
+    # A Digital Link's last path segment (a serial) could look like one of our codes: packs first.
+    found = None if is_digital_link(raw) else find_by_code(raw)
     if found is not None:
         kind, code, entity_id = found
         if entity_id is None:
@@ -78,7 +83,9 @@ def read_scan(raw: str) -> ScanReading:
             )
         return ScanReading(kind=kind.value, code=code, id=entity_id)
     data = read_gs1(raw, field_name="data")
-    return ScanReading(kind="gs1", gs1=data, product=product_by_gtin(data.gtin))
+    return ScanReading(
+        kind="gs1", gs1=data, product=product_by_gtin(data.gtin), lot_warnings=lot_warnings(data)
+    )
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,8 @@ class PackPreview:
     product: Product | None
     lot: str | None
     existing_lot: Lot | None
+    #: Why the lot read may be wrong (pack_codes.SERIAL_IN_LOT, ASTERISK_IN_LOT): compare with the pack.
+    lot_warnings: tuple[str, ...] = ()
 
 
 def preview_scan(raw: str) -> PackPreview:
@@ -101,7 +110,9 @@ def preview_scan(raw: str) -> PackPreview:
     existing = None
     if product is not None and lot_number and data.expiry is not None:
         existing = _check_pack(_Pack(product, lot_number, data.expiry, data.gtin, data.serial, False))
-    return PackPreview(gs1=data, product=product, lot=lot_number, existing_lot=existing)
+    return PackPreview(
+        gs1=data, product=product, lot=lot_number, existing_lot=existing, lot_warnings=lot_warnings(data)
+    )
 
 
 # --- receiving ----------------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ from inventory.extensions import db
 from inventory.models.clinic import Patient
 from inventory.models.compounding import Batch, BatchStatus, Route
 from inventory.names import BATCH_STATUS_LABELS, INDICATION_LABELS, STORAGE_LABELS, SYRINGE_STATUS_LABELS
-from inventory.permissions import Permission, permission_required, require
+from inventory.permissions import Permission, can, permission_required, require
+from inventory.rules import verification
 from inventory.rules.policy import Category, Storage
 from inventory.services import audit, batches, catalogue, recipes
 from inventory.web.errors import form_failed
@@ -320,7 +321,11 @@ def _confirm(form: BatchForm) -> str | Response:
 
 
 class VerifyForm(FlaskForm):
-    volume_ul = VolumeField(_l("Volume per syringe you measured (mL)"), validators=[InputRequired()])
+    """The blind second check (SAFE-15): the vials scanned one after another (a scanner's Enter
+    starts a new line) and the volume measured in a syringe."""
+
+    vials = TextAreaField(_l("Scan every vial that was drawn (V…), one after another"))
+    volume_ml = VolumeField(_l("Volume you measured in one syringe (mL)"), validators=[InputRequired()])
 
 
 class DiscardForm(FlaskForm):
@@ -332,7 +337,7 @@ class StorageForm(FlaskForm):
     storage = SelectField(_l("Move the syringes to"), choices=_choices(STORAGE_LABELS))
 
 
-def _batch_page(batch: Batch, verify_form: VerifyForm | None = None, status: int = 200) -> tuple[str, int]:
+def _batch_page(batch: Batch) -> tuple[str, int]:
     patient = db.session.get(Patient, batch.patient_id) if batch.patient_id else None
     history, _more = audit.entries(audit.AuditFilter(entity_type="batch", entity_id=batch.id), per_page=30)
     return render_template(
@@ -340,13 +345,16 @@ def _batch_page(batch: Batch, verify_form: VerifyForm | None = None, status: int
         batch=batch,
         patient=patient,
         draws=batches.draws_with_lots(batch),
-        verify_form=verify_form or VerifyForm(formdata=None),
         discard_form=DiscardForm(formdata=None),
         storage_form=StorageForm(formdata=None, storage=batch.storage),
         own=batch.prepared_by_id == current_user.id,
+        # SAFE-15: a possible second person sees no volume, vial or lot before the check
+        blind=batch.status == BatchStatus.AWAITING_VERIFICATION
+        and batch.prepared_by_id != current_user.id
+        and can(current_user, Permission.COMPOUND),
         history=history,
         bud_passed=batch.bud < clock.now(),
-    ), status
+    ), 200
 
 
 @bp.route("/batches/<int:batch_id>")
@@ -355,23 +363,42 @@ def batch(batch_id: int) -> tuple[str, int]:
     return _batch_page(batches.get_batch(batch_id))
 
 
-@bp.route("/batches/<int:batch_id>/verify", methods=["POST"])
+def _verify_page(batch: Batch, form: VerifyForm, status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "compounding/verify_batch.html",
+        batch=batch,
+        check=batches.verification_view(batch),
+        form=form,
+        own=batch.prepared_by_id == current_user.id,
+        awaiting=batch.status == BatchStatus.AWAITING_VERIFICATION,
+    ), status
+
+
+@bp.route("/batches/<int:batch_id>/verify", methods=["GET", "POST"])
 @permission_required(Permission.COMPOUND)
 def batch_verify(batch_id: int) -> tuple[str, int] | Response:
-    """SAFE-05: another person re-enters the volume per syringe."""
-    form = VerifyForm()
+    """SAFE-05, SAFE-15: another person scans the vials drawn and re-enters the volume, blind."""
     row = batches.get_batch(batch_id)
-    if form.validate_on_submit() and form.volume_ul.data is not None:
+    if request.method == "GET":
+        return _verify_page(row, VerifyForm(formdata=None))
+    form = VerifyForm()
+    if form.validate_on_submit() and form.volume_ml.data is not None:
         try:
-            batches.verify_batch(batch_id, form.volume_ul.data, current_user._get_current_object())
+            batches.verify_batch(
+                batch_id,
+                form.volume_ml.data,
+                current_user._get_current_object(),
+                verification.split_scans(form.vials.data or ""),
+            )
         except DomainError as error:
             db.session.expire_all()
             form_failed(form, error)
-            form.volume_ul.raw = ""  # never show back what was typed: the check is re-entry
-            return _batch_page(batches.get_batch(batch_id), form, error.status)
+            form.volume_ml.raw = ""  # never show back what was typed: the check is re-entry
+            return _verify_page(batches.get_batch(batch_id), form, error.status)
         flash(_("Batch %(code)s is released: its syringes can be used.", code=row.code), "success")
         return redirect(url_for("compounding.batch", batch_id=batch_id))
-    return _batch_page(row, form, 422)
+    form.volume_ml.raw = ""
+    return _verify_page(row, form, 422)
 
 
 @bp.route("/verify")
@@ -385,7 +412,7 @@ def verify() -> str | Response:
         except DomainError as error:
             flash(error.message, "error")
         else:
-            return redirect(url_for("compounding.batch", batch_id=found.id, _anchor="verify"))
+            return redirect(url_for("compounding.batch_verify", batch_id=found.id))
     waiting = batches.list_batches(status=BatchStatus.AWAITING_VERIFICATION)
     return render_template("compounding/verify.html", waiting=waiting, code=code)
 

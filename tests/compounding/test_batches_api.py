@@ -13,6 +13,11 @@ from tests import factories
 from tests.compounding.conftest import make_recipe, make_vials
 
 
+def _vials(body: dict[str, Any]) -> list[str]:
+    """What the second person scans: every vial drawn (SAFE-15)."""
+    return [draw["vial_code"] for draw in body["draws"]]
+
+
 def _batch(api: Any, recipe_id: int, **extra: Any) -> Any:
     body = {"recipe_id": recipe_id, "syringes": 2, "category": "category_1", "storage": "room", **extra}
     return api.post("/api/v1/batches", json=body)
@@ -277,14 +282,16 @@ def test_vial_02_an_opened_ampoule_is_never_stored(api_as: Any, db: Any) -> None
 def test_safe_05_the_preparer_cannot_verify_their_own_batch(api_as: Any, hair: dict[str, Any]) -> None:
     api = api_as("nurse")
     body = _batch(api, hair["recipe"].id).get_json()
-    response = api.post(f"/api/v1/batches/{body['id']}/verify", json={"volume_ml": 3})
+    response = api.post(f"/api/v1/batches/{body['id']}/verify", json={"volume_ml": 3, "vials": _vials(body)})
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "own_batch"
 
 
 def test_safe_05_a_volume_mismatch_is_refused_and_audited(api_as: Any, hair: dict[str, Any], db: Any) -> None:
     body = _batch(api_as("nurse"), hair["recipe"].id).get_json()
-    response = api_as("practitioner").post(f"/api/v1/batches/{body['id']}/verify", json={"volume_ml": 2.5})
+    response = api_as("practitioner").post(
+        f"/api/v1/batches/{body['id']}/verify", json={"volume_ml": 2.5, "vials": _vials(body)}
+    )
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "verification_mismatch"
     assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "verification_mismatch"))
@@ -294,13 +301,14 @@ def test_safe_05_a_volume_mismatch_is_refused_and_audited(api_as: Any, hair: dic
 def test_safe_05_another_person_releases_the_batch(api_as: Any, hair: dict[str, Any]) -> None:
     body = _batch(api_as("nurse"), hair["recipe"].id).get_json()
     verifier = api_as("nurse")
-    response = verifier.post(f"/api/v1/batches/{body['id']}/verify", json={"volume_ml": 3})
+    url = f"/api/v1/batches/{body['id']}/verify"
+    response = verifier.post(url, json={"volume_ml": 3, "vials": _vials(body)})
     assert response.status_code == 200, response.get_json()
     released = response.get_json()
     assert released["status"] == "released"
     assert released["verified_by"] == verifier.user.id
     assert {s["status"] for s in released["syringes"]} == {"available"}
-    again = verifier.post(f"/api/v1/batches/{body['id']}/verify", json={"volume_ml": 3})
+    again = verifier.post(url, json={"volume_ml": 3, "vials": _vials(body)})
     assert again.status_code == 409
 
 
@@ -337,7 +345,9 @@ def test_bud_01_a_batch_past_its_bud_is_not_released(api_as: Any, hair: dict[str
         assert hair_vials
         body = _batch(api_as("nurse"), hair["recipe"].id).get_json()
         clock.advance(timedelta(hours=12, minutes=1))
-        response = api_as("nurse").post(f"/api/v1/batches/{body['id']}/verify", json={"volume_ml": 3})
+        response = api_as("nurse").post(
+            f"/api/v1/batches/{body['id']}/verify", json={"volume_ml": 3, "vials": _vials(body)}
+        )
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "bud_passed"
 

@@ -3,10 +3,13 @@ PDF downloads."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from inventory.models import Draw
 from tests import factories
 from tests.support import TEST_PASSWORD
 
@@ -35,7 +38,7 @@ def test_safe_05_prepare_release_and_print_in_the_browser(
         nurse = nurse_context.new_page()
         _sign_in(nurse, base, "bench-nurse")
         nurse.goto(f"{base}/compounding/batches/new?recipe_id={recipe_id}")
-        nurse.fill("input[name=syringes]", "3")
+        nurse.fill("input[name=syringes]", "2")
         nurse.select_option("select[name=category]", "category_1")
         nurse.click("button[value=propose]")
         assert first_vial in nurse.inner_text("table.draw-plan")
@@ -50,9 +53,31 @@ def test_safe_05_prepare_release_and_print_in_the_browser(
         verifier.goto(f"{base}/compounding/verify")
         verifier.fill("#code", code)
         verifier.press("#code", "Enter")
-        verifier.wait_for_url("**/compounding/batches/*")
-        verifier.fill("input[name=volume_ul]", "3")
+        verifier.wait_for_url("**/compounding/batches/*/verify")
+        # SAFE-15: the volume per syringe (3 mL) and the vials drawn are nowhere before a correct entry
+        factories.db.session.expire_all()
+        drawn = [draw.vial.code for draw in factories.db.session.scalars(select(Draw).order_by(Draw.id))]
+        factories.db.session.rollback()  # SQLite: hold no lock while the server works
+        assert drawn
+        scanned: list[str] = []
+        for _attempt in ("first look", "after a wrong entry"):
+            shown = verifier.content()
+            assert re.search(r"(?<![\d.,])3([.,]0+)?\s*mL", shown) is None, _attempt
+            assert not [code for code in drawn if code in shown and code not in scanned], _attempt
+            if _attempt == "first look":
+                assert verifier.evaluate("document.activeElement.name") == "vials"  # the scan field has focus
+                verifier.keyboard.type(drawn[0] + "\n")  # a handheld scanner types the code and Enter
+                scanned.append(drawn[0])
+                verifier.fill("input[name=volume_ml]", "2,5")
+                verifier.click("text=Verify and release")
+                verifier.wait_for_selector(".flash-error")
+                verifier.fill("textarea[name=vials]", "")
+        verifier.focus("textarea[name=vials]")
+        for code in drawn:
+            verifier.keyboard.type(code + "\n")
+        verifier.fill("input[name=volume_ml]", "3")
         verifier.click("text=Verify and release")
+        verifier.wait_for_url(lambda url: not url.endswith("/verify"))
         verifier.wait_for_selector(".verdict.ok")
 
         nurse.goto(batch_url)

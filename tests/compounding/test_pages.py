@@ -214,9 +214,11 @@ def test_safe_05_a_second_person_releases_the_batch_on_the_page(
     assert login(client, preparer.username).status_code == 302
     html = _start(client, hair["recipe"].id)
     client.post("/compounding/batches/new", data=_step_two(html, action="confirm"))
-    batch_id = db.session.scalar(select(Batch.id))
+    batch = db.session.scalar(select(Batch))
+    batch_id, scans = batch.id, "\r\n".join(draw.vial.code for draw in batch.draws)
     own = client.post(
-        f"/compounding/batches/{batch_id}/verify", data={"csrf_token": csrf_from(html), "volume_ul": "3"}
+        f"/compounding/batches/{batch_id}/verify",
+        data={"csrf_token": csrf_from(html), "volume_ml": "3", "vials": scans},
     )
     assert own.status_code == 403
     client.post("/logout", data={"csrf_token": csrf_from(html)})
@@ -234,12 +236,14 @@ def test_safe_05_a_second_person_releases_the_batch_on_the_page(
     assert "Verify and release" in verify_page
     token = csrf_from(verify_page)
     wrong = other.post(
-        f"/compounding/batches/{batch_id}/verify", data={"csrf_token": token, "volume_ul": "2,5"}
+        f"/compounding/batches/{batch_id}/verify",
+        data={"csrf_token": token, "volume_ml": "2,5", "vials": scans},
     )
     assert wrong.status_code == 422
     assert "does not match" in _text(wrong)
     right = other.post(
-        f"/compounding/batches/{batch_id}/verify", data={"csrf_token": token, "volume_ul": "3"}
+        f"/compounding/batches/{batch_id}/verify",
+        data={"csrf_token": token, "volume_ml": "3", "vials": scans.lower()},
     )
     assert right.status_code == 302
     db.session.expire_all()

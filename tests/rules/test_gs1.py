@@ -14,7 +14,6 @@ from inventory.rules.gs1 import (
     AI_TABLE,
     CSET82,
     GS,
-    PREDEFINED_LENGTHS,
     Gs1Data,
     InvalidBarcode,
     NotGs1,
@@ -375,9 +374,21 @@ def test_gs1_same_ai_twice() -> None:
     assert parse("]d20109506000134352" + "10A" + GS + "10A").lot == "A"
 
 
-def test_gs1_predefined_lengths_agree_with_the_ai_table() -> None:
+#: GS1 General Specifications, "element strings with predefined length" (figure 7.8.5-2): the first
+#: two digits of an AI → total length, AI included. An independent check of the dictionary's "*" flag.
+PREDEFINED_LENGTHS: dict[str, int] = {
+    "00": 20, "01": 16, "02": 16, "03": 16, "04": 18,
+    "11": 8, "12": 8, "13": 8, "14": 8, "15": 8, "16": 8, "17": 8, "18": 8, "19": 8,
+    "20": 4,
+    "31": 10, "32": 10, "33": 10, "34": 10, "35": 10, "36": 10,
+    "41": 16,
+}  # fmt: skip
+
+
+def test_gs1_08_predefined_lengths_agree_with_the_ai_table() -> None:
     for ai, spec in AI_TABLE.items():
         total = PREDEFINED_LENGTHS.get(ai[:2])
+        assert spec.predefined == (total is not None), ai
         if total is not None:
             assert spec.fixed and len(ai) + spec.max_length == total, ai
 

@@ -229,6 +229,9 @@ def test_parse_gs1_names_the_product(api_as, lidocaine):
         "serial": "SN0001",
         "production_date": None,
         "product_id": lidocaine.id,
+        "source": "gs1",
+        "ppn": None,
+        "lot_warnings": [],
     }
 
 

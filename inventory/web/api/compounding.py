@@ -173,6 +173,12 @@ class BatchList(Schema):
 
 class BatchVerifyIn(Schema):
     volume_ul = VolumeMl(required=True, data_key="volume_ml")
+    vials = fields.List(
+        fields.String(validate=validate.Length(max=200)),
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={"description": "The verifier's scans of every vial drawn (V…); none at all is a mismatch."},
+    )
 
 
 class BatchStorageIn(Schema):
@@ -247,9 +253,10 @@ def get_batch(batch_id: int) -> dict[str, Any]:
 @blp.arguments(BatchVerifyIn)
 @blp.response(200, BatchOut)
 def verify_batch(data: dict[str, Any], batch_id: int) -> dict[str, Any]:
-    """Two-person check (SAFE-05): another person re-enters the volume per syringe."""
+    """Independent two-person check (SAFE-05, SAFE-15): another person scans every vial drawn and
+    re-enters the volume per syringe."""
     user = require(Permission.COMPOUND)
-    return _batch_out(batches.verify_batch(batch_id, data["volume_ul"], user))
+    return _batch_out(batches.verify_batch(batch_id, data["volume_ul"], user, data["vials"]))
 
 
 @blp.route("/batches/<int:batch_id>/storage", methods=["POST"])

@@ -75,6 +75,14 @@ class BarcodeParseOut(Schema):
     serial = fields.String(allow_none=True)
     production_date = fields.Date(allow_none=True)
     product_id = fields.Integer(allow_none=True)
+    source = fields.String(
+        metadata={"description": "gs1 (element string), digital_link (GS1 Digital Link URI) or ifa (PPN)"}
+    )
+    ppn = fields.String(allow_none=True, metadata={"description": "an IFA pack's Pharmacy Product Number"})
+    lot_warnings = fields.List(
+        fields.String(),
+        metadata={"description": "serial_in_lot, asterisk_in_lot: the lot may have swallowed another field"},
+    )
     code = fields.String()
     id = fields.Integer()
 
@@ -214,7 +222,8 @@ def create_receipt(data: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(BarcodeParseIn)
 @blp.response(200, BarcodeParseOut)
 def parse_barcode(data: dict[str, Any]) -> dict[str, Any]:
-    """What a scan is: a manufacturer's GS1 code (GTIN, lot, expiry, serial) or one of our S/V/B codes."""
+    """What a scan is: a manufacturer's pack code (GS1 DataMatrix square or DMRE, GS1 Digital Link,
+    IFA/PPN: GTIN, lot, expiry, serial) or one of our S/V/B codes."""
     reading = receiving.read_scan(data["data"])
     if reading.gs1 is None:
         return {"kind": reading.kind, "code": reading.code, "id": reading.id}
@@ -227,6 +236,9 @@ def parse_barcode(data: dict[str, Any]) -> dict[str, Any]:
         "serial": gs1.serial,
         "production_date": gs1.production_date,
         "product_id": reading.product.id if reading.product else None,
+        "source": gs1.source,
+        "ppn": gs1.ppn,
+        "lot_warnings": list(reading.lot_warnings),
     }
 
 
