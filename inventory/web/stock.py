@@ -30,6 +30,7 @@ from inventory.services import catalogue, purchasing, receiving, stock
 from inventory.services.stock import VialFilter
 from inventory.web.errors import form_failed
 from inventory.web.forms import MoneyField, choices
+from inventory.web.printing import vial_label_context
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 
@@ -231,7 +232,12 @@ def receipt(receipt_id: int) -> str:
     found = receiving.get_receipt(receipt_id)
     vials = receiving.vials_of_receipt(found.id)
     return render_template(
-        "stock/receipt.html", receipt=found, lot=found.lot, vials=vials, states=stock.vial_states(vials)
+        "stock/receipt.html",
+        receipt=found,
+        lot=found.lot,
+        vials=vials,
+        states=stock.vial_states(vials),
+        **vial_label_context(vials),
     )
 
 
@@ -282,6 +288,7 @@ def _render_vial(found: Any, form: DiscardForm) -> str:
         state=stock.vial_states([found])[found.id],
         history=stock.vial_history(found),
         form=form,
+        **vial_label_context([found]),
     )
 
 
@@ -346,6 +353,7 @@ def _render_lot(found: Any, form: ReasonForm) -> str:
         history=stock.lot_history(found),
         recalled=stock.is_lot_recalled(found),
         form=form,
+        **vial_label_context([]),
     )
 
 
