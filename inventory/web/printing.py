@@ -26,7 +26,7 @@ import labels
 from inventory.errors import DomainError, Unauthorized
 from inventory.extensions import db
 from inventory.models.clinic import Patient
-from inventory.models.stock import Vial
+from inventory.models.stock import Receipt, Vial
 from inventory.permissions import Permission, permission_required, require
 from inventory.services import batches, printing, receiving
 from inventory.web.errors import handle_domain_error
@@ -150,12 +150,18 @@ def receipt_zpl(receipt_id: int) -> Response:
 
 def _receipt_labels(receipt_id: int, output: str) -> printing.Rendered:
     receipt = receiving.get_receipt(receipt_id)
+    return _vial_file(receiving.vials_of_receipt(receipt.id), output, f"receipt-{receipt.id}", receipt)
+
+
+def _vial_file(
+    vials: list[Vial], output: str, name: str, receipt: Receipt | None = None
+) -> printing.Rendered:
     return printing.render_vials(
-        receiving.vials_of_receipt(receipt.id),
+        vials,
         output=output,
         layout=_layout(printing.DEFAULT_ZPL_LAYOUT if output == "zpl" else printing.DEFAULT_LAYOUT),
         user=require(Permission.MANAGE_STOCK),
-        name=f"receipt-{receipt.id}",
+        name=name,
         receipt=receipt,
         dpi=_dpi_arg(),
     )
@@ -176,14 +182,7 @@ def vial_zpl(code: str) -> Response:
 
 def _vial_labels(code: str, output: str) -> printing.Rendered:
     vial = printing.vial_by_code(code)
-    return printing.render_vials(
-        [vial],
-        output=output,
-        layout=_layout(printing.DEFAULT_ZPL_LAYOUT if output == "zpl" else printing.DEFAULT_LAYOUT),
-        user=require(Permission.MANAGE_STOCK),
-        name=vial.code,
-        dpi=_dpi_arg(),
-    )
+    return _vial_file([vial], output, vial.code)
 
 
 def _dpi_arg() -> int:
