@@ -111,13 +111,10 @@ def compose(
         if fitted is None:
             raise _does_not_fit(label, layout, " / ".join(p.text for p in vial_paragraphs(label, captions)))
         return (LabelArt(layout.label_width_mm, layout.label_height_mm, qr, fitted),)
-    for split_units in (False, True):
-        parts = _syringe_parts(label, captions, layout, area, split_units)
-        if parts is not None:
-            return tuple(
-                LabelArt(layout.label_width_mm, layout.label_height_mm, qr, lines) for lines in parts
-            )
-    raise _does_not_fit(label, layout, label.recipe_name)
+    parts = _syringe_parts(label, captions, layout, area)
+    if parts is None:
+        raise _does_not_fit(label, layout, label.recipe_name)
+    return tuple(LabelArt(layout.label_width_mm, layout.label_height_mm, qr, lines) for lines in parts)
 
 
 Lines = tuple[TextLine, ...]
@@ -136,7 +133,7 @@ def _fit(
 
 
 def _syringe_parts(
-    label: SyringeLabel, captions: Captions, layout: Layout, area: TextArea, split_units: bool
+    label: SyringeLabel, captions: Captions, layout: Layout, area: TextArea
 ) -> list[Lines] | None:
     """All facts on one label if they fit at the layout's smallest size; otherwise the facts flow
     over as many labels as needed, each with the name, "1/2", the BUD and the code. The number of
@@ -144,9 +141,10 @@ def _syringe_parts(
 
     def fits(start: int, stop: int, part: int, parts: int) -> Lines | None:
         options = [syringe_paragraphs(label, captions, d, start, stop, part, parts) for d in range(DENSITIES)]
-        return _fit(layout, area, options, split_units=split_units)
+        # A word is broken inside only when this label cannot be set otherwise.
+        return _fit(layout, area, options, split_units=False) or _fit(layout, area, options, split_units=True)
 
-    facts = len(syringe_body(label, captions, 0))
+    facts = len(syringe_body(label, captions))
     single = fits(0, facts, 1, 1)
     if single is not None:
         return [single]
@@ -270,18 +268,18 @@ def ingredient_text(item: Ingredient) -> str:
     return f"{name}: {item.amount}"
 
 
-def syringe_body(label: SyringeLabel, c: Captions, density: int) -> list[Paragraph]:
+def syringe_body(label: SyringeLabel, c: Captions) -> list[Paragraph]:
     """The facts that may continue on a second label, in reading order: the patient, a line per
-    ingredient (LBL-01), total volume and route, batch, "n of N", preparer. density 0: a line per
-    fact; 1, 2: the volume and origin facts run together (always the same number of paragraphs)."""
+    ingredient (LBL-01), then total volume, route, batch, "n of N", preparer run together."""
     bold, plain = True, False
     patient: list[Run] = []
     if label.patient_name:
         patient.append(Run(f"{c.patient} {label.patient_name}", bold))
         if label.patient_dob:
             patient.append(Run(f"{c.dob} {label.patient_dob}", bold))
-    volume = [Run(f"{c.total} {label.total_volume}", plain), Run(f"{c.route} {label.route}", plain)]
-    origin = [
+    rest = [
+        Run(f"{c.total} {label.total_volume}", plain),
+        Run(f"{c.route} {label.route}", plain),
         Run(f"{c.batch} {label.batch_code}", plain),
         Run(c.syringe_of.format(index=label.index, count=label.count), plain),
         Run(f"{c.prepared_by} {label.preparer_initials}", plain),
@@ -289,13 +287,7 @@ def syringe_body(label: SyringeLabel, c: Captions, density: int) -> list[Paragra
     ]
     body = [Paragraph(tuple(patient))] if patient else []
     body += [Paragraph((Run(ingredient_text(item), plain),)) for item in label.ingredients]
-    if density == 0:
-        body += [Paragraph(tuple(volume)), Paragraph(tuple(origin))]
-    elif density == 1:
-        body += [Paragraph(tuple(volume + origin[:2])), Paragraph(tuple(origin[2:]))]
-    else:  # the same number of paragraphs, the last one empty
-        body += [Paragraph(tuple(volume + origin)), Paragraph(())]
-    return body
+    return [*body, Paragraph(tuple(rest))]
 
 
 def syringe_paragraphs(
@@ -309,17 +301,21 @@ def syringe_paragraphs(
 ) -> list[Paragraph]:
     """One label of a syringe: the name (with "1/2" when it continues), the facts start:stop of
     syringe_body, then the BUD with the storage, and the code. Every label of the syringe carries
-    the name, the BUD and the code (LBL-02)."""
+    the name, the BUD and the code (LBL-02). density 0 to DENSITIES - 1: the BUD, the storage and
+    the code from a line each to run together."""
     name = [Run(label.recipe_name, True)]
     if parts > 1:
         name.append(Run(c.part_of.format(part=part, parts=parts), True))
-    use = [Run(f"{c.bud} {label.bud}", True)]
+    use = [Run(f"{c.bud} {label.bud}", True, keep=True)]
     if label.storage:
-        use.append(Run(label.storage, True))
-    body = syringe_body(label, c, density)[start:stop]
-    if density < DENSITIES - 1:
-        return [Paragraph(tuple(name)), *body, Paragraph(tuple(use)), paragraph(label.code)]
-    return [Paragraph(tuple(name)), *body, Paragraph((*use, Run(label.code)))]
+        use.append(Run(label.storage, True, keep=True))
+    body = syringe_body(label, c)[start:stop]
+    head = [Paragraph(tuple(name)), *body]
+    if density == 0:  # the BUD, the storage and the code each on a line
+        return [*head, *(Paragraph((run,)) for run in use), paragraph(label.code)]
+    if density == 1:
+        return [*head, Paragraph(tuple(use)), paragraph(label.code)]
+    return [*head, Paragraph((*use, Run(label.code)))]
 
 
 def vial_paragraphs(label: VialLabel, c: Captions) -> list[Paragraph]:

@@ -50,6 +50,7 @@ class Run:
 
     text: str
     bold: bool = False
+    keep: bool = False  # never broken between its words ("BUD 2026-12-02 21:00"): moves to a wider line
 
     def width_mm(self, size_pt: float) -> float:
         return text_width_mm(self.text, size_pt, self.bold)
@@ -100,6 +101,8 @@ def take_line(
     def fits(text: str) -> bool:
         return text_width_mm(text, size_pt, first.bold) <= width_mm
 
+    if first.keep and not split_units:
+        return ()
     split = _split_words(first.text, fits)
     if split is None and not split_units:
         return ()
@@ -117,7 +120,7 @@ def _joined(units: list[Run], separator: Run) -> tuple[Run, ...]:
     for index, unit in enumerate(units):
         for run in (separator, unit) if index else (unit,):
             if runs and runs[-1].bold == run.bold:
-                runs[-1] = Run(runs[-1].text + run.text, run.bold)
+                runs[-1] = Run(runs[-1].text + run.text, run.bold, runs[-1].keep and run.keep)
             else:
                 runs.append(run)
     return tuple(runs)

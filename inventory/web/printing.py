@@ -46,8 +46,8 @@ def _refused(error: DomainError) -> Any:
         if isinstance(error, Unauthorized):
             response.headers["WWW-Authenticate"] = "Bearer"
         return response, error.status
-    back = _page_of_refused_file()
-    if error.status not in {409, 422, 503} or back is None:
+    back = _page_of_refused_file() if error.status in {409, 422, 503} else None
+    if back is None:
         return handle_domain_error(error)
     flash(error.message, "error")
     return redirect(back)

@@ -14,7 +14,7 @@ from PIL import Image
 
 from inventory.demo.catalogue import DEMO_PRODUCTS, DEMO_RECIPES
 from inventory.rules.labelling import default_label_name, has_two_bare_volumes
-from labels import LAYOUTS, Captions, Ingredient, SyringeLabel, render_pdf
+from labels import LAYOUTS, Captions, Ingredient, SyringeLabel, render_pdf, render_zpl
 from labels.compose import compose, ingredient_text
 from labels.qr import QUIET_ZONE_MODULES, qr_matrix
 from labels.typeset import words_of
@@ -174,3 +174,18 @@ def test_words_keep_numbers_with_their_units_and_dates_with_their_times():
     assert words_of("Vitamin C (100 mg/mL): 0.5 mL") == ["Vitamin", "C", "(100 mg/mL):", "0.5 mL"]
     assert words_of("BUD 2026-12-02 21:00") == ["BUD", "2026-12-02 21:00"]
     assert words_of("Refrigerate 2–8 °C") == ["Refrigerate", "2–8 °C"]
+
+
+@pytest.mark.parametrize("dpi", [203, 300])
+@pytest.mark.parametrize("layout", [name for name, spec in LAYOUTS.items() if spec.is_roll])
+@pytest.mark.parametrize("recipe", list(CASES))
+def test_lbl_04_every_recipe_prints_in_zpl_with_its_qr_and_bar_defaults_in_each_label(recipe, layout, dpi):
+    label = CASES[recipe]
+    zpl = render_zpl([label], layout, dpi=dpi)
+    formats = re.findall(r"\^XA.*?\^XZ", zpl, re.DOTALL)
+    assert len(formats) == len(compose(label, LAYOUTS[layout], Captions(), {203: 8, 300: 12}[dpi]))
+    for one in formats:
+        assert re.findall(r"\^FDMA,(\w+)\^FS", one) == [label.code]
+        assert one.index("^BY2,3,10") < one.index("^BQN")
+        assert f"BUD {label.bud}" in one
+        assert not has_two_bare_volumes(" ".join(re.findall(r"\^FD([^\^]*)\^FS", one)))

@@ -165,3 +165,9 @@ def test_a_refused_vial_zpl_is_said_on_the_receipt_page(
     response = client.get(f"/labels/receipts/{body['receipt_id']}.zpl?layout=a4-l7163", follow_redirects=True)
     assert response.status_code == 200
     assert "ZPL is for Zebra roll printers" in response.get_data(as_text=True)
+
+
+def test_an_unknown_vial_or_receipt_is_a_404_page(login_as: Any, client: Any) -> None:
+    login_as("nurse")
+    assert client.get("/labels/vials/VNOTACODE0.pdf?layout=a4-l7651").status_code == 404
+    assert client.get("/labels/receipts/99999.zpl?layout=a4-l7651").status_code == 404
