@@ -7,8 +7,9 @@ of the app.
 from labels.layouts import LAYOUTS, Layout, get_layout
 from labels.model import Captions, Ingredient, Label, LabelDoesNotFit, SyringeLabel, VialLabel
 from labels.pdf import render_calibration_pdf, render_pdf
+from labels.preview import render_png
 from labels.qr import qr_png, qr_svg
-from labels.zpl import render_zpl
+from labels.zpl import render_calibration_zpl, render_zpl
 
 __all__ = [
     "LAYOUTS",
@@ -23,6 +24,8 @@ __all__ = [
     "qr_png",
     "qr_svg",
     "render_calibration_pdf",
+    "render_calibration_zpl",
     "render_pdf",
+    "render_png",
     "render_zpl",
 ]

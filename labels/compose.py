@@ -1,17 +1,19 @@
 """Where everything goes on one label, in mm from the label's top-left corner.
 
 The QR sits top-left with its quiet zone inside the label; text flows to its right, then, below the
-QR, across the full width. The font shrinks in half points down to 5 pt; below that the label does
-not fit. PDF and ZPL both draw from the same composition.
+QR, across the full width. The font shrinks in half points down to the layout's minimum (6 pt on
+rolls, 5 pt on the small L7651 cells); what still does not fit continues on a second label of the
+same syringe (LBL-02). PDF and ZPL both draw from the same composition.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from labels.layouts import Layout
-from labels.model import Captions, Label, LabelDoesNotFit, SyringeLabel, VialLabel
+from labels.model import Captions, Ingredient, Label, LabelDoesNotFit, SyringeLabel, VialLabel
 from labels.qr import QUIET_ZONE_MODULES, Matrix, qr_matrix
 from labels.typeset import (
     ASCENT,
@@ -30,6 +32,7 @@ MIN_MODULE_MM = 0.25
 MAX_MODULE_DOTS = 10  # the largest ^BQ magnification
 FONT_STEP_PT = 0.5
 EPS = 1e-6
+DENSITIES = 3  # ways to group a syringe's facts, roomiest first (never two ingredients on a line)
 
 
 @dataclass(frozen=True)
@@ -95,20 +98,94 @@ class TextArea:
         return self.below_x_mm, self.below_width_mm
 
 
-def compose(label: Label, layout: Layout, captions: Captions, dots_per_mm: int = PDF_DOTS_PER_MM) -> LabelArt:
+def compose(
+    label: Label, layout: Layout, captions: Captions, dots_per_mm: int = PDF_DOTS_PER_MM
+) -> tuple[LabelArt, ...]:
+    """The label, or for a syringe whose ingredients do not fit at the layout's smallest size, the
+    label and its continuations (LBL-02: "1/2", "2/2", each with the code and the BUD)."""
     qr = place_qr(label.code, layout, dots_per_mm)
     area = text_area(layout, qr)
-    unplaced = ""
-    # A smaller font is better than a line break inside a fact ("0.5" / "mL").
-    for split_units in (False, True):
-        for size in font_sizes(layout.max_font_pt):
-            for paragraphs in paragraph_options(label, captions):
-                lines, unplaced = flow(paragraphs, size, area, split_units)
-                if not unplaced:
-                    return LabelArt(layout.label_width_mm, layout.label_height_mm, qr, lines)
-    raise LabelDoesNotFit(
+    if isinstance(label, VialLabel):
+        fitted = _fit(layout, area, [vial_paragraphs(label, captions)], split_units=False)
+        fitted = fitted or _fit(layout, area, [vial_paragraphs(label, captions)], split_units=True)
+        if fitted is None:
+            raise _does_not_fit(label, layout, " / ".join(p.text for p in vial_paragraphs(label, captions)))
+        return (LabelArt(layout.label_width_mm, layout.label_height_mm, qr, fitted),)
+    parts = _syringe_parts(label, captions, layout, area)
+    if parts is None:
+        raise _does_not_fit(label, layout, label.recipe_name)
+    return tuple(LabelArt(layout.label_width_mm, layout.label_height_mm, qr, lines) for lines in parts)
+
+
+Lines = tuple[TextLine, ...]
+
+
+def _fit(
+    layout: Layout, area: TextArea, options: list[list[Paragraph]], *, split_units: bool
+) -> Lines | None:
+    """The lines at the largest size (down to the layout's minimum) at which one of the options fits."""
+    for size in font_sizes(layout.max_font_pt, layout.min_font_pt):
+        for paragraphs in options:
+            lines, unplaced = flow(paragraphs, size, area, split_units)
+            if not unplaced:
+                return lines
+    return None
+
+
+def _syringe_parts(
+    label: SyringeLabel, captions: Captions, layout: Layout, area: TextArea
+) -> list[Lines] | None:
+    """All facts on one label if they fit at the layout's smallest size; otherwise the facts flow
+    over as many labels as needed, each with the name, "1/2", the BUD and the code. The number of
+    labels is printed on each, so plan until that number holds."""
+
+    def fits(start: int, stop: int, part: int, parts: int) -> Lines | None:
+        options = [syringe_paragraphs(label, captions, d, start, stop, part, parts) for d in range(DENSITIES)]
+        # A word is broken inside only when this label cannot be set otherwise.
+        return _fit(layout, area, options, split_units=False) or _fit(layout, area, options, split_units=True)
+
+    facts = len(syringe_body(label, captions))
+    single = fits(0, facts, 1, 1)
+    if single is not None:
+        return [single]
+    parts = 2
+    for _attempt in range(5):
+        planned = _plan(facts, parts, fits)
+        if planned is None:
+            return None
+        if len(planned) == parts:
+            return planned
+        parts = len(planned)
+    return None
+
+
+def _plan(facts: int, parts: int, fits: Callable[[int, int, int, int], Lines | None]) -> list[Lines] | None:
+    """Fill label after label with the most facts that fit (at least one each); None when one fact
+    alone does not fit a label."""
+    planned: list[Lines] = []
+    start = 0
+    while start < facts:
+        part = len(planned) + 1
+        # The most facts that fit: fitting only gets harder as facts are added, so bisect.
+        low, high, best = start + 1, facts, None
+        while low <= high:
+            middle = (low + high) // 2
+            lines = fits(start, middle, part, parts)
+            if lines is not None:
+                best, low = (middle, lines), middle + 1
+            else:
+                high = middle - 1
+        if best is None:
+            return None
+        start, lines = best
+        planned.append(lines)
+    return planned
+
+
+def _does_not_fit(label: Label, layout: Layout, unplaced: str) -> LabelDoesNotFit:
+    return LabelDoesNotFit(
         f"{describe(label)} does not fit on layout {layout.name!r} ({layout.size_text}) "
-        f"even at the {MIN_FONT_PT:g} pt minimum: no room left for {_shorten(unplaced)!r}. "
+        f"even at the {layout.min_font_pt:g} pt minimum: no room left for {_shorten(unplaced)!r}. "
         "Shorten the names or use a larger layout."
     )
 
@@ -143,8 +220,9 @@ def text_area(layout: Layout, qr: QrArt) -> TextArea:
     )
 
 
-def font_sizes(largest_pt: float) -> list[float]:
-    steps = round((largest_pt - MIN_FONT_PT) / FONT_STEP_PT)
+def font_sizes(largest_pt: float, smallest_pt: float = MIN_FONT_PT) -> list[float]:
+    smallest_pt = max(smallest_pt, MIN_FONT_PT)
+    steps = round((largest_pt - smallest_pt) / FONT_STEP_PT)
     return [largest_pt - i * FONT_STEP_PT for i in range(steps + 1)]
 
 
@@ -178,54 +256,80 @@ def leftover(units: list[Run], current: Paragraph, rest: list[Paragraph]) -> str
     return " / ".join([Paragraph(tuple(units), current.sep).text, *(p.text for p in rest)])
 
 
-def paragraph_options(label: Label, captions: Captions) -> list[list[Paragraph]]:
-    """Ways to set the same facts, roomiest first: a line per fact, then facts run together."""
-    if isinstance(label, VialLabel):
-        return [vial_paragraphs(label, captions)]
-    return [syringe_paragraphs(label, captions, density) for density in range(4)]
+def ingredient_text(item: Ingredient) -> str:
+    """LBL-01: "name (strength): amount in this syringe". A strength already at the end of the
+    name moves into the brackets; a strength elsewhere in the name is not printed twice."""
+    name = " ".join(item.name.split())
+    strength = " ".join(item.strength.split())
+    if strength and name.casefold().endswith(strength.casefold()) and len(name) > len(strength):
+        name = name[: -len(strength)].rstrip(" ,")
+    if strength and strength.casefold() not in name.casefold():
+        name = f"{name} ({strength})"
+    return f"{name}: {item.amount}"
 
 
-def syringe_paragraphs(label: SyringeLabel, c: Captions, density: int) -> list[Paragraph]:
-    """density 0: a line per fact; 1: facts grouped; 2: ingredients run together too;
-    3: everything after the recipe's name in one stream."""
+def syringe_body(label: SyringeLabel, c: Captions) -> list[Paragraph]:
+    """The facts that may continue on a second label, in reading order: the patient, a line per
+    ingredient (LBL-01), then total volume, route, batch, "n of N", preparer run together."""
     bold, plain = True, False
     patient: list[Run] = []
     if label.patient_name:
         patient.append(Run(f"{c.patient} {label.patient_name}", bold))
         if label.patient_dob:
             patient.append(Run(f"{c.dob} {label.patient_dob}", bold))
-    ingredients = [Run(f"{item.name} {item.amount}", plain) for item in label.ingredients]
-    use = [Run(f"{c.bud} {label.bud}", bold)]
-    if label.storage:
-        use.append(Run(label.storage, bold))
-    volume = [Run(f"{c.total} {label.total_volume}", plain), Run(f"{c.route} {label.route}", plain)]
-    origin = [
+    rest = [
+        Run(f"{c.total} {label.total_volume}", plain),
+        Run(f"{c.route} {label.route}", plain),
         Run(f"{c.batch} {label.batch_code}", plain),
         Run(c.syringe_of.format(index=label.index, count=label.count), plain),
         Run(f"{c.prepared_by} {label.preparer_initials}", plain),
+        Run(c.compounded, plain),
     ]
-    identity = [Run(c.compounded, plain), Run(label.code, plain)]
-    each_ingredient = [[item] for item in ingredients]
-    if density == 0:
-        groups = [patient, *each_ingredient, volume, *([fact] for fact in use), origin, identity]
-    elif density == 1:
-        groups = [patient, *each_ingredient, use, volume + origin + identity]
-    elif density == 2:
-        groups = [patient, ingredients, use, volume + origin + identity]
-    else:
-        groups = [patient + ingredients + use + volume + origin + identity]
-    name = paragraph(label.recipe_name, bold=True)
-    return [name, *(Paragraph(tuple(group)) for group in groups if group)]
+    body = [Paragraph(tuple(patient))] if patient else []
+    body += [Paragraph((Run(ingredient_text(item), plain),)) for item in label.ingredients]
+    return [*body, Paragraph(tuple(rest))]
+
+
+def syringe_paragraphs(
+    label: SyringeLabel,
+    c: Captions,
+    density: int,
+    start: int = 0,
+    stop: int | None = None,
+    part: int = 1,
+    parts: int = 1,
+) -> list[Paragraph]:
+    """One label of a syringe: the name (with "1/2" when it continues), the facts start:stop of
+    syringe_body, then the BUD with the storage, and the code. Every label of the syringe carries
+    the name, the BUD and the code (LBL-02). density 0 to DENSITIES - 1: the BUD, the storage and
+    the code from a line each to run together."""
+    name = [Run(label.recipe_name, True)]
+    if parts > 1:
+        name.append(Run(c.part_of.format(part=part, parts=parts), True))
+    use = [Run(f"{c.bud} {label.bud}", True, keep=True)]
+    if label.storage:
+        use.append(Run(label.storage, True, keep=True))
+    body = syringe_body(label, c)[start:stop]
+    head = [Paragraph(tuple(name)), *body]
+    if density == 0:  # the BUD, the storage and the code each on a line
+        return [*head, *(Paragraph((run,)) for run in use), paragraph(label.code)]
+    if density == 1:
+        return [*head, Paragraph(tuple(use)), paragraph(label.code)]
+    return [*head, Paragraph((*use, Run(label.code)))]
 
 
 def vial_paragraphs(label: VialLabel, c: Captions) -> list[Paragraph]:
-    return [
+    """LBL-03: product, lot, expiry, code; a multi-dose vial has room for "Opened ____ Use by ____"."""
+    blank = "________"
+    paragraphs = [
         paragraph(label.product_name, bold=True),
-        paragraph(f"{c.lot} {label.lot}"),
-        paragraph(f"{c.opened} {label.opened_at}"),
-        paragraph(f"{c.use_until} {label.usable_until}", bold=True),
-        paragraph(label.code),
+        paragraph(f"{c.lot} {label.lot}", f"{c.expiry} {label.expiry}"),
     ]
+    if label.multi_dose or label.opened_at:
+        paragraphs.append(paragraph(f"{c.opened} {label.opened_at or blank}"))
+        paragraphs.append(paragraph(f"{c.use_until} {label.usable_until or blank}", bold=True))
+    paragraphs.append(paragraph(label.code))
+    return paragraphs
 
 
 def _shorten(text: str, limit: int = 80) -> str:

@@ -25,6 +25,7 @@ class Layout:
     pitch_y_mm: float = 0.0
     margin_mm: float = 1.0  # white kept inside each label edge (printer registration tolerance)
     max_font_pt: float = 8.0
+    min_font_pt: float = 6.0  # LBL-02: what does not fit at this size continues on a second label
     qr_max_fraction: float = 0.3  # the QR with its quiet zone takes at most this share of the width
 
     def __post_init__(self) -> None:
@@ -98,6 +99,23 @@ LAYOUTS: dict[str, Layout] = {
             pitch_y_mm=21.2,
             margin_mm=1.0,
             max_font_pt=7.0,
+            min_font_pt=5.0,
+        ),
+        Layout(
+            "a4-l7163",
+            "A4 sheet, 14 labels 99.1 x 38.1 mm (Avery L7163)",
+            99.1,
+            38.1,
+            kind="sheet",
+            columns=2,
+            rows=7,
+            left_mm=4.65,
+            top_mm=15.15,
+            pitch_x_mm=101.6,
+            pitch_y_mm=38.1,
+            margin_mm=1.5,
+            max_font_pt=9.0,
+            qr_max_fraction=0.25,
         ),
     )
 }

@@ -6,13 +6,19 @@ from dataclasses import dataclass
 
 
 class LabelDoesNotFit(ValueError):
-    """The content cannot be laid out legibly (never under 5 pt, never clipped) on the layout."""
+    """A fact that cannot be set legibly even alone on a label of its own (a QR that does not fit,
+    a word wider than the label at the smallest size). Length alone never raises it: the label
+    continues on a second one (LBL-02)."""
 
 
 @dataclass(frozen=True)
 class Ingredient:
+    """One ingredient: its name, its strength (may be empty) and the amount in this syringe.
+    Never the pack size (LBL-01)."""
+
     name: str
     amount: str
+    strength: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,11 +45,16 @@ class SyringeLabel:
 
 @dataclass(frozen=True)
 class VialLabel:
+    """A vial as received (LBL-03). A multi-dose vial's label has room for "Opened ____ Use by ____",
+    filled in when the vial is already open."""
+
     code: str
     product_name: str
     lot: str
-    opened_at: str
-    usable_until: str
+    expiry: str
+    multi_dose: bool = False
+    opened_at: str | None = None
+    usable_until: str | None = None
 
     def __post_init__(self) -> None:
         _check_code(self.code)
@@ -62,9 +73,11 @@ class Captions:
     dob: str = "DOB"
     lot: str = "Lot"
     opened: str = "Opened"
-    use_until: str = "Use until"
+    use_until: str = "Use by"
+    expiry: str = "Exp"  # vials only: a manufacturer's expiry
     total: str = "Total"
     route: str = "Route"
+    part_of: str = "Label {part}/{parts}"  # a syringe whose label continues on a second one
 
 
 Label = SyringeLabel | VialLabel

@@ -21,12 +21,12 @@ OUTLINE_MM = 0.2
 def render_pdf(
     labels: Sequence[Label], layout: str | Layout, captions: Captions = Captions(), *, skip: int = 0
 ) -> bytes:
-    """One label per item. On a sheet, skip leaves the first cells of the first page empty (a sheet
-    already partly used). Raises LabelDoesNotFit before drawing anything if one label does not fit."""
+    """One label per item, or two (more) in a row for a syringe too long for one (LBL-02). On a
+    sheet, skip leaves the first cells of the first page empty (a sheet already partly used)."""
     spec = get_layout(layout)
     if not labels:
         raise ValueError("no labels to render")
-    arts = [compose(label, spec, captions) for label in labels]
+    arts = [art for label in labels for art in compose(label, spec, captions)]
     out = io.BytesIO()
     canvas = _canvas(out, spec, "Labels")
     if spec.is_roll:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ BOLD = "LabelsDejaVuSans-Bold"
 _FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
 
 PT_PER_MM = 72 / 25.4
-MIN_FONT_PT = 5.0
+MIN_FONT_PT = 5.0  # nothing is ever set smaller (a layout may ask for more: Layout.min_font_pt)
 LEADING = 1.15  # line pitch / font size: DejaVu's ascent + descent is 1.164 em
 ASCENT = 0.9  # baseline below the top of a line, in em: room for İ Ş Ğ
 
@@ -49,6 +50,7 @@ class Run:
 
     text: str
     bold: bool = False
+    keep: bool = False  # never broken between its words ("BUD 2026-12-02 21:00"): moves to a wider line
 
     def width_mm(self, size_pt: float) -> float:
         return text_width_mm(self.text, size_pt, self.bold)
@@ -79,8 +81,9 @@ def take_line(
     units: list[Run], sep: str, width_mm: float, size_pt: float, split_units: bool = True
 ) -> tuple[Run, ...]:
     """Remove from units the text of one line at most width_mm wide, if at all possible, and
-    return it as runs. When the first unit alone is too wide: without split_units, take nothing;
-    with it, take some of its words, or characters (at least one, even if too wide)."""
+    return it as runs. When the first unit alone is too wide, take some of its words (a number
+    and its unit stay together); only with split_units, when not even one word fits, characters
+    (at least one, even if too wide)."""
     separator = Run(sep)
 
     def width_of(pieces: list[Run]) -> float:
@@ -91,14 +94,19 @@ def take_line(
         taken += 1
     pieces = units[:taken]
     del units[:taken]
-    if pieces or not split_units:
+    if pieces or not units:
         return _joined(pieces, separator)
     first = units[0]
 
     def fits(text: str) -> bool:
         return text_width_mm(text, size_pt, first.bold) <= width_mm
 
-    head, rest = _split_words(first.text, fits) or _split_chars(first.text, fits)
+    if first.keep and not split_units:
+        return ()
+    split = _split_words(first.text, fits)
+    if split is None and not split_units:
+        return ()
+    head, rest = split or _split_chars(first.text, fits)
     if rest:
         units[0] = Run(rest, first.bold)
     else:
@@ -112,14 +120,31 @@ def _joined(units: list[Run], separator: Run) -> tuple[Run, ...]:
     for index, unit in enumerate(units):
         for run in (separator, unit) if index else (unit,):
             if runs and runs[-1].bold == run.bold:
-                runs[-1] = Run(runs[-1].text + run.text, run.bold)
+                runs[-1] = Run(runs[-1].text + run.text, run.bold, runs[-1].keep and run.keep)
             else:
                 runs.append(run)
     return tuple(runs)
 
 
+# A unit after a number: the two are one word for line breaking (LBL-01: "0.5" / "mL" never happens).
+_UNIT = re.compile(r"^(?:[µu]?[lL]|m[lL]|mg|µg|mcg|g|IU|U|%|‰|°C|mmol|mol|mm|cm|h|min|x|×)(?![A-Za-z])")
+
+_TIME = re.compile(r"^\d{1,2}:\d{2}$")  # "2025-03-10 21:00": a date and its time stay together too
+
+
+def words_of(text: str) -> list[str]:
+    """The text's words, a number and the unit after it kept as one."""
+    words: list[str] = []
+    for word in text.split(" "):
+        if words and words[-1][-1:].isdigit() and (_UNIT.match(word) or _TIME.match(word)):
+            words[-1] = f"{words[-1]} {word}"
+        else:
+            words.append(word)
+    return words
+
+
 def _split_words(text: str, fits: Callable[[str], bool]) -> tuple[str, str] | None:
-    words = text.split(" ")
+    words = words_of(text)
     taken = 0
     while taken < len(words) - 1 and fits(" ".join(words[: taken + 1])):
         taken += 1

@@ -22,6 +22,7 @@ from inventory.models.compounding import (
     Syringe,
     SyringeStatus,
 )
+from inventory.models.printing import VialLabelPrint
 from inventory.models.purchasing import OrderStatus, PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt
 from inventory.models.recall import (
     AdverseEvent,
@@ -76,5 +77,6 @@ __all__ = [
     "UserRole",
     "Verdict",
     "Vial",
+    "VialLabelPrint",
     "VialStatus",
 ]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from inventory import clock
 from inventory.extensions import Model
 from inventory.models.base import UTCDateTime, enum_values, one_of
+from inventory.rules.labelling import default_label_name
 from inventory.rules.policy import Container, Storage
 
 
@@ -35,6 +36,8 @@ class Product(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # What labels print; None: the name without a trailing pack size (see printed_name).
+    label_name: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(20))
     strength: Mapped[str] = mapped_column(String(80), default="")
     container: Mapped[str] = mapped_column(String(20))
@@ -52,6 +55,11 @@ class Product(Model):
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, onupdate=clock.now)
+
+    @property
+    def printed_name(self) -> str:
+        """The name labels print (api.md "label_name"): never the pack size next to a dose (LBL-01)."""
+        return self.label_name or default_label_name(self.name)
 
     def __repr__(self) -> str:
         return f"<Product {self.name}>"

@@ -16,6 +16,7 @@ from inventory.services import audit, transaction
 
 EDITABLE = (
     "name",
+    "label_name",
     "category",
     "strength",
     "container",
@@ -51,6 +52,8 @@ def _normalized(data: dict[str, Any]) -> dict[str, Any]:
     data = {key: value for key, value in data.items() if key in EDITABLE}
     if "name" in data:
         data["name"] = " ".join(str(data["name"]).split())
+    if "label_name" in data:  # empty: labels print the name without its pack size
+        data["label_name"] = " ".join(str(data["label_name"] or "").split()) or None
     if data.get("gtin"):
         try:
             data["gtin"] = normalize_gtin(str(data["gtin"]))

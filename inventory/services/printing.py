@@ -1,12 +1,14 @@
-"""Syringe labels from the `labels` package: PDF, ZPL, a network printer, the QR alone.
+"""Syringe and vial labels from the `labels` package: PDF, ZPL, a network printer, the QR alone,
+and pictures of the real output for the print pages.
 
-Every print and reprint is recorded (LabelPrint: who, when, which syringes, layout, output, reprint)
-and audited (SAFE-10). A batch may be labelled before its release, at the bench; scanning refuses
-unreleased syringes anyway (SAFE-06).
+Every print and reprint is recorded (LabelPrint for syringes, VialLabelPrint for vials: who, when,
+which, layout, output, reprint) and audited (SAFE-10). A batch may be labelled before its release,
+at the bench; scanning refuses unreleased syringes anyway (SAFE-06).
 """
 
 from __future__ import annotations
 
+import base64
 import socket
 from collections import defaultdict
 from collections.abc import Sequence
@@ -18,17 +20,20 @@ from sqlalchemy import select
 
 import labels
 from inventory import clock
-from inventory.errors import Conflict, DomainError, Invalid
+from inventory.errors import Conflict, DomainError, Invalid, NotFound
 from inventory.extensions import db
 from inventory.models.catalogue import Product
 from inventory.models.clinic import Patient
 from inventory.models.compounding import Batch, BatchStatus, Draw, LabelPrint, Route, Syringe, SyringeStatus
+from inventory.models.printing import VialLabelPrint
+from inventory.models.stock import Receipt, Vial
 from inventory.models.users import User
-from inventory.rules.policy import Storage
+from inventory.rules.policy import Container, Storage
 from inventory.rules.units import format_ml
 from inventory.services import audit, transaction
 
 DEFAULT_LAYOUT = "roll-50x25"
+DEFAULT_ZPL_LAYOUT = "zebra-2x1in"
 ZPL_DPIS = (203, 300, 600)
 PRINTER_TIMEOUT_S = 5.0
 
@@ -52,9 +57,11 @@ def captions() -> labels.Captions:
         dob=_("DOB"),
         lot=_("Lot"),
         opened=_("Opened"),
-        use_until=_("Use until"),
+        use_until=_("Use by"),
+        expiry=_("Exp"),
         total=_("Total"),
         route=_("Route"),
+        part_of=_("Label {part}/{parts}"),
     )
 
 
@@ -85,19 +92,25 @@ def check_layout(layout: str) -> str:
 def ingredients(batch: Batch) -> list[labels.Ingredient]:
     """Per syringe, from what was really drawn (a later recipe edit does not change a reprint)."""
     totals: dict[int, int] = defaultdict(int)
-    names: dict[int, str] = {}
+    products: dict[int, Product] = {}
     rows = db.session.execute(
-        select(Draw.product_id, Draw.volume_ul, Product.name)
+        select(Draw.product_id, Draw.volume_ul, Product)
         .join(Product, Draw.product_id == Product.id)
         .where(Draw.batch_id == batch.id)
         .order_by(Draw.id)
     )
-    for product_id, volume, name in rows:
+    for product_id, volume, product in rows:
         totals[product_id] += volume
-        names[product_id] = name
+        products[product_id] = product
     order = [c.product_id for c in batch.recipe.components if c.product_id in totals]
     order += [product_id for product_id in totals if product_id not in order]
-    return [labels.Ingredient(names[p], format_ml(totals[p] // batch.syringe_count)) for p in order]
+    # LBL-01: the name labels print (never the pack size), its strength, the amount in one syringe.
+    return [
+        labels.Ingredient(
+            products[p].printed_name, format_ml(totals[p] // batch.syringe_count), products[p].strength
+        )
+        for p in order
+    ]
 
 
 def syringe_labels(batch: Batch, syringes: Sequence[Syringe] | None = None) -> list[labels.SyringeLabel]:
@@ -155,16 +168,32 @@ def _pick(batch: Batch, codes: Sequence[str] | None) -> list[Syringe]:
     return chosen
 
 
-def _does_not_fit(error: labels.LabelDoesNotFit, layout: str) -> Invalid:
-    return Invalid(
-        "label_does_not_fit",
-        _(
-            "The label does not fit on %(layout)s: %(why)s Choose a larger layout.",
-            layout=layout,
-            why=str(error),
-        ),
-        fields={"layout": layout},
-    )
+def _zpl_layout(layout: str) -> str:
+    if labels.LAYOUTS[check_layout(layout)].is_sheet:
+        raise Invalid(
+            "unsupported_layout",
+            _("ZPL is for Zebra roll printers: choose a roll, or print the sheet as a PDF."),
+            fields={"layout": layout},
+        )
+    return layout
+
+
+def _render(items: Sequence[labels.Label], *, output: str, layout: str, dpi: int, name: str) -> Rendered:
+    """The labels as a PDF or ZPL file. A label is never refused for its length (LBL-02): it
+    continues on a second one; only a QR code too large for a custom stock is refused."""
+    try:
+        if output == "pdf":
+            return Rendered(
+                labels.render_pdf(items, check_layout(layout), captions()), "application/pdf", f"{name}.pdf"
+            )
+        zpl = labels.render_zpl(items, _zpl_layout(layout), captions(), dpi=_dpi(dpi))
+    except labels.LabelDoesNotFit:
+        raise Invalid(
+            "label_does_not_fit",
+            _("The QR code does not fit on this label stock. Choose a larger one."),
+            fields={"layout": layout},
+        ) from None
+    return Rendered(zpl.encode("utf-8"), "text/plain; charset=utf-8", f"{name}.zpl")
 
 
 def render_batch(
@@ -173,21 +202,37 @@ def render_batch(
     """The batch's labels as a PDF or ZPL, recorded as a print."""
     check_layout(layout)
     syringes = _pick(batch, codes)
-    items = syringe_labels(batch, syringes)
-    try:
-        if output == "pdf":
-            rendered = Rendered(
-                labels.render_pdf(items, layout, captions()), "application/pdf", f"{batch.code}.pdf"
-            )
-        else:
-            zpl = labels.render_zpl(items, layout, captions(), dpi=_dpi(dpi))
-            rendered = Rendered(zpl.encode("utf-8"), "text/plain; charset=utf-8", f"{batch.code}.zpl")
-    except labels.LabelDoesNotFit as error:
-        raise _does_not_fit(error, layout) from None
-    except ValueError as error:  # ZPL of a sheet layout
-        raise Invalid("unsupported_layout", str(error), fields={"layout": layout}) from None
+    rendered = _render(
+        syringe_labels(batch, syringes), output=output, layout=layout, dpi=dpi, name=batch.code
+    )
     record_print(batch, syringes, layout=layout, output=output, user=user)
     return rendered
+
+
+def preview_pictures(items: Sequence[labels.Label], layout: str) -> list[str]:
+    """Data URIs of PNG pictures of the real PDF output of the first label(s), as printed: a
+    syringe that continues on a second label shows both. Not a print: nothing is recorded."""
+    if not items:
+        return []
+    try:
+        pictures = labels.render_png(items[:1], check_layout(layout), captions())
+    except labels.LabelDoesNotFit:
+        return []
+    return ["data:image/png;base64," + base64.b64encode(picture).decode() for picture in pictures]
+
+
+def refusal(batch: Batch) -> DomainError | None:
+    """Why the batch's labels would be refused now, in the words a page shows; None when they print."""
+    try:
+        _pick(batch, None)
+    except DomainError as error:
+        return error
+    return None
+
+
+def calibration_zpl(layout: str, dpi: int) -> Rendered:
+    zpl = labels.render_calibration_zpl(_zpl_layout(layout), dpi=_dpi(dpi))
+    return Rendered(zpl.encode("utf-8"), "text/plain; charset=utf-8", f"calibration-{layout}-{dpi}dpi.zpl")
 
 
 def _dpi(dpi: int) -> int:
@@ -206,14 +251,16 @@ def send_to_printer(
     port = int(current_app.config.get("LABEL_PRINTER_PORT") or 9100)
     if not host:
         raise Invalid("no_printer", _("No network label printer is configured (LABEL_PRINTER_HOST)."))
-    check_layout(layout)
     syringes = _pick(batch, codes)
-    try:
-        data = labels.render_zpl(syringe_labels(batch, syringes), layout, captions(), dpi=_dpi(dpi)).encode()
-    except labels.LabelDoesNotFit as error:
-        raise _does_not_fit(error, layout) from None
-    except ValueError as error:
-        raise Invalid("unsupported_layout", str(error), fields={"layout": layout}) from None
+    data = _render(
+        syringe_labels(batch, syringes), output="zpl", layout=layout, dpi=dpi, name=batch.code
+    ).data
+    _send(host, port, data)
+    record_print(batch, syringes, layout=layout, output="printer", user=user)
+    return len(data)
+
+
+def _send(host: str, port: int, data: bytes) -> None:
     try:
         with socket.create_connection((host, port), timeout=PRINTER_TIMEOUT_S) as connection:
             connection.sendall(data)
@@ -228,8 +275,6 @@ def send_to_printer(
             ),
             status=503,
         ) from None
-    record_print(batch, syringes, layout=layout, output="printer", user=user)
-    return len(data)
 
 
 def record_print(
@@ -285,5 +330,110 @@ def prints_of(batch: Batch) -> list[LabelPrint]:
     return list(
         db.session.scalars(
             select(LabelPrint).where(LabelPrint.batch_id == batch.id).order_by(LabelPrint.printed_at.desc())
+        )
+    )
+
+
+# Vial labels (LBL-03): one per vial at receipt, reprinted from the vial and lot pages.
+
+
+def vial_by_code(code: str) -> Vial:
+    vial = db.session.scalar(select(Vial).where(Vial.code == code.strip().upper()))
+    if vial is None:
+        raise NotFound("not_found", _("No vial with the code %(code)s.", code=code))
+    return vial
+
+
+def vial_label(vial: Vial, usable_until: str | None = None) -> labels.VialLabel:
+    """Product, lot, expiry, code; a multi-dose vial gets "Opened ____ Use by ____" (filled in when
+    it is already open)."""
+    product = vial.lot.product
+    opened = clock.local(vial.opened_at).strftime("%Y-%m-%d %H:%M") if vial.opened_at else None
+    return labels.VialLabel(
+        code=vial.code,
+        product_name=product.name,
+        lot=vial.lot.number,
+        expiry=vial.lot.expiry.isoformat(),
+        multi_dose=product.container == Container.MULTI_DOSE,
+        opened_at=opened,
+        usable_until=usable_until if opened else None,
+    )
+
+
+def vial_labels(vials: Sequence[Vial]) -> list[labels.VialLabel]:
+    from inventory.services.stock import vial_states
+
+    states = vial_states([vial for vial in vials if vial.opened_at])
+    return [
+        vial_label(
+            vial,
+            clock.local(states[vial.id].usable_until).strftime("%Y-%m-%d %H:%M")
+            if vial.id in states
+            else None,
+        )
+        for vial in vials
+    ]
+
+
+def render_vials(
+    vials: Sequence[Vial],
+    *,
+    output: str,
+    layout: str,
+    user: User,
+    name: str,
+    receipt: Receipt | None = None,
+    dpi: int = 203,
+) -> Rendered:
+    """Vial labels as a PDF or ZPL, recorded as a print (a reprint when one of them was printed before)."""
+    if not vials:
+        raise Invalid("nothing_to_print", _("There is no vial to label."))
+    rendered = _render(vial_labels(vials), output=output, layout=layout, dpi=dpi, name=name)
+    record_vial_print(vials, layout=layout, output=output, user=user, receipt=receipt)
+    return rendered
+
+
+def record_vial_print(
+    vials: Sequence[Vial], *, layout: str, output: str, user: User, receipt: Receipt | None = None
+) -> list[VialLabelPrint]:
+    """A row per vial; a vial whose label was printed before makes it a reprint. Audited once."""
+    ids = [vial.id for vial in vials]
+    with transaction():
+        printed = set(
+            db.session.scalars(select(VialLabelPrint.vial_id).where(VialLabelPrint.vial_id.in_(ids)))
+        )
+        now = clock.now()
+        rows = [
+            VialLabelPrint(
+                vial_id=vial.id,
+                receipt_id=receipt.id if receipt else None,
+                printed_at=now,
+                printed_by_id=user.id,
+                layout=layout,
+                output=output,
+                reprint=vial.id in printed,
+            )
+            for vial in vials
+        ]
+        db.session.add_all(rows)
+        db.session.flush()
+        reprint = bool(printed)
+        audit.record(
+            "vial_labels_reprinted" if reprint else "vial_labels_printed",
+            "receipt" if receipt else "vial",
+            receipt.id if receipt else vials[0].id,
+            details={"layout": layout, "output": output, "vials": [vial.code for vial in vials]},
+            user=user,
+        )
+    return rows
+
+
+def vial_prints(vial_ids: Sequence[int]) -> list[VialLabelPrint]:
+    """Every print of these vials' labels, newest first."""
+    return list(
+        db.session.scalars(
+            select(VialLabelPrint)
+            .where(VialLabelPrint.vial_id.in_(list(vial_ids)))
+            .order_by(VialLabelPrint.printed_at.desc(), VialLabelPrint.id.desc())
         )
     )

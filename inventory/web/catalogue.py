@@ -26,6 +26,7 @@ bp = Blueprint("catalogue", __name__, url_prefix="/products")
 
 class ProductForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    label_name = StringField(_l("Name on labels"), validators=[Optional(), Length(max=200)])
     category = SelectField(
         _l("Category"), choices=choices((c.value, CATEGORY_LABELS[c]) for c in ProductCategory)
     )

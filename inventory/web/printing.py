@@ -3,10 +3,19 @@ same bearer token as the API. Every file of labels served is recorded as a print
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -17,8 +26,9 @@ import labels
 from inventory.errors import DomainError, Unauthorized
 from inventory.extensions import db
 from inventory.models.clinic import Patient
+from inventory.models.stock import Receipt, Vial
 from inventory.permissions import Permission, permission_required, require
-from inventory.services import batches, printing
+from inventory.services import batches, printing, receiving
 from inventory.web.errors import handle_domain_error
 
 bp = Blueprint("printing", __name__, url_prefix="/labels")
@@ -36,17 +46,36 @@ def _refused(error: DomainError) -> Any:
         if isinstance(error, Unauthorized):
             response.headers["WWW-Authenticate"] = "Bearer"
         return response, error.status
-    batch_id = (request.view_args or {}).get("batch_id")
-    if error.status not in {409, 422, 503} or batch_id is None or request.endpoint == "printing.batch":
+    back = _page_of_refused_file() if error.status in {409, 422, 503} else None
+    if back is None:
         return handle_domain_error(error)
     flash(error.message, "error")
-    return redirect(
-        url_for(
-            "printing.batch",
-            batch_id=batch_id,
-            layout=request.args.get("layout") or None,
-        )
-    )
+    return redirect(back)
+
+
+def _page_of_refused_file() -> str | None:
+    """The page a refused file was asked from, to show the refusal there in plain words."""
+    args = request.view_args or {}
+    layout = request.args.get("layout") or None
+    if (
+        request.endpoint in {"printing.batch_pdf", "printing.batch_zpl", "printing.send"}
+        and "batch_id" in args
+    ):
+        return url_for("printing.batch", batch_id=args["batch_id"], layout=layout)
+    if request.endpoint in {"printing.receipt_pdf", "printing.receipt_zpl"} and "receipt_id" in args:
+        return url_for("stock.receipt", receipt_id=args["receipt_id"])
+    if request.endpoint in {"printing.vial_pdf", "printing.vial_zpl"} and "code" in args:
+        vial = printing.vial_by_code(args["code"])
+        return url_for("stock.vial", vial_id=vial.id)
+    return None
+
+
+def vial_label_context(vials: list[Vial]) -> dict[str, Any]:
+    """What the receipt, vial and lot pages need to offer vial labels (LBL-03)."""
+    return {
+        "label_layouts": labels.LAYOUTS,
+        "label_prints": printing.vial_prints([vial.id for vial in vials]),
+    }
 
 
 def _file(rendered: printing.Rendered, *, download: bool) -> Response:
@@ -86,16 +115,79 @@ def batch_pdf(batch_id: int) -> Response:
 def batch_zpl(batch_id: int) -> Response:
     """One ^XA…^XZ per syringe for Zebra printers (?layout=, ?dpi=203|300|600)."""
     batch = batches.get_batch(batch_id)
-    dpi = request.args.get("dpi", "203")
     rendered = printing.render_batch(
         batch,
         output="zpl",
-        layout=_layout("zebra-2x1in"),
+        layout=_layout(printing.DEFAULT_ZPL_LAYOUT),
         user=require(Permission.COMPOUND),
         codes=_codes(),
-        dpi=int(dpi) if dpi.isdigit() else 0,
+        dpi=_dpi_arg(),
     )
     return _file(rendered, download=True)
+
+
+@bp.route("/calibration/<layout>.zpl")
+@permission_required(Permission.COMPOUND)
+def calibration_zpl(layout: str) -> Response:
+    """The calibration label for a Zebra roll (?dpi=203|300|600)."""
+    printing.check_layout(layout)
+    dpi = request.args.get("dpi", "203")
+    return _file(printing.calibration_zpl(layout, int(dpi) if dpi.isdigit() else 0), download=True)
+
+
+@bp.route("/receipts/<int:receipt_id>.pdf")
+@permission_required(Permission.MANAGE_STOCK)
+def receipt_pdf(receipt_id: int) -> Response:
+    """LBL-03: one label per vial of the receipt (api.md "Bench")."""
+    return _file(_receipt_labels(receipt_id, "pdf"), download=bool(request.args.get("download")))
+
+
+@bp.route("/receipts/<int:receipt_id>.zpl")
+@permission_required(Permission.MANAGE_STOCK)
+def receipt_zpl(receipt_id: int) -> Response:
+    return _file(_receipt_labels(receipt_id, "zpl"), download=True)
+
+
+def _receipt_labels(receipt_id: int, output: str) -> printing.Rendered:
+    receipt = receiving.get_receipt(receipt_id)
+    return _vial_file(receiving.vials_of_receipt(receipt.id), output, f"receipt-{receipt.id}", receipt)
+
+
+def _vial_file(
+    vials: list[Vial], output: str, name: str, receipt: Receipt | None = None
+) -> printing.Rendered:
+    return printing.render_vials(
+        vials,
+        output=output,
+        layout=_layout(printing.DEFAULT_ZPL_LAYOUT if output == "zpl" else printing.DEFAULT_LAYOUT),
+        user=require(Permission.MANAGE_STOCK),
+        name=name,
+        receipt=receipt,
+        dpi=_dpi_arg(),
+    )
+
+
+@bp.route("/vials/<code>.pdf")
+@permission_required(Permission.MANAGE_STOCK)
+def vial_pdf(code: str) -> Response:
+    """A vial's label, to reprint it (recorded as a reprint when it was printed before)."""
+    return _file(_vial_labels(code, "pdf"), download=bool(request.args.get("download")))
+
+
+@bp.route("/vials/<code>.zpl")
+@permission_required(Permission.MANAGE_STOCK)
+def vial_zpl(code: str) -> Response:
+    return _file(_vial_labels(code, "zpl"), download=True)
+
+
+def _vial_labels(code: str, output: str) -> printing.Rendered:
+    vial = printing.vial_by_code(code)
+    return _vial_file([vial], output, vial.code)
+
+
+def _dpi_arg() -> int:
+    dpi = request.args.get("dpi", "203")
+    return int(dpi) if dpi.isdigit() else 0
 
 
 @bp.route("/calibration/<layout>.pdf")
@@ -131,24 +223,22 @@ class PrinterForm(FlaskForm):
 @bp.route("/batches/<int:batch_id>")
 @permission_required(Permission.COMPOUND)
 def batch(batch_id: int) -> str:
-    """Choose a layout, see the first label's facts and its QR, print (PDF, ZPL, network printer)."""
+    """Choose a layout, see a picture of the first syringe's real label(s), print (PDF, ZPL,
+    network printer). A refusal (a quarantined batch, nothing left to label) is said here."""
     row = batches.get_batch(batch_id)
     layout = request.args.get("layout") or printing.DEFAULT_LAYOUT
     if layout not in labels.LAYOUTS:
         layout = printing.DEFAULT_LAYOUT
-    items = printing.syringe_labels(row)
-    preview = items[0] if items else None
-    qr = base64.b64encode(labels.qr_png(preview.code, module_px=6)).decode() if preview else None
+    refusal = printing.refusal(row)
+    items = printing.syringe_labels(row) if refusal is None else []
     patient = db.session.get(Patient, row.patient_id) if row.patient_id else None
-    from flask import current_app
 
     return render_template(
         "printing/batch.html",
         batch=row,
         items=items,
-        preview=preview,
-        qr_data_uri=f"data:image/png;base64,{qr}" if qr else None,
-        captions=printing.captions(),
+        refusal=refusal,
+        pictures=printing.preview_pictures(items, layout),
         layouts=labels.LAYOUTS,
         layout=layout,
         printer=current_app.config.get("LABEL_PRINTER_HOST") or None,

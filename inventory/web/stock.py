@@ -31,6 +31,7 @@ from inventory.services import counts as count_service
 from inventory.services.stock import VialFilter
 from inventory.web.errors import form_failed
 from inventory.web.forms import MoneyField, choices
+from inventory.web.printing import vial_label_context
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 
@@ -232,7 +233,12 @@ def receipt(receipt_id: int) -> str:
     found = receiving.get_receipt(receipt_id)
     vials = receiving.vials_of_receipt(found.id)
     return render_template(
-        "stock/receipt.html", receipt=found, lot=found.lot, vials=vials, states=usability.vial_states(vials)
+        "stock/receipt.html",
+        receipt=found,
+        lot=found.lot,
+        vials=vials,
+        states=usability.vial_states(vials),
+        **vial_label_context(vials),
     )
 
 
@@ -283,6 +289,7 @@ def _render_vial(found: Any, form: DiscardForm) -> str:
         state=usability.vial_states([found])[found.id],
         history=stock.vial_history(found),
         form=form,
+        **vial_label_context([found]),
     )
 
 
@@ -347,6 +354,7 @@ def _render_lot(found: Any, form: ReasonForm) -> str:
         history=stock.lot_history(found),
         recalled=usability.is_lot_recalled(found),
         form=form,
+        **vial_label_context([]),
     )
 
 

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+import io
+import re
 import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
 
+import pypdfium2 as pdfium
 import pytest
+import zxingcpp
+from PIL import Image
 from sqlalchemy import select
 
 from inventory.models import AuditEntry, LabelPrint
 from tests import factories
 from tests.compounding.conftest import make_recipe, make_vials
+from tests.labels.conftest import page_text
 from tests.support import csrf_from
 
 
@@ -23,7 +30,7 @@ def _prepare(api: Any, recipe_id: int, **extra: Any) -> dict[str, Any]:
     return dict(response.get_json())
 
 
-@pytest.mark.parametrize("layout", ["roll-50x25", "roll-62x29", "zebra-2x1in", "a4-l7651"])
+@pytest.mark.parametrize("layout", ["roll-50x25", "roll-62x29", "zebra-2x1in", "a4-l7651", "a4-l7163"])
 def test_batch_pdf_in_every_layout_is_recorded(
     api_as: Any, hair: dict[str, Any], db: Any, layout: str
 ) -> None:
@@ -53,9 +60,11 @@ def test_zpl_has_one_format_per_syringe_with_a_qr_of_its_code(api_as: Any, hair:
     api = api_as("nurse")
     batch = _prepare(api, hair["recipe"].id)
     zpl = api.get(f"/labels/batches/{batch['id']}.zpl?layout=zebra-2x1in").get_data(as_text=True)
-    assert zpl.count("^XA") == 3 and zpl.count("^XZ") == 3
-    for syringe in batch["syringes"]:
-        assert f"^FDMA,{syringe['code']}" in zpl
+    qr_codes = re.findall(r"\^FDMA,(\w+)\^FS", zpl)
+    assert zpl.count("^XA") == zpl.count("^XZ") == len(qr_codes)
+    # in syringe order, each syringe's labels together (one, or two when the recipe continues)
+    assert list(dict.fromkeys(qr_codes)) == [s["code"] for s in batch["syringes"]]
+    assert "^BY2,3,10" in zpl  # LBL-04
     assert "BUD" in zpl and "Exp" not in zpl
 
 
@@ -75,7 +84,7 @@ def test_unknown_layout_is_422(api_as: Any, hair: dict[str, Any]) -> None:
     assert response.get_json()["error"]["code"] == "unknown_layout"
 
 
-def test_label_does_not_fit_is_a_clear_422(api_as: Any, app: Any) -> None:
+def _long_patient_batch(api_as: Any) -> dict[str, Any]:
     products = [
         factories.ProductFactory(name=f"A rather long product name number {i} 5 mL") for i in range(6)
     ]
@@ -83,11 +92,29 @@ def test_label_does_not_fit_is_a_clear_422(api_as: Any, app: Any) -> None:
         make_vials(product)
     recipe = make_recipe([(p, 500) for p in products], name="Very long cocktail name for a tiny sheet label")
     patient = factories.PatientFactory(name="Işıl Güneş Çağlar-Karaosmanoğlu")
-    api = api_as("nurse")
-    batch = _prepare(api, recipe.id, storage="fridge", patient_id=patient.id, syringes=1)
-    response = api.get(f"/labels/batches/{batch['id']}.pdf?layout=a4-l7651")
-    assert response.status_code == 422
-    assert response.get_json()["error"]["code"] == "label_does_not_fit"
+    return _prepare(api_as("nurse"), recipe.id, storage="fridge", patient_id=patient.id, syringes=1)
+
+
+def _pdf_texts(data: bytes) -> list[str]:
+    document = pdfium.PdfDocument(data)
+    try:
+        return [page_text(page) for page in document]
+    finally:
+        document.close()
+
+
+def test_lbl_02_a_recipe_too_long_for_one_label_continues_on_the_next(api_as: Any, app: Any) -> None:
+    batch = _long_patient_batch(api_as)
+    code = batch["syringes"][0]["code"]
+    response = api_as("nurse").get(f"/labels/batches/{batch['id']}.pdf?layout=a4-l7651")
+    assert response.status_code == 200
+    texts = _pdf_texts(response.data)
+    text = " ".join(texts)
+    assert "Label 1/" in text and "Label 2/" in text
+    assert text.count(code) >= 2 and text.count("BUD ") >= 2
+    for i in range(6):
+        assert f"A rather long product name number {i} (100 mg/mL): 0.5 mL" in text  # never "5 mL 0.5 mL"
+    assert "5 mL 0.5 mL" not in text
 
 
 def test_calibration_pages(api_as: Any, hair: dict[str, Any]) -> None:
@@ -178,7 +205,7 @@ def test_send_zpl_to_the_network_printer(
     assert response.status_code == 302
     printer.thread.join(timeout=5)
     text = printer.received.decode("utf-8")
-    assert text.count("^XA") == 3
+    assert text.count("^XA") >= 3
     assert all(s["code"] in text for s in batch["syringes"])
     assert db.session.scalar(select(LabelPrint.output)) == "printer"
 
@@ -225,18 +252,50 @@ def test_an_unknown_batch_is_a_404_page_not_a_redirect_loop(login_as: Any, clien
     assert client.get("/labels/batches/999").status_code == 404
 
 
-def test_label_does_not_fit_on_the_page_is_a_message(
-    login_as: Any, client: Any, api_as: Any, app: Any
+def test_a_refused_pdf_is_said_on_the_print_page_in_plain_words(
+    login_as: Any, client: Any, api_as: Any, hair: dict[str, Any], db: Any
 ) -> None:
-    products = [
-        factories.ProductFactory(name=f"A rather long product name number {i} 5 mL") for i in range(6)
-    ]
-    for product in products:
-        make_vials(product)
-    recipe = make_recipe([(p, 500) for p in products], name="Very long cocktail name for a tiny sheet label")
-    patient = factories.PatientFactory(name="Işıl Güneş Çağlar-Karaosmanoğlu")
-    batch = _prepare(api_as("nurse"), recipe.id, storage="fridge", patient_id=patient.id, syringes=1)
+    from inventory.models import Batch
+
+    batch = _prepare(api_as("nurse"), hair["recipe"].id)
+    db.session.get(Batch, batch["id"]).status = "quarantined"
+    db.session.commit()
     login_as("nurse")
-    response = client.get(f"/labels/batches/{batch['id']}.pdf?layout=a4-l7651", follow_redirects=True)
+    page = client.get(f"/labels/batches/{batch['id']}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'data-testid="refusal"' in html and "is quarantined" in html
+    assert 'data-testid="pdf-link"' not in html  # nothing to click that would be refused
+    response = client.get(f"/labels/batches/{batch['id']}.zpl?layout=a4-l7651", follow_redirects=True)
     assert response.status_code == 200
-    assert "does not fit" in response.get_data(as_text=True)
+    assert "is quarantined" in response.get_data(as_text=True)
+    assert 'target="_blank"' not in html
+
+
+def test_zpl_of_a_sheet_is_refused_in_plain_words_on_the_page(
+    login_as: Any, client: Any, api_as: Any, hair: dict[str, Any]
+) -> None:
+    batch = _prepare(api_as("nurse"), hair["recipe"].id)
+    login_as("nurse")
+    response = client.get(f"/labels/batches/{batch['id']}.zpl?layout=a4-l7651", follow_redirects=True)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "ZPL is for Zebra roll printers" in html
+    assert "render_pdf" not in html
+
+
+@pytest.mark.parametrize("layout", ["roll-50x25", "a4-l7651", "a4-l7163"])
+def test_the_preview_is_a_picture_of_the_real_output(
+    login_as: Any, client: Any, api_as: Any, layout: str, db: Any
+) -> None:
+    batch = _long_patient_batch(api_as)
+    code = batch["syringes"][0]["code"]
+    login_as("nurse")
+    html = client.get(f"/labels/batches/{batch['id']}?layout={layout}").get_data(as_text=True)
+    pictures = re.findall(r'<img src="data:image/png;base64,([^"]+)"', html)
+    assert pictures
+    for picture in pictures:  # each picture is a label that scans, as printed
+        image = Image.open(io.BytesIO(base64.b64decode(picture)))
+        found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+        assert [(s.text, s.format) for s in found] == [(code, zxingcpp.BarcodeFormat.QRCode)]
+    assert db.session.scalar(select(LabelPrint.id)) is None  # a preview is not a print

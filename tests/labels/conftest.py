@@ -19,8 +19,8 @@ def syringe() -> SyringeLabel:
         code="S7K3M9QX2A",
         recipe_name="Saç kokteyli",
         ingredients=(
-            Ingredient("Hyaluronic acid 1.5 %", "1 mL"),
-            Ingredient("Vitamin C", "0.5 mL"),
+            Ingredient("Hyaluronic acid 1.5 %", "1 mL", "15 mg/mL"),
+            Ingredient("Vitamin C", "0.5 mL", "100 mg/mL"),
             Ingredient("Lidocaine 2 %", "0.2 mL"),
         ),
         total_volume="1.7 mL",
@@ -60,6 +60,8 @@ def vial() -> VialLabel:
         code="V9M2K7QX4B",
         product_name="Lidocaine 2 % 20 mL",
         lot="ABC123",
+        expiry="2026-05-31",
+        multi_dose=True,
         opened_at="2025-03-10 09:00",
         usable_until="2025-04-07 09:00",
     )

@@ -13,6 +13,7 @@ from labels import (
     Captions,
     Ingredient,
     LabelDoesNotFit,
+    Layout,
     SyringeLabel,
     VialLabel,
     render_calibration_pdf,
@@ -22,6 +23,7 @@ from labels.compose import LabelArt, compose
 from labels.typeset import MIN_FONT_PT, PT_PER_MM, runs_width_mm
 
 ROLLS = [name for name, layout in LAYOUTS.items() if layout.is_roll]
+SHEETS = [name for name, layout in LAYOUTS.items() if layout.is_sheet]
 QR = zxingcpp.BarcodeFormat.QRCode
 
 
@@ -29,8 +31,8 @@ def assert_one_standard_qr(found: list[zxingcpp.Barcode], code: str) -> None:
     assert [(symbol.text, symbol.format) for symbol in found] == [(code, QR)]
 
 
-def test_layouts_include_the_four_stocks() -> None:
-    assert {"roll-50x25", "roll-62x29", "zebra-2x1in", "a4-l7651"} <= set(LAYOUTS)
+def test_layouts_include_the_five_stocks() -> None:
+    assert {"roll-50x25", "roll-62x29", "zebra-2x1in", "a4-l7651", "a4-l7163"} <= set(LAYOUTS)
 
 
 @pytest.mark.parametrize("dpi", [203, 300])
@@ -38,19 +40,20 @@ def test_layouts_include_the_four_stocks() -> None:
 def test_each_roll_label_scans_as_standard_qr(layout, dpi, syringe, vial, pdf_pages, decode_qr):
     pages = pdf_pages(render_pdf([syringe, vial], layout))
 
-    assert len(pages) == 2
-    assert_one_standard_qr(decode_qr(pages[0], dpi), syringe.code)
-    assert_one_standard_qr(decode_qr(pages[1], dpi), vial.code)
+    parts = len(compose(syringe, LAYOUTS[layout], Captions()))
+    assert len(pages) == parts + 1
+    for page in pages[:parts]:
+        assert_one_standard_qr(decode_qr(page, dpi), syringe.code)
+    assert_one_standard_qr(decode_qr(pages[-1], dpi), vial.code)
 
 
 @pytest.mark.parametrize("layout", ROLLS)
 def test_roll_page_is_exactly_the_label(layout, syringe, pdf_pages):
     spec = LAYOUTS[layout]
-    (page,) = pdf_pages(render_pdf([syringe], layout))
-
-    width, height = page.get_size()
-    assert width == pytest.approx(spec.label_width_mm * PT_PER_MM, abs=0.01)
-    assert height == pytest.approx(spec.label_height_mm * PT_PER_MM, abs=0.01)
+    for page in pdf_pages(render_pdf([syringe], layout)):
+        width, height = page.get_size()
+        assert width == pytest.approx(spec.label_width_mm * PT_PER_MM, abs=0.01)
+        assert height == pytest.approx(spec.label_height_mm * PT_PER_MM, abs=0.01)
 
 
 def test_pdf_asks_viewers_to_print_at_actual_size(syringe):
@@ -58,13 +61,16 @@ def test_pdf_asks_viewers_to_print_at_actual_size(syringe):
 
 
 @pytest.mark.parametrize("dpi", [203, 300])
-def test_sheet_finds_every_code_and_starts_a_new_page_when_full(dpi, stock_syringe, pdf_pages, decode_qr):
-    spec = LAYOUTS["a4-l7651"]
+@pytest.mark.parametrize("sheet", SHEETS)
+def test_sheet_finds_every_code_and_starts_a_new_page_when_full(
+    sheet, dpi, stock_syringe, pdf_pages, decode_qr
+):
+    spec = LAYOUTS[sheet]
     labels = [
         dataclasses.replace(stock_syringe, code=f"S{number:04d}K7QX2", index=1 + number % 3)
         for number in range(spec.per_page + 2)
     ]
-    pages = pdf_pages(render_pdf(labels, "a4-l7651"))
+    pages = pdf_pages(render_pdf(labels, sheet))
 
     assert len(pages) == 2
     first = decode_qr(pages[0], dpi)
@@ -101,14 +107,13 @@ def test_calibration_page_scans_and_names_the_layout(layout, dpi, pdf_pages, dec
 
 @pytest.mark.parametrize("layout", ROLLS)
 def test_bud_01_syringe_label_states_the_facts(layout, syringe, pdf_pages, text_of):
-    (page,) = pdf_pages(render_pdf([syringe], layout))
-    text = text_of(page)
+    text = " ".join(text_of(page) for page in pdf_pages(render_pdf([syringe], layout)))
 
     for fact in (
         "Saç kokteyli",
-        "Hyaluronic acid 1.5 % 1 mL",
-        "Vitamin C 0.5 mL",
-        "Lidocaine 2 % 0.2 mL",
+        "Hyaluronic acid 1.5 % (15 mg/mL): 1 mL",
+        "Vitamin C (100 mg/mL): 0.5 mL",
+        "Lidocaine 2 %: 0.2 mL",
         "Total 1.7 mL",
         "Route ID",
         "BUD 2025-03-10 21:00",
@@ -131,7 +136,7 @@ def test_bud_01_sheet_label_states_the_facts(stock_syringe, pdf_pages, text_of):
 
     for fact in (
         "NCTF boost",
-        "Polynucleotides 1 mL",
+        "Polynucleotides: 1 mL",
         "BUD 2025-03-10 13:30",
         "1 of 3",
         "Prep MY",
@@ -178,8 +183,9 @@ def test_vial_label_states_the_facts(vial, pdf_pages, text_of):
     for fact in (
         "Lidocaine 2 % 20 mL",
         "Lot ABC123",
+        "Exp 2026-05-31",
         "Opened 2025-03-10 09:00",
-        "Use until 2025-04-07 09:00",
+        "Use by 2025-04-07 09:00",
     ):
         assert fact in text
     assert "V9M2K7QX4B" in text
@@ -203,31 +209,44 @@ def assert_legible_and_inside(art: LabelArt, margin: float) -> None:
 def test_quiet_zone_whole_dots_and_no_clipping(layout, syringe, vial):
     spec = LAYOUTS[layout]
     for label in (syringe, vial):
-        assert_legible_and_inside(compose(label, spec, Captions()), spec.margin_mm)
+        for art in compose(label, spec, Captions()):
+            assert_legible_and_inside(art, spec.margin_mm)
 
 
-def test_long_ingredient_list_shrinks_but_stays_at_5_pt_or_more(syringe):
-    many = tuple(Ingredient(f"Extract {n}", f"0.{n} mL") for n in range(1, 7))
-    label = dataclasses.replace(syringe, ingredients=many, patient_name=None, patient_dob=None)
+def test_lbl_02_long_ingredient_list_shrinks_but_stays_at_6_pt_or_more_on_rolls(syringe):
+    many = tuple(Ingredient(f"Extract {n}", f"0.{n} mL") for n in range(1, 6))
+    label = dataclasses.replace(syringe, ingredients=many, patient_name=None, patient_dob=None, storage=None)
+    spec = LAYOUTS["roll-62x29"]
 
-    art = compose(label, LAYOUTS["roll-62x29"], Captions())
+    (art,) = compose(label, spec, Captions())
 
-    assert_legible_and_inside(art, LAYOUTS["roll-62x29"].margin_mm)
-    assert min(line.size_pt for line in art.lines) < LAYOUTS["roll-62x29"].max_font_pt
+    assert_legible_and_inside(art, spec.margin_mm)
+    assert spec.min_font_pt <= min(line.size_pt for line in art.lines) < spec.max_font_pt
 
 
-def test_huge_ingredient_list_does_not_fit_rather_than_rendering_tiny(syringe):
+def test_lbl_02_huge_ingredient_list_continues_instead_of_refusing_or_rendering_tiny(syringe):
     many = tuple(Ingredient(f"Polydeoxyribonucleotide fraction {n}", "0.05 mL") for n in range(40))
     label = dataclasses.replace(syringe, ingredients=many)
+    spec = LAYOUTS["roll-50x25"]
 
-    with pytest.raises(LabelDoesNotFit) as raised:
-        render_pdf([label], "roll-50x25")
+    arts = compose(label, spec, Captions())
 
-    message = str(raised.value)
-    assert "S7K3M9QX2A" in message
-    assert "roll-50x25" in message
-    assert "5 pt" in message
-    assert "Polydeoxyribonucleotide" in message
+    assert len(arts) > 2
+    texts = [" ".join(line.text for line in art.lines) for art in arts]
+    for part, (art, text) in enumerate(zip(arts, texts, strict=True), start=1):
+        assert_legible_and_inside(art, spec.margin_mm)
+        assert min(line.size_pt for line in art.lines) >= spec.min_font_pt
+        assert f"Label {part}/{len(arts)}" in text
+        assert "BUD 2025-03-10 21:00" in text and "S7K3M9QX2A" in text
+    every = " ".join(texts)
+    for n in range(40):
+        assert every.count(f"fraction {n}:") == 1
+
+
+def test_a_qr_that_cannot_fit_is_still_refused_with_the_reason(syringe):
+    tiny = Layout("roll-10x5", "Roll 10 x 5 mm", 10, 5)
+    with pytest.raises(LabelDoesNotFit, match="roll-10x5"):
+        render_pdf([syringe], tiny)
 
 
 def test_label_does_not_fit_is_a_value_error():
@@ -248,4 +267,4 @@ def test_syringe_number_must_be_within_its_batch():
 
 def test_vial_code_must_not_be_blank():
     with pytest.raises(ValueError):
-        VialLabel(" ", "P", "L", "o", "u")
+        VialLabel(" ", "P", "L", "2026-01-31")

@@ -25,6 +25,7 @@ class ProductIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     category = fields.String(required=True, validate=validate.OneOf([c.value for c in ProductCategory]))
     strength = fields.String(load_default="", validate=validate.Length(max=80))
+    label_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     container = fields.String(required=True, validate=validate.OneOf([c.value for c in Container]))
     volume_ul = VolumeMl(required=True, data_key="volume_ml")
     storage = fields.String(required=True, validate=validate.OneOf([s.value for s in Storage]))
@@ -46,6 +47,7 @@ class ProductPatch(ProductIn):
 class ProductOut(Schema):
     id = fields.Integer()
     name = fields.String()
+    label_name = fields.String(attribute="printed_name")
     category = fields.String()
     strength = fields.String()
     container = fields.String()
@@ -75,7 +77,10 @@ def _with_stock(products: list[Product]) -> list[dict[str, Any]]:
 
 
 def _as_dict(product: Product) -> dict[str, Any]:
-    return {column.key: getattr(product, column.key) for column in Product.__table__.columns}
+    return {
+        **{column.key: getattr(product, column.key) for column in Product.__table__.columns},
+        "printed_name": product.printed_name,
+    }
 
 
 @blp.route("", methods=["GET"])

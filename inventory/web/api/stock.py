@@ -54,6 +54,7 @@ class StockReceiptIn(Schema):
 
 class StockReceiptOut(Schema):
     id = fields.Integer()
+    receipt_id = fields.Integer()  # api.md 1.1: the receipt whose vial labels print at /labels/receipts/…
     received_at = fields.DateTime()
     supplier = fields.String()
     unit_cost = Money(attribute="unit_cost_minor")
@@ -207,6 +208,7 @@ def create_receipt(data: dict[str, Any]) -> dict[str, Any]:
     receipt = result.receipt
     return {
         "id": receipt.id,
+        "receipt_id": receipt.id,
         "received_at": receipt.received_at,
         "supplier": receipt.supplier,
         "unit_cost_minor": receipt.unit_cost_minor,
