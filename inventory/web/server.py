@@ -65,10 +65,16 @@ def no_store(response: Response) -> Response:
 
 
 def demo_install() -> bool:
-    """base.html asks, for the mark on every page of a demo install."""
+    """base.html asks, for the mark on every page of a demo install. An error page rendered while
+    the database is down still renders (without the mark)."""
     from inventory.demo import is_demo_install
 
-    return is_demo_install()
+    try:
+        return is_demo_install()
+    except DBAPIError:
+        with contextlib.suppress(DBAPIError):
+            db.session.rollback()
+        return False
 
 
 def register(app: Flask) -> None:
