@@ -39,6 +39,7 @@ def register_web(app: Flask) -> None:
         compounding,
         main,
         manager,
+        policy,
         printing,
         stock,
         trace,
@@ -66,6 +67,7 @@ def register_web(app: Flask) -> None:
         manager.bp,
         printing.bp,
         admin.bp,
+        policy.bp,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

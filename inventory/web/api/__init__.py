@@ -55,7 +55,18 @@ class ApiBlueprint(SmorestBlueprint):
 
 
 def register_api(app: Flask) -> None:
-    from inventory.web.api import audit, clinic, compounding, manager, products, stock, tokens, trace, users
+    from inventory.web.api import (
+        audit,
+        clinic,
+        compounding,
+        manager,
+        policy,
+        products,
+        stock,
+        tokens,
+        trace,
+        users,
+    )
 
     api = Api(app, spec_kwargs={"info": {"description": "The clinic pharmacy's JSON API (api.md)."}})
     api.register_field(VolumeMl, "number", None)
@@ -72,6 +83,7 @@ def register_api(app: Flask) -> None:
         manager.blp,
         audit.blp,
         users.blp,
+        policy.blp,
     ):
         api.register_blueprint(blueprint)
     app.extensions["api"] = api
