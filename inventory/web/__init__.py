@@ -37,6 +37,7 @@ def register_web(app: Flask) -> None:
         catalogue,
         clinic,
         compounding,
+        imports,
         main,
         manager,
         policy,
@@ -68,6 +69,7 @@ def register_web(app: Flask) -> None:
         printing.bp,
         admin.bp,
         policy.bp,
+        imports.bp,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

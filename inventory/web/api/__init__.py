@@ -59,6 +59,7 @@ def register_api(app: Flask) -> None:
         audit,
         clinic,
         compounding,
+        imports,
         manager,
         policy,
         products,
@@ -84,6 +85,7 @@ def register_api(app: Flask) -> None:
         audit.blp,
         users.blp,
         policy.blp,
+        imports.blp,
     ):
         api.register_blueprint(blueprint)
     app.extensions["api"] = api
