@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -40,19 +42,24 @@ def create(directory: Path | None, keep: int | None) -> None:
     click.echo(str(path))
 
 
+def _check(action: Callable[[Path], Any], file: Path, failure: str) -> None:
+    """Run verify or restore, print the restored row counts, fail loudly on any difference."""
+    try:
+        result = action(file)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    _report(result)
+    if not result.ok:
+        raise click.ClickException(failure)
+
+
 @backup_cli.command("verify")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def verify(file: Path) -> None:
     """Restore FILE into a scratch database, check its integrity and compare row counts."""
     from inventory.services.backup import verify_backup
 
-    try:
-        result = verify_backup(file)
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
-    _report(result)
-    if not result.ok:
-        raise click.ClickException("the backup did not verify")
+    _check(verify_backup, file, "the backup did not verify")
     click.echo(f"{file}: verified")
 
 
@@ -62,11 +69,5 @@ def restore(file: Path) -> None:
     """Restore FILE into the app's database, which must be empty."""
     from inventory.services.backup import restore_backup
 
-    try:
-        result = restore_backup(file)
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
-    _report(result)
-    if not result.ok:
-        raise click.ClickException("the restored database differs from the backup")
+    _check(restore_backup, file, "the restored database differs from the backup")
     click.echo(f"restored {file}")
