@@ -38,7 +38,9 @@ bp = Blueprint("auth", __name__)
 SESSION_GENERATION = "auth_generation"
 
 #: What a person who must choose a new password may still reach.
-OPEN_WHILE_CHANGING = frozenset({"auth.account", "auth.logout", "auth.set_language", "static"})
+OPEN_WHILE_CHANGING = frozenset(
+    {"auth.account", "auth.logout", "auth.set_language", "server.health", "static"}
+)
 API_OPEN_WHILE_CHANGING = frozenset(
     {("POST", "/api/v1/account/password"), ("DELETE", "/api/v1/tokens/current")}
 )
