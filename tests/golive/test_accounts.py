@@ -191,6 +191,11 @@ def test_own_password_change_ends_other_sessions_and_tokens_but_not_this_one(app
         "/api/v1/account/password", json={"current": "not-it-at-all", "new": NEW}, headers=_bearer(this_token)
     )
     assert wrong.status_code == 422 and wrong.get_json()["error"]["code"] == "wrong_password"
+    assert set(wrong.get_json()["error"]["fields"]) == {"current"}
+    common = api.post(
+        "/api/v1/account/password", json={"current": NEW, "new": "iloveyou1"}, headers=_bearer(this_token)
+    )
+    assert common.status_code == 422 and set(common.get_json()["error"]["fields"]) == {"new"}
 
 
 def test_web_password_change_keeps_this_session_and_ends_the_copy(app, client):

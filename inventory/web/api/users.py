@@ -9,6 +9,7 @@ from flask import g
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
+from inventory.errors import Invalid
 from inventory.models import Role, User
 from inventory.permissions import Permission, permission_required
 from inventory.rules.passwords import MAX_LENGTH
@@ -18,6 +19,7 @@ from inventory.web.api import ApiBlueprint
 blp = ApiBlueprint("api_users", __name__, url_prefix="/api/v1", description="Accounts")
 
 ROLES = [role.value for role in Role]
+API_FIELDS = {"current_password": "current", "new_password": "new"}
 
 
 class UserOut(Schema):
@@ -115,5 +117,9 @@ def reset_password(data: dict[str, Any], user_id: int) -> User:
 def change_own_password(data: dict[str, Any]) -> User:
     """Change one's own password: every other session and token of this user ends."""
     user: User = current_user._get_current_object()
-    auth.change_password(user, data["current"], data["new"], keep_token=g.get("api_token"))
+    try:
+        auth.change_password(user, data["current"], data["new"], keep_token=g.get("api_token"))
+    except Invalid as error:  # the page's field names, as this body names them
+        error.fields = {API_FIELDS.get(name, name): message for name, message in error.fields.items()}
+        raise
     return user
