@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from inventory import clock
@@ -18,7 +18,7 @@ from inventory.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorize
 from inventory.extensions import db
 from inventory.models import ApiToken, LoginThrottle, Role, User, UserRole
 from inventory.rules.passwords import MAX_LENGTH, MIN_LENGTH, PasswordProblem, normalise, password_problem
-from inventory.services import audit, transaction
+from inventory.services import all_or_nothing, audit, transaction
 
 MIN_PASSWORD_LENGTH = MIN_LENGTH
 # Compared against when the username is unknown, so both paths take the same time.
@@ -349,10 +349,16 @@ def needs_setup() -> bool:
 
 
 def create_first_admin(username: str, password: str, *, display_name: str | None = None) -> User:
-    """The clinic's first administrator, with a password of their choosing; no demo data."""
-    if not needs_setup():
-        raise Conflict("already_set_up", _("This installation already has users: sign in instead."))
-    user = create_user(username, roles=[Role.ADMIN.value], password=password, display_name=display_name)
-    audit.record("first_admin_created", "user", user.id, details={"username": user.username}, user=user)
-    db.session.commit()
+    """The clinic's first administrator, with a password of their choosing; no demo data.
+
+    One transaction that holds the write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory
+    lock), so two first-run pages submitted at once cannot both create an administrator."""
+    check_password(password, username=username.strip().lower())
+    with all_or_nothing(commit=True) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(14014)"))
+        if not needs_setup():
+            raise Conflict("already_set_up", _("This installation already has users: sign in instead."))
+        user = create_user(username, roles=[Role.ADMIN.value], password=password, display_name=display_name)
+        audit.record("first_admin_created", "user", user.id, details={"username": user.username}, user=user)
     return user
