@@ -33,12 +33,15 @@ translations-update: $(VENV)/.installed
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location -o inventory/translations/messages.pot .
 	$(BIN)/pybabel -q update -i inventory/translations/messages.pot -d inventory/translations --no-fuzzy-matching
 
-## make run: virtualenv, install, migrate the SQLite database, demo data on first run, serve on :5000
+## make run: virtualenv, install, migrate the SQLite database, demo data on first run (its generated
+## logins printed once), serve on :5000 with waitress (a production WSGI server; runs on Windows too)
+HOST ?= 127.0.0.1
+PORT ?= 5000
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://$(HOST):$(PORT) with waitress (Ctrl+C to stop)"
+	$(BIN)/waitress-serve --listen=$(HOST):$(PORT) --threads=8 wsgi:app
 
 ## make test: lint, types, then the whole suite on SQLite and on PostgreSQL (skipped with a reason when absent)
 test: dev-install lint typecheck test-sqlite test-postgres

@@ -43,9 +43,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from inventory.web import register_web
+    from inventory.web import register_web, server
 
     register_web(app)
+    server.register(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -1,8 +1,9 @@
-"""Command line: `flask --app wsgi users …` and `flask --app wsgi demo …`."""
+"""Command line: `flask --app wsgi users …`, `demo …` and `setup` (backups: inventory/backup_cli.py)."""
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 from flask import Flask
@@ -11,7 +12,7 @@ from flask.cli import AppGroup
 from inventory.errors import DomainError
 from inventory.models import Role
 
-users_cli = AppGroup("users", help="Create and list users.")
+users_cli = AppGroup("users", help="Create, list, deactivate and unlock users; set a password.")
 demo_cli = AppGroup("demo", help="Demo data for trying the app.")
 
 
@@ -62,15 +63,101 @@ def list_users() -> None:
         click.echo(f"{user.username}\t{', '.join(sorted(user.roles))}{state}")
 
 
+def _password(password: str | None, from_stdin: bool, *, prompt: str = "Password") -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if password is None:
+        password = click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    if not password:
+        raise click.UsageError("give --password, --password-stdin or type one")
+    return password
+
+
+def _user(username: str) -> Any:
+    from inventory.services import auth
+
+    try:
+        return auth.find_user(username)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def deactivate_user(username: str) -> None:
+    """Deactivate USERNAME: their sessions and tokens stop at once."""
+    from inventory.services import auth
+
+    try:
+        auth.update_user(_user(username), active=False)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"deactivated {username}")
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+def unlock_user(username: str) -> None:
+    """Lift the lock after too many failed sign-ins."""
+    from inventory.services import auth
+
+    auth.unlock(_user(username))
+    click.echo(f"unlocked {username}")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.option("--password", help="The new password (or --password-stdin, or typed at the prompt).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option(
+    "--temporary/--final",
+    default=True,
+    show_default=True,
+    help="Temporary: the user must choose a new one at next sign-in.",
+)
+def set_password(username: str, password: str | None, password_stdin: bool, temporary: bool) -> None:
+    """Set USERNAME's password; every session and token of theirs ends."""
+    from inventory.services import auth
+
+    user = _user(username)
+    try:
+        auth.reset_password(user, _password(password, password_stdin), by_admin=temporary)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"password of {username} set" + (" (to be changed at next sign-in)" if temporary else ""))
+
+
+@click.command("setup")
+@click.option("--username", prompt="Administrator's username", help="The first administrator's username.")
+@click.option("--name", "display_name", help="The name shown in the app.")
+@click.option("--password", help="The password (or --password-stdin, or typed at the prompt).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def setup(username: str, display_name: str | None, password: str | None, password_stdin: bool) -> None:
+    """A real install: the clinic's first administrator, with a password of their choosing, no demo data."""
+    from inventory.services import auth
+
+    try:
+        user = auth.create_first_admin(
+            username, _password(password, password_stdin), display_name=display_name
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"created administrator {user.username}: sign in and add your colleagues under Accounts.")
+
+
 @demo_cli.command("load")
 def load_demo() -> None:
-    """Demo users (one per role) and the demo catalogue; does nothing when already loaded."""
-    from inventory.demo import DEMO_USERS, load
+    """Demo users (one per role) and the demo catalogue; does nothing when the database has users.
 
-    if not load():
-        click.echo("Demo data is already loaded.")
-    click.echo("Demo logins (demo only: change or deactivate them for real use):")
-    for username, password, _roles, _name in DEMO_USERS:
+    The demo passwords are generated now and printed once; they are stored only as hashes."""
+    from inventory.demo import load
+
+    passwords = load()
+    if passwords is None:
+        click.echo("The database already has users: no demo data loaded (demo passwords were shown once).")
+        return
+    click.echo("Demo logins, generated for this install and shown only now (demo data: not for patients):")
+    for username, password in passwords.items():
         click.echo(f"  {username:<13} {password}")
 
 
@@ -97,5 +184,9 @@ def generate_demo(years: float, sessions: int, patients: int | None, seed: int) 
 
 
 def register_commands(app: Flask) -> None:
+    from inventory.backup_cli import backup_cli
+
+    app.cli.add_command(backup_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(setup)

@@ -62,6 +62,8 @@ def from_environment(instance: Path = INSTANCE) -> dict[str, Any]:
         "LABEL_PRINTER_PORT": _int("LABEL_PRINTER_PORT", 9100),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 15000),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024),
+        "BACKUP_DIR": os.environ.get("BACKUP_DIR", str(instance / "backups")),
     }
 
 

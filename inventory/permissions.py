@@ -27,6 +27,7 @@ class Permission(StrEnum):
     QUALITY = "quality"
     REPORTS = "reports"
     USERS = "users"
+    POLICY = "policy"
 
 
 P = Permission
@@ -53,6 +54,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.TRACE,
             P.QUALITY,
             P.REPORTS,
+            P.POLICY,
         }
     ),
     Role.ADMIN: frozenset(Permission),

@@ -57,12 +57,18 @@ def test_demo_load_runs_once_and_prints_the_logins(app, db):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
-    assert "nurse-demo" in first.output
+    printed = dict(line.split() for line in first.output.splitlines()[1:])
+    assert set(printed) == {"nurse", "practitioner", "manager", "admin"}
+    assert all(len(password) >= 15 and "demo" not in password for password in printed.values())
+    from tests.conftest import login
+
+    assert login(app.test_client(), "nurse", printed["nurse"]).status_code == 302
     products = db.session.scalar(db.select(db.func.count(Product.id)))
     assert products >= 17
     assert db.session.scalar(db.select(db.func.count(Recipe.id))) >= 3
     second = runner.invoke(args=["demo", "load"])
-    assert "already loaded" in second.output
+    assert "already has users" in second.output
+    assert printed["nurse"] not in second.output  # shown once
     assert db.session.scalar(db.select(db.func.count(Product.id))) == products
 
 

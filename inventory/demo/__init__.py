@@ -17,13 +17,25 @@ PARTS = (
     ("manager", "load"),
 )
 
-__all__ = ["DEMO_USERS", "is_loaded", "load"]
+__all__ = ["DEMO_USERS", "is_demo_install", "is_loaded", "load"]
 
 
-def load() -> bool:
-    """Load every part of the demo once; False when the database already has users."""
+def is_demo_install() -> bool:
+    """The demo catalogue is in this database: every page says it is not for patients."""
+    from sqlalchemy import select
+
+    from inventory.extensions import db
+    from inventory.models import Product
+
+    return db.session.scalar(select(Product.id).where(Product.is_demo.is_(True)).limit(1)) is not None
+
+
+def load() -> dict[str, str] | None:
+    """Load every part of the demo once: the demo users' generated passwords (shown once, kept
+    nowhere but as hashes), or None when the database already has users."""
     if is_loaded():
-        return False
+        return None
+    passwords: dict[str, str] = {}
     for module, function in PARTS:
-        getattr(import_module(f"inventory.demo.{module}"), function)()
-    return True
+        passwords.update(getattr(import_module(f"inventory.demo.{module}"), function)() or {})
+    return passwords

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import select
@@ -10,12 +11,23 @@ from inventory.extensions import db
 from inventory.models import Product, Recipe, RecipeComponent, User
 from inventory.services import auth, catalogue, transaction
 
-DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    ("nurse", "nurse-demo", ("nurse",), "Ayşe Yılmaz"),
-    ("practitioner", "practitioner-demo", ("practitioner",), "Dr Elif Şahin"),
-    ("manager", "manager-demo", ("manager",), "Mehmet Demir"),
-    ("admin", "admin-demo", ("admin",), "Clinic Admin"),
+#: username, roles, name. Passwords are generated at load and printed once: none is known in advance,
+#: none is the same on two installs.
+DEMO_USERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("nurse", ("nurse",), "Ayşe Yılmaz"),
+    ("practitioner", ("practitioner",), "Dr Elif Şahin"),
+    ("manager", ("manager",), "Mehmet Demir"),
+    ("admin", ("admin",), "Clinic Admin"),
 )
+
+# Crockford-like: no 0/O, 1/I/L to misread when typed from the terminal.
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def generate_password() -> str:
+    """Three groups of five random characters (about 74 bits), e.g. ``k7mnp-q2x9a-hr4tz``."""
+    return "-".join("".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(5)) for _ in range(3))
+
 
 ML = 1000
 
@@ -255,10 +267,12 @@ def is_loaded() -> bool:
     return db.session.scalar(select(User.id).limit(1)) is not None
 
 
-def load() -> None:
-    """Demo users, one per role, the demo catalogue and the demo recipes."""
-    for username, password, roles, name in DEMO_USERS:
-        auth.create_user(username, roles=roles, password=password, display_name=name)
+def load() -> dict[str, str]:
+    """Demo users, one per role, the demo catalogue and the demo recipes; each user's new password."""
+    passwords = {}
+    for username, roles, name in DEMO_USERS:
+        passwords[username] = generate_password()
+        auth.create_user(username, roles=roles, password=passwords[username], display_name=name)
     products = {}
     for row in DEMO_PRODUCTS:
         name, category, strength, container, ml, storage, in_use, sterile, biological, gtin, cost = row
@@ -298,6 +312,7 @@ def load() -> None:
                     is_demo=True,
                 )
             )
+    return passwords
 
 
 def _named(products: dict[str, Product], prefix: str) -> Product:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inventory import clock
@@ -32,6 +32,11 @@ class User(UserMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    #: Bumped by sign-out, a password change or reset and deactivation: every session cookie carries
+    #: the generation it was signed in with, and one from an older generation no longer signs anyone in.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Set by an administrator's password reset: the user chooses a new password before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

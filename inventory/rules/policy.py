@@ -202,3 +202,24 @@ def _limit_overrides(table: object) -> dict[tuple[LimitRow, Storage], int | floa
                 raise _invalid(f"The BUD limit for {row_name}/{storage_name} must be a number of hours.")
             overrides[(LimitRow(row_name), Storage(storage_name))] = hours
     return overrides
+
+
+#: USP <797> (2023) maxima: the defaults are the longest the chapter allows. A clinic may be stricter
+#: at will; a longer limit (or a storage the chapter does not allow) needs an explicit, recorded reason.
+USP_797_MAXIMA = DEFAULT_POLICY
+
+
+def above_usp_maxima(policy: Policy, maxima: Policy = USP_797_MAXIMA) -> list[str]:
+    """The settings of `policy` longer than USP <797> allows, as document paths
+    (``bud_hours.category_1.room``, ``in_use.single_dose_hours``)."""
+    above = []
+    for row in LimitRow:
+        for storage in Storage:
+            limit, most = policy.category_limits[(row, storage)], maxima.category_limits[(row, storage)]
+            if limit is not None and (most is None or limit > most):
+                above.append(f"bud_hours.{row.value}.{storage.value}")
+    if policy.single_dose_in_use > maxima.single_dose_in_use:
+        above.append("in_use.single_dose_hours")
+    if policy.multi_dose_in_use_days > maxima.multi_dose_in_use_days:
+        above.append("in_use.multi_dose_days")
+    return above

@@ -120,6 +120,28 @@ def _shelf_life_cap(data: ReorderInput, rate: Fraction, days_of_cover: Fraction)
     return max(1, math.floor(rate * usable_days / data.vial_volume_ul))
 
 
+def _without_use(data: ReorderInput, common: dict[str, Any], *, on_hand_vials: int) -> Suggestion:
+    """No recorded use yet (the first weeks after go-live): no rate to run the stock down at, so the
+    in-date vials on hand and on order are compared with the reorder point as they are."""
+    position = on_hand_vials + max(0, data.on_order_vials)
+    if data.reorder_point > 0 and position <= data.reorder_point:
+        wanted = max(data.reorder_quantity, data.reorder_point - position + 1, 1)
+        return Suggestion(
+            **common,
+            days_of_cover=None,
+            needs_reorder=True,
+            suggested_vials=wanted,
+            reason=ReorderReason.BELOW_REORDER_POINT,
+        )
+    return Suggestion(
+        **common,
+        days_of_cover=None,
+        needs_reorder=False,
+        suggested_vials=0,
+        reason=ReorderReason.NO_RECENT_USE,
+    )
+
+
 def suggest(data: ReorderInput) -> Suggestion:
     """Whether to reorder, how many vials, and why."""
     if data.vial_volume_ul <= 0:
@@ -140,13 +162,7 @@ def suggest(data: ReorderInput) -> Suggestion:
         "on_order_vials": max(0, data.on_order_vials),
     }
     if rate == 0:
-        return Suggestion(
-            **common,
-            days_of_cover=None,
-            needs_reorder=False,
-            suggested_vials=0,
-            reason=ReorderReason.NO_RECENT_USE,
-        )
+        return _without_use(data, common, on_hand_vials=len(portions))
     days_of_cover = Fraction(cover.covered_ul) / rate
     incoming_days = Fraction(max(0, data.on_order_vials) * data.vial_volume_ul) / rate
     position_vials = Fraction(cover.covered_ul, data.vial_volume_ul) + max(0, data.on_order_vials)

@@ -224,6 +224,13 @@ def reason_text(result: Suggestion, observed_days: int) -> str:
             "Nothing drawn in the last %(num)d days: no reorder suggested.",
             observed_days,
         )
+    if reason is ReorderReason.BELOW_REORDER_POINT and result.days_of_cover is None:
+        return _(
+            "No use recorded yet; %(vials)d in-date vials on hand, at or below the reorder point of "
+            "%(point)d vials.",
+            vials=result.on_hand_vials,
+            point=result.reorder_point,
+        )
     if reason is ReorderReason.ENOUGH_COVER:
         text = _(
             "%(days)s days of cover, more than the %(lead)d-day lead time.",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import flask_babel
 from flask import Flask, Response, g, request
 from flask_babel import gettext as _
@@ -33,12 +31,25 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def register_web(app: Flask) -> None:
-    from inventory.web import auth, catalogue, clinic, compounding, main, manager, printing, stock, trace
+    from inventory.web import (
+        admin,
+        auth,
+        catalogue,
+        clinic,
+        compounding,
+        imports,
+        main,
+        manager,
+        policy,
+        printing,
+        stock,
+        trace,
+    )
     from inventory.web import purchasing as _purchasing_pages  # noqa: F401  (routes on manager.bp)
     from inventory.web import reports as _report_pages  # noqa: F401  (routes on manager.bp)
     from inventory.web.api import register_api
 
-    login_manager.user_loader(_load_user)
+    login_manager.user_loader(auth.load_session_user)
     login_manager.login_view = "auth.login"
     login_manager.login_message = ""
     login_manager.session_protection = "strong"
@@ -58,19 +69,14 @@ def register_web(app: Flask) -> None:
         trace.recall_exports,
         manager.bp,
         printing.bp,
+        admin.bp,
+        policy.bp,
+        imports.bp,
     ):
         app.register_blueprint(blueprint)
     register_api(app)
     errors.register(app)
     i18n.register(app)
-
-
-def _load_user(user_id: str) -> Any:
-    from inventory.extensions import db
-    from inventory.models import User
-
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
 
 
 def _forget_previous_user() -> None:

@@ -12,8 +12,3 @@ bp = Blueprint("main", __name__)
 @login_required
 def home() -> str:
     return render_template("main/home.html")
-
-
-@bp.route("/healthz")
-def health() -> tuple[str, int]:
-    return "ok", 200

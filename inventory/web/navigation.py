@@ -37,6 +37,9 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("trace.recalls", _l("Recalls"), _l("Recalls and exposed patients"), Permission.QUALITY),
     NavEntry("trace.search", _l("Trace"), _l("Lot to patient, and back"), Permission.TRACE),
     NavEntry("manager.audit_trail", _l("Audit"), _l("Every change, who and when"), Permission.REPORTS),
+    NavEntry("imports.upload", _l("Import"), _l("Catalogue and stock from a file"), Permission.EDIT_PRODUCTS),
+    NavEntry("policy.edit", _l("Policy"), _l("BUD and in-use limits"), Permission.POLICY),
+    NavEntry("admin.users", _l("Accounts"), _l("People, roles, locks and passwords"), Permission.USERS),
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from inventory.demo import catalogue, manager
 from inventory.extensions import db
+from inventory.models import Product
 from inventory.models.purchasing import PurchaseOrder
 
 
@@ -13,4 +14,7 @@ def test_demo_loads_a_draft_order(app, in_request):
     order = db.session.scalars(db.select(PurchaseOrder)).one()
     assert order.status == "draft" and order.is_demo
     assert order.created_by is not None and order.created_by.username == "manager"
-    assert sorted(line.product.name.split()[0] for line in order.lines) == ["Hyaluronidase", "Lidocaine"]
+    # No stock and no use yet: every demo product is at or below its reorder point of 4 (REORDER from
+    # day one), so the order is drafted from the reorder list rather than the two fallback products.
+    products = db.session.scalars(db.select(Product).where(Product.is_demo.is_(True))).all()
+    assert {line.product_id for line in order.lines} == {product.id for product in products}

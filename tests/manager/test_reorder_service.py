@@ -91,7 +91,7 @@ def test_reorder_service_sent_orders_count_as_on_order(vitamin):
 
 
 def test_reorder_service_only_needed_lists_products_to_order_most_urgent_first(vitamin, app):
-    idle = product(name="Idle extract", volume_ul=5000)
+    idle = product(name="Idle extract", volume_ul=5000, reorder_point=0)
     vials(lot(idle, expiry=TODAY + timedelta(days=300)), 1)
     db.session.commit()
     assert [line.product.name for line in reorder_service.reorder_lines(only_needed=True)] == [
@@ -142,3 +142,18 @@ def test_reorder_api_contract(vitamin, api_as):
 def test_reorder_api_needs_the_reports_permission(app, api_as):
     assert api_as("nurse").get("/api/v1/reorder").status_code == 403
     assert api_as("practitioner").get("/api/v1/reorder").get_json()["error"]["code"] == "forbidden"
+
+
+def test_reorder_07_go_live_stock_below_the_reorder_point_is_suggested_without_use(app, frozen, in_request):
+    fresh = product(name="Biotin 1 mL", volume_ul=1000, reorder_point=3)
+    vials(lot(fresh, expiry=TODAY + timedelta(days=200)), 2)
+    vials(lot(fresh, expiry=TODAY - timedelta(days=1)), 5)  # expired: not on hand
+    db.session.commit()
+    line = _line(fresh)
+    assert (line.suggestion.needs_reorder, line.suggestion.reason) == (
+        True,
+        ReorderReason.BELOW_REORDER_POINT,
+    )
+    assert line.suggestion.suggested_vials == 10
+    assert "No use recorded yet; 2 in-date vials on hand" in line.reason_text
+    assert "Biotin 1 mL" in [line.product.name for line in reorder_service.reorder_lines(only_needed=True)]

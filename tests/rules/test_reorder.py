@@ -46,9 +46,34 @@ def data(
 # id, input, (needs_reorder, suggested_vials, reason, usable_ul, expiring_unused_ul, usable_vials)
 VECTORS = [
     (
-        "no draws in the window: nothing to reorder, all stock would lapse",
-        data(in_days(300), in_days(300), drawn_ul=0),
+        "no draws in the window, stock above the reorder point: nothing to reorder, all stock would lapse",
+        data(in_days(300), in_days(300), drawn_ul=0, reorder_point=1),
         (False, 0, ReorderReason.NO_RECENT_USE, 0, 10_000, 0),
+    ),
+    (
+        "go-live, no use recorded yet, two vials at a reorder point of 2: suggested (below reorder point)",
+        data(in_days(300), in_days(300), drawn_ul=0),
+        (True, 10, ReorderReason.BELOW_REORDER_POINT, 0, 10_000, 0),
+    ),
+    (
+        "no use, nothing on the shelf, reorder point 4, quantity 2: enough to rise above the point",
+        data(drawn_ul=0, reorder_point=4, reorder_quantity=2),
+        (True, 5, ReorderReason.BELOW_REORDER_POINT, 0, 0, 0),
+    ),
+    (
+        "no use, an expired vial does not count: one in-date vial under a point of 2",
+        data(in_days(-1), in_days(30), drawn_ul=0),
+        (True, 10, ReorderReason.BELOW_REORDER_POINT, 0, 5_000, 0),
+    ),
+    (
+        "no use, vials on order lift the position above the reorder point",
+        data(in_days(300), drawn_ul=0, on_order_vials=5),
+        (False, 0, ReorderReason.NO_RECENT_USE, 0, 5_000, 0),
+    ),
+    (
+        "no use and no reorder point set: never suggested",
+        data(drawn_ul=0, reorder_point=0),
+        (False, 0, ReorderReason.NO_RECENT_USE, 0, 0, 0),
     ),
     (
         "1 mL a day, four vials for a year: 20 days of cover, enough",

@@ -55,7 +55,19 @@ class ApiBlueprint(SmorestBlueprint):
 
 
 def register_api(app: Flask) -> None:
-    from inventory.web.api import audit, clinic, compounding, manager, products, stock, tokens, trace
+    from inventory.web.api import (
+        audit,
+        clinic,
+        compounding,
+        imports,
+        manager,
+        policy,
+        products,
+        stock,
+        tokens,
+        trace,
+        users,
+    )
 
     api = Api(app, spec_kwargs={"info": {"description": "The clinic pharmacy's JSON API (api.md)."}})
     api.register_field(VolumeMl, "number", None)
@@ -71,6 +83,9 @@ def register_api(app: Flask) -> None:
         trace.blp,
         manager.blp,
         audit.blp,
+        users.blp,
+        policy.blp,
+        imports.blp,
     ):
         api.register_blueprint(blueprint)
     app.extensions["api"] = api

@@ -23,6 +23,7 @@ class Credentials(Schema):
 class TokenOut(Schema):
     token = fields.String()
     expires_at = fields.AwareDateTime()
+    must_change_password = fields.Boolean()
 
 
 @blp.route("", methods=["POST"])
@@ -33,7 +34,7 @@ def create_token(credentials: dict[str, Any]) -> dict[str, Any]:
     """Exchange a username and password for a bearer token."""
     user = auth.authenticate(credentials["username"], credentials["password"])
     raw, token = auth.issue_token(user)
-    return {"token": raw, "expires_at": token.expires_at}
+    return {"token": raw, "expires_at": token.expires_at, "must_change_password": user.must_change_password}
 
 
 @blp.route("/current", methods=["DELETE"])
