@@ -170,6 +170,7 @@ def test_recipe_edit_form_saves_a_new_version(
     login_as("practitioner")
     page = client.get(f"/compounding/recipes/{recipe.id}/edit")
     assert page.status_code == 200
+    assert "This is version 1" in page.get_data(as_text=True)
     form = {
         "csrf_token": csrf_from(page.get_data(as_text=True)),
         "name": "Hair cocktail",
