@@ -54,29 +54,27 @@ class RecipeComponentOut(Schema):
 
 
 class RecipeVersionOut(Schema):
+    """What a version holds, and what the recipe holds now (its newest version)."""
+
     version = fields.Integer()
     name = fields.String()
     indication = fields.String()
     route = fields.String()
     storage = fields.String()
     volume_ml = VolumeMl(attribute="volume_ul")
+    components = fields.List(fields.Nested(RecipeComponentOut))
+
+
+class RecipeVersionDetailOut(RecipeVersionOut):
     created_at = fields.DateTime()
     created_by = fields.Integer(attribute="created_by_id", allow_none=True)
-    components = fields.List(fields.Nested(RecipeComponentOut))
 
 
-class RecipeOut(Schema):
+class RecipeOut(RecipeVersionOut):
     id = fields.Integer()
-    version = fields.Integer()
-    name = fields.String()
-    indication = fields.String()
-    route = fields.String()
-    storage = fields.String()
     notes = fields.String()
     active = fields.Boolean()
-    volume_ml = VolumeMl(attribute="volume_ul")
-    components = fields.List(fields.Nested(RecipeComponentOut))
-    versions = fields.List(fields.Nested(RecipeVersionOut))
+    versions = fields.List(fields.Nested(RecipeVersionDetailOut))
 
 
 class RecipeList(Schema):
