@@ -5,6 +5,7 @@ Services raise them; `inventory.web.errors` maps them to responses in one place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -16,14 +17,14 @@ class DomainError(Exception):
         code: str,
         message: str,
         *,
-        fields: dict[str, str] | None = None,
+        fields: Mapping[str, str | int] | None = None,
         extra: dict[str, Any] | None = None,
         status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-        self.fields = fields or {}
+        self.fields = dict(fields or {})
         self.extra = extra or {}
         if status is not None:
             self.status = status

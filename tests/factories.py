@@ -21,6 +21,7 @@ from inventory.models import (
     Receipt,
     Recipe,
     RecipeComponent,
+    RecipeVersion,
     Syringe,
     TreatmentSession,
     User,
@@ -118,12 +119,32 @@ class RecipeFactory(Base):
     route = "intradermal"
     storage = "room"
 
+    @factory.post_generation
+    def first_version(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """Version 1 with the recipe's fields; components are added to it (RecipeComponentFactory)."""
+        recipe: Recipe = self  # type: ignore[assignment]
+        recipe.versions.append(
+            RecipeVersion(
+                version=1,
+                name=recipe.name,
+                indication=recipe.indication,
+                route=recipe.route,
+                storage=recipe.storage,
+            )
+        )
+        if create:
+            db.session.commit()
+
 
 class RecipeComponentFactory(Base):
+    """A component of the recipe's current version (``recipe=``) or of a given ``recipe_version=``."""
+
     class Meta:
         model = RecipeComponent
+        exclude = ("recipe",)
 
     recipe = factory.SubFactory(RecipeFactory)
+    recipe_version = factory.LazyAttribute(lambda o: o.recipe.current)
     product = factory.SubFactory(ProductFactory)
     volume_ul = 1000
     position = factory.Sequence(int)
@@ -147,6 +168,7 @@ class BatchFactory(Base):
 
     code = factory.LazyFunction(lambda: new_code(CodeKind.BATCH))
     recipe = factory.SubFactory(RecipeFactory)
+    recipe_version = factory.LazyAttribute(lambda o: o.recipe.current)
     category = "category_1"
     storage = "room"
     patient_id = None

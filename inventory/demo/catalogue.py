@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from inventory.extensions import db
-from inventory.models import Product, Recipe, RecipeComponent, User
-from inventory.services import auth, catalogue, transaction
+from inventory.models import Product, User
+from inventory.services import auth, catalogue, recipes, transaction
 
 #: username, roles, name. Passwords are generated at load and printed once: none is known in advance,
 #: none is the same on two installs.
@@ -298,20 +298,9 @@ def load() -> dict[str, str]:
         for product in products.values():
             product.is_demo = True
         for name, indication, route, parts in DEMO_RECIPES:
-            components = [
-                RecipeComponent(product_id=_named(products, prefix).id, volume_ul=int(ml * ML), position=i)
-                for i, (prefix, ml) in enumerate(parts)
-            ]
-            db.session.add(
-                Recipe(
-                    name=name,
-                    indication=indication,
-                    route=route,
-                    storage="room",
-                    components=components,
-                    is_demo=True,
-                )
-            )
+            components = [(_named(products, prefix).id, int(ml * ML)) for prefix, ml in parts]
+            values = {"name": name, "indication": indication, "route": route, "is_demo": True}
+            db.session.add(recipes.build_recipe(values, components))
     return passwords
 
 

@@ -466,6 +466,7 @@ class Generator:
                     "id": batch_id,
                     "code": self._code("B"),
                     "recipe_id": recipe.id,
+                    "recipe_version_id": recipe.current.id,
                     "category": "category_1",
                     "storage": recipe.storage,
                     "patient_id": None,

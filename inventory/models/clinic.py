@@ -37,6 +37,13 @@ class Patient(Model):
     email: Mapped[str] = mapped_column(String(200), default="")
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # A duplicate record merged into another: kept (never deleted), pointing at the record kept.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
+    merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def merged(self) -> bool:
+        return self.merged_into_id is not None
 
 
 class TreatmentSession(Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inventory import clock
@@ -44,6 +44,9 @@ class SyringeStatus(StrEnum):
 
 
 class Recipe(Model):
+    """A master formula. Its name, indication, route, storage and components are those of its newest
+    version (SAFE-10: a change makes a new version; batches keep the version they were made from)."""
+
     __tablename__ = "recipes"
     __table_args__ = (
         one_of("indication", enum_values(Indication)),
@@ -60,9 +63,51 @@ class Recipe(Model):
     active: Mapped[bool] = mapped_column(default=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
+    versions: Mapped[list[RecipeVersion]] = relationship(
+        back_populates="recipe", order_by="RecipeVersion.version", lazy="selectin"
+    )
+
+    @property
+    def current(self) -> RecipeVersion:
+        return self.versions[-1]
+
+    @property
+    def components(self) -> list[RecipeComponent]:
+        return self.current.components
+
+    @property
+    def volume_ul(self) -> int:
+        return self.current.volume_ul
+
+
+class RecipeVersion(Model):
+    """One version of a recipe, never changed once written: what a batch was made from."""
+
+    __tablename__ = "recipe_versions"
+    __table_args__ = (
+        UniqueConstraint("recipe_id", "version"),
+        one_of("indication", enum_values(Indication)),
+        one_of("route", enum_values(Route)),
+        one_of("storage", enum_values(Storage)),
+        CheckConstraint("version > 0", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipe_id: Mapped[int] = mapped_column(ForeignKey("recipes.id"), index=True)
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    indication: Mapped[str] = mapped_column(String(20))
+    route: Mapped[str] = mapped_column(String(20))
+    storage: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    recipe: Mapped[Recipe] = relationship(back_populates="versions")
+    created_by: Mapped[User | None] = relationship()
     components: Mapped[list[RecipeComponent]] = relationship(
-        back_populates="recipe",
+        back_populates="recipe_version",
         cascade="all, delete-orphan",
         order_by="RecipeComponent.position",
         lazy="selectin",
@@ -78,12 +123,12 @@ class RecipeComponent(Model):
     __table_args__ = (CheckConstraint("volume_ul > 0", name="volume_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    recipe_id: Mapped[int] = mapped_column(ForeignKey("recipes.id"), index=True)
+    recipe_version_id: Mapped[int] = mapped_column(ForeignKey("recipe_versions.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     volume_ul: Mapped[int]
     position: Mapped[int] = mapped_column(default=0)
 
-    recipe: Mapped[Recipe] = relationship(back_populates="components")
+    recipe_version: Mapped[RecipeVersion] = relationship(back_populates="components")
     product: Mapped[Product] = relationship(lazy="joined")
 
 
@@ -99,6 +144,7 @@ class Batch(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(24), unique=True)
     recipe_id: Mapped[int] = mapped_column(ForeignKey("recipes.id"), index=True)
+    recipe_version_id: Mapped[int] = mapped_column(ForeignKey("recipe_versions.id"), index=True)
     category: Mapped[str] = mapped_column(String(20))
     storage: Mapped[str] = mapped_column(String(20))
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -113,6 +159,7 @@ class Batch(Model):
     bud: Mapped[datetime] = mapped_column(UTCDateTime)
 
     recipe: Mapped[Recipe] = relationship(lazy="joined")
+    recipe_version: Mapped[RecipeVersion] = relationship(lazy="joined")
     prepared_by: Mapped[User] = relationship(foreign_keys=[prepared_by_id])
     verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
     draws: Mapped[list[Draw]] = relationship(back_populates="batch", order_by="Draw.id")

@@ -96,6 +96,30 @@ class AdverseEvent(Model):
 
     session: Mapped[TreatmentSession] = relationship()
     reporter: Mapped[User] = relationship()
+    updates: Mapped[list[AdverseEventUpdate]] = relationship(
+        back_populates="event", order_by="AdverseEventUpdate.id", lazy="selectin"
+    )
+
+    @property
+    def current_outcome(self) -> str:
+        """The outcome of the latest follow-up, else the one recorded with the event."""
+        return self.updates[-1].outcome if self.updates else self.outcome
+
+
+class AdverseEventUpdate(Model):
+    """A follow-up of an adverse event, appended (never edited): the outcome then, a note, who, when."""
+
+    __tablename__ = "adverse_event_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("adverse_events.id"), index=True)
+    outcome: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    event: Mapped[AdverseEvent] = relationship(back_populates="updates")
+    by: Mapped[User] = relationship()
 
 
 # The trace's hot path, lot → vials → draws → batches, answered from indexes alone (no table reads):

@@ -108,3 +108,8 @@ def entity_types() -> list[str]:
 
 def count(where: AuditFilter) -> int:
     return int(db.session.scalar(_filtered(select(func.count(AuditEntry.id)), where)) or 0)
+
+
+def acting_user_id(user: User | None = None) -> int | None:
+    """Who is acting: the user given, else the signed-in user, else nobody (the CLI, demo data)."""
+    return _acting_user_id(user)

@@ -285,6 +285,7 @@ def prepare_batch(request: BatchRequest, user: User) -> Batch:
                 "code": batch.code,
                 "recipe_id": recipe.id,
                 "recipe": recipe.name,
+                "recipe_version": recipe.version,
                 "category": category.value,
                 "storage": storage.value,
                 "patient_id": batch.patient_id,
@@ -345,6 +346,7 @@ def _create_batch(
     batch = Batch(
         code=new_code(CodeKind.BATCH),
         recipe_id=recipe.id,
+        recipe_version_id=recipe.current.id,
         category=category.value,
         storage=storage.value,
         patient_id=patient.id if patient else None,

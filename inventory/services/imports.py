@@ -173,7 +173,7 @@ COLUMN_OF = {"volume_ul": "volume_ml", "unit_cost_minor": "unit_cost", "product_
 
 def _errors_of(error: DomainError) -> dict[str, str]:
     if error.fields:
-        return {COLUMN_OF.get(name, name): message for name, message in error.fields.items()}
+        return {COLUMN_OF.get(name, name): str(message) for name, message in error.fields.items()}
     return {"_row": error.message}
 
 

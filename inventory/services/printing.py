@@ -102,7 +102,7 @@ def ingredients(batch: Batch) -> list[labels.Ingredient]:
     for product_id, volume, product in rows:
         totals[product_id] += volume
         products[product_id] = product
-    order = [c.product_id for c in batch.recipe.components if c.product_id in totals]
+    order = [c.product_id for c in batch.recipe_version.components if c.product_id in totals]
     order += [product_id for product_id in totals if product_id not in order]
     # LBL-01: the name labels print (never the pack size), its strength, the amount in one syringe.
     return [
@@ -120,10 +120,10 @@ def syringe_labels(batch: Batch, syringes: Sequence[Syringe] | None = None) -> l
     return [
         labels.SyringeLabel(
             code=syringe.code,
-            recipe_name=batch.recipe.name,
+            recipe_name=batch.recipe_version.name,
             ingredients=parts,
             total_volume=format_ml(syringe.volume_ul),
-            route=route_text(batch.recipe.route),
+            route=route_text(batch.recipe_version.route),
             bud=clock.local(syringe.bud).strftime("%Y-%m-%d %H:%M"),
             storage=storage_text(syringe.storage),
             batch_code=batch.code,

@@ -28,8 +28,8 @@ from inventory.models.compounding import (
     Batch,
     BatchStatus,
     Draw,
-    Recipe,
     RecipeComponent,
+    RecipeVersion,
     Syringe,
     SyringeStatus,
 )
@@ -142,7 +142,7 @@ def _biological_without_lot() -> Any:
     return (
         exists()
         .where(
-            RecipeComponent.recipe_id == Batch.recipe_id,
+            RecipeComponent.recipe_version_id == Batch.recipe_version_id,
             Product.id == RecipeComponent.product_id,
             Product.biological.is_(True),
         )
@@ -312,7 +312,7 @@ class _Found:
     syringe: Syringe | None = None
     batch_patient_id: int | None = None
     batch_code: str = ""
-    recipe_id: int = 0
+    recipe_version_id: int = 0
     recipe_name: str = ""
 
 
@@ -326,9 +326,9 @@ def _find_syringe(raw: str) -> _Found:
     if kind is not CodeKind.SYRINGE:
         return _Found(code)
     row = db.session.execute(
-        select(Syringe, Batch.patient_id, Batch.code, Batch.recipe_id, Recipe.name)
+        select(Syringe, Batch.patient_id, Batch.code, Batch.recipe_version_id, RecipeVersion.name)
         .join(Batch, Batch.id == Syringe.batch_id)
-        .join(Recipe, Recipe.id == Batch.recipe_id)
+        .join(RecipeVersion, RecipeVersion.id == Batch.recipe_version_id)
         .where(Syringe.code == code)
     ).first()
     return _Found(code, *row) if row else _Found(code)
@@ -504,24 +504,25 @@ def _record_attempt(
 def _contents(found: _Found) -> Contents:
     assert found.syringe is not None
     syringe = found.syringe
-    return _build_contents(syringe, found.batch_code, found.recipe_id, found.recipe_name)
+    return _build_contents(syringe, found.batch_code, found.recipe_version_id, found.recipe_name)
 
 
 def syringe_contents(syringe: Syringe) -> Contents:
-    """The recipe, each component with the lots actually drawn into the batch, and the BUD."""
-    batch_code, recipe_id, recipe_name = db.session.execute(
-        select(Batch.code, Batch.recipe_id, Recipe.name)
-        .join(Recipe, Recipe.id == Batch.recipe_id)
+    """The recipe version the batch was made from, each component with the lots actually drawn into
+    the batch, and the BUD (a later recipe edit changes none of it)."""
+    batch_code, version_id, recipe_name = db.session.execute(
+        select(Batch.code, Batch.recipe_version_id, RecipeVersion.name)
+        .join(RecipeVersion, RecipeVersion.id == Batch.recipe_version_id)
         .where(Batch.id == syringe.batch_id)
     ).one()
-    return _build_contents(syringe, batch_code, recipe_id, recipe_name)
+    return _build_contents(syringe, batch_code, version_id, recipe_name)
 
 
-def _build_contents(syringe: Syringe, batch_code: str, recipe_id: int, recipe_name: str) -> Contents:
+def _build_contents(syringe: Syringe, batch_code: str, version_id: int, recipe_name: str) -> Contents:
     recipe_rows = db.session.execute(
         select(RecipeComponent.product_id, RecipeComponent.volume_ul, Product.name, Product.biological)
         .join(Product, Product.id == RecipeComponent.product_id)
-        .where(RecipeComponent.recipe_id == recipe_id)
+        .where(RecipeComponent.recipe_version_id == version_id)
         .order_by(RecipeComponent.position, RecipeComponent.id)
     ).all()
     lot_rows = db.session.execute(

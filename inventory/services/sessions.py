@@ -25,7 +25,7 @@ from inventory.models.clinic import (
 from inventory.models.compounding import Indication, Syringe
 from inventory.models.users import User
 from inventory.names import INDICATION_LABELS, label
-from inventory.services import audit, transaction
+from inventory.services import audit, patients, transaction
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,7 @@ def open_session(patient_id: int, indication: str, area: str, *, practitioner: U
                 _("No patient with id %(id)s.", id=patient_id),
                 fields={"patient_id": _("No such patient.")},
             )
+        patients.refuse_merged(patient)
         now = clock.now()
         warnings = interval_warnings(patient.id, indication, now)
         treatment = TreatmentSession(

@@ -462,4 +462,4 @@ def _expiring_syringes(end: datetime) -> list[ExpiringItem]:
         )
         .options(joinedload(Syringe.batch))
     )
-    return [ExpiringItem("syringe", s.id, s.code, None, s.bud, s.batch.recipe.name) for s in rows]
+    return [ExpiringItem("syringe", s.id, s.code, None, s.bud, s.batch.recipe_version.name) for s in rows]

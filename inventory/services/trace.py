@@ -21,7 +21,7 @@ from inventory.errors import NotFound
 from inventory.extensions import db
 from inventory.models.catalogue import Product
 from inventory.models.clinic import Administration, Patient, TreatmentSession
-from inventory.models.compounding import Batch, BatchStatus, Draw, Recipe, Syringe, SyringeStatus
+from inventory.models.compounding import Batch, BatchStatus, Draw, RecipeVersion, Syringe, SyringeStatus
 from inventory.models.stock import Lot, LotStatus, Receipt, Vial
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.text import search_key
@@ -272,12 +272,12 @@ def _batches(where: Any) -> list[BatchRow]:
             Batch.code,
             Batch.status,
             Batch.category,
-            Recipe.name,
+            RecipeVersion.name,
             Batch.prepared_at,
             Batch.bud,
             Batch.patient_id,
         )
-        .join(Recipe, Recipe.id == Batch.recipe_id)
+        .join(RecipeVersion, RecipeVersion.id == Batch.recipe_version_id)
         .where(where)
         .order_by(Batch.prepared_at, Batch.id)
     )

@@ -16,7 +16,7 @@ from inventory.extensions import db
 from inventory.models.catalogue import Product
 from inventory.models.clinic import Administration, Patient, TreatmentSession
 from inventory.models.compounding import Draw, Syringe
-from inventory.models.recall import AdverseEvent, AdverseEventSeverity
+from inventory.models.recall import AdverseEvent, AdverseEventSeverity, AdverseEventUpdate
 from inventory.models.stock import Lot, Vial
 from inventory.models.users import User
 from inventory.services import audit, transaction
@@ -129,6 +129,7 @@ def record_adverse_event(
             fields={"session_id": _("Unknown session.")},
         )
     _check(onset_at, severity, description)
+    _check_onset(onset_at, session)
     with transaction():
         event = AdverseEvent(
             session_id=session.id,
@@ -169,12 +170,62 @@ def _check(onset_at: datetime, severity: str, description: str) -> None:
         raise Invalid(
             "invalid_input", _("Give the onset with its time zone."), fields={"onset_at": _("No zone.")}
         )
+
+
+def _check_onset(onset_at: datetime, session: TreatmentSession) -> None:
+    """An onset lies between the start of the session (to the minute a form can give) and now."""
     if onset_at > clock.now() + ONSET_TOLERANCE:
         raise Invalid(
-            "onset_in_future",
+            "invalid_onset",
             _("The onset cannot be in the future."),
             fields={"onset_at": _("The onset cannot be in the future.")},
         )
+    started = session.started_at.replace(second=0, microsecond=0)
+    if onset_at < started:
+        when = clock.local(session.started_at).strftime("%Y-%m-%d %H:%M")
+        raise Invalid(
+            "invalid_onset",
+            _("The onset cannot be before the session started (%(when)s).", when=when),
+            fields={"onset_at": _("Not before the session started (%(when)s).", when=when)},
+        )
+
+
+def add_update(event_id: int, *, outcome: str, note: str, user: User) -> AdverseEventUpdate:
+    """A follow-up of an event, appended: the outcome now and a note; the event itself is never edited."""
+    outcome, note = outcome.strip(), note.strip()
+    if not outcome:
+        raise Invalid(
+            "invalid_input",
+            _("Give the outcome now, for example resolved or still swollen."),
+            fields={"outcome": _("Required.")},
+        )
+    with transaction():
+        event = get_event(event_id)
+        update = AdverseEventUpdate(
+            event_id=event.id, outcome=outcome, note=note, by_id=user.id, at=clock.now()
+        )
+        db.session.add(update)
+        db.session.flush()
+        audit.record(
+            "adverse_event_followed_up",
+            "adverse_event",
+            event.id,
+            details={"outcome": [event.current_outcome, outcome], "note": note, "update_id": update.id},
+            user=user,
+        )
+        db.session.expire(event, ["updates"])
+    return update
+
+
+def events_of_patient(patient_id: int) -> list[AdverseEvent]:
+    """Newest onset first, each with its follow-ups."""
+    return list(
+        db.session.scalars(
+            select(AdverseEvent)
+            .where(AdverseEvent.patient_id == patient_id)
+            .order_by(AdverseEvent.onset_at.desc(), AdverseEvent.id.desc())
+        )
+    )
 
 
 def get_event(event_id: int) -> AdverseEvent:
@@ -244,19 +295,26 @@ def signal_for_lot(lot_id: int) -> Signal | None:
     return found[0] if found else None
 
 
-def events_of_lot(lot_id: int) -> list[AdverseEvent]:
-    """The adverse events recorded on sessions where something of this lot was given."""
-    sessions = (
-        select(Administration.session_id)
+def events_by_lot(lot_ids: list[int]) -> dict[int, list[AdverseEvent]]:
+    """The adverse events after which something of each lot had been given, newest onset first."""
+    if not lot_ids:
+        return {}
+    query = (
+        select(Vial.lot_id, AdverseEvent)
+        .join(Administration, Administration.session_id == AdverseEvent.session_id)
         .join(Syringe, Syringe.id == Administration.syringe_id)
         .join(Draw, Draw.batch_id == Syringe.batch_id)
         .join(Vial, Vial.id == Draw.vial_id)
-        .where(Vial.lot_id == lot_id)
+        .where(Vial.lot_id.in_(lot_ids))
+        .distinct()
+        .order_by(AdverseEvent.onset_at.desc(), AdverseEvent.id.desc())
     )
-    return list(
-        db.session.scalars(
-            select(AdverseEvent)
-            .where(AdverseEvent.session_id.in_(sessions))
-            .order_by(AdverseEvent.onset_at.desc())
-        )
-    )
+    found: dict[int, list[AdverseEvent]] = defaultdict(list)
+    for lot_id, event in db.session.execute(query):
+        found[lot_id].append(event)
+    return dict(found)
+
+
+def events_of_lot(lot_id: int) -> list[AdverseEvent]:
+    """The adverse events recorded on sessions where something of this lot was given."""
+    return events_by_lot([lot_id]).get(lot_id, [])

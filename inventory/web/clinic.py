@@ -11,16 +11,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from inventory import clock
 from inventory.errors import DomainError
-from inventory.models.clinic import SessionStatus, TreatmentSession
+from inventory.models.clinic import Patient, SessionStatus, TreatmentSession
 from inventory.models.users import User
 from inventory.names import INDICATION_LABELS
 from inventory.permissions import Permission, permission_required
-from inventory.services import patients, scanning, sessions
+from inventory.services import patients, scanning, sessions, vigilance
 from inventory.web.errors import form_failed
 from inventory.web.forms import VolumeField, choices
 
@@ -33,6 +33,23 @@ class PatientForm(FlaskForm):
     mrn = StringField(_l("Medical record number"), validators=[Optional(), Length(max=40)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     email = StringField(_l("Email"), validators=[Optional(), Length(max=200)])
+    confirm_new = BooleanField(_l("This is another person: register a new record"))
+
+    def values(self) -> dict[str, Any]:
+        return {key: self[key].data for key in patients.HISTORY_FIELDS}
+
+
+PATIENT_FIELD_LABELS = {
+    "name": _l("Name"),
+    "date_of_birth": _l("Date of birth"),
+    "mrn": _l("Record number"),
+    "phone": _l("Phone"),
+    "email": _l("Email"),
+}
+
+
+class MergeForm(FlaskForm):
+    into_patient_id = HiddenField(validators=[DataRequired()])
 
 
 class SessionForm(FlaskForm):
@@ -85,15 +102,77 @@ def patients_page() -> str:
 @permission_required(Permission.WRITE_PATIENTS)
 def new_patient() -> str | Response:
     form = PatientForm()
+    duplicates = None
     if form.validate_on_submit():
         try:
-            patient = patients.create_patient(form.data)
+            patient = patients.create_patient(form.values(), confirm_new=form.confirm_new.data)
+        except DomainError as error:
+            form_failed(form, error)
+            if error.code == "possible_duplicate":
+                duplicates = patients.possible_duplicates(form.values())
+        else:
+            flash(_("%(name)s is registered.", name=patient.name), "success")
+            _hint_shared_phone(patient)
+            return redirect(url_for("clinic.patient", patient_id=patient.id))
+    return render_template("clinic/patient_form.html", form=form, patient=None, duplicates=duplicates)
+
+
+def _hint_shared_phone(patient: Patient) -> None:
+    """A shared phone is common in families: a hint, never a refusal."""
+    if others := patients.sharing_phone(patient):
+        names = ", ".join(other.name for other in others)
+        flash(_("The phone number is also that of %(names)s.", names=names), "info")
+
+
+@bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
+@permission_required(Permission.WRITE_PATIENTS)
+def edit_patient(patient_id: int) -> str | Response:
+    found = patients.get_patient(patient_id)
+    if found.merged_into_id is not None:
+        flash(_("This record was merged: change the record kept."), "error")
+        return redirect(url_for("clinic.patient", patient_id=found.merged_into_id))
+    form = PatientForm(obj=found)
+    if form.validate_on_submit():
+        try:
+            patients.update_patient(found.id, form.values())
         except DomainError as error:
             form_failed(form, error)
         else:
-            flash(_("%(name)s is registered.", name=patient.name), "success")
-            return redirect(url_for("clinic.patient", patient_id=patient.id))
-    return render_template("clinic/patient_form.html", form=form)
+            flash(_("The changes to %(name)s are saved.", name=found.name), "success")
+            return redirect(url_for("clinic.patient", patient_id=found.id, _anchor="history"))
+    return render_template("clinic/patient_form.html", form=form, patient=found, duplicates=None)
+
+
+@bp.route("/patients/<int:patient_id>/merge", methods=["GET", "POST"])
+@permission_required(Permission.WRITE_PATIENTS)
+def merge_patient(patient_id: int) -> str | Response:
+    """Choose the record to keep (possible duplicates first, or search), confirm, merge."""
+    found = patients.get_patient(patient_id)
+    form = MergeForm()
+    if form.validate_on_submit() and str(form.into_patient_id.data).isdigit():
+        try:
+            kept = patients.merge_patients(found.id, int(form.into_patient_id.data))
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("%(name)s's records are merged into this one.", name=kept.name), "success")
+            return redirect(url_for("clinic.patient", patient_id=kept.id))
+    query = request.args.get("q", "").strip()
+    chosen = None
+    if into := request.args.get("into", type=int):
+        chosen = patients.get_patient(into)
+        form.into_patient_id.data = str(chosen.id)
+    candidates = patients.merge_candidates(found, query)
+    return render_template(
+        "clinic/patient_merge.html",
+        patient=found,
+        candidates=candidates,
+        query=query,
+        chosen=chosen,
+        chosen_sessions=patients.sessions_of(chosen.id) if chosen else [],
+        sessions=patients.sessions_of(found.id),
+        form=form,
+    )
 
 
 @bp.route("/patients/<int:patient_id>")
@@ -101,7 +180,14 @@ def new_patient() -> str | Response:
 def patient(patient_id: int) -> str:
     found = patients.get_patient(patient_id)
     return render_template(
-        "clinic/patient.html", patient=found, sessions=patients.sessions_of(found.id), form=SessionForm()
+        "clinic/patient.html",
+        patient=found,
+        kept=patients.get_patient(found.merged_into_id) if found.merged_into_id else None,
+        sessions=patients.sessions_of(found.id),
+        events=vigilance.events_of_patient(found.id),
+        history=patients.history(found.id),
+        field_labels=PATIENT_FIELD_LABELS,
+        form=SessionForm(),
     )
 
 

@@ -151,7 +151,11 @@ def recipes_index() -> str:
 def recipe(recipe_id: int) -> str:
     row = recipes.get_recipe(recipe_id)
     history, _more = audit.entries(audit.AuditFilter(entity_type="recipe", entity_id=row.id), per_page=20)
-    return render_template("compounding/recipe.html", recipe=row, history=history)
+    versions = recipes.version_history(row)
+    products = {c.product_id: c.product.name for view in versions for c in view.version.components}
+    return render_template(
+        "compounding/recipe.html", recipe=row, history=history, versions=versions, products=products
+    )
 
 
 @bp.route("/recipes/new", methods=["GET", "POST"])
@@ -181,7 +185,12 @@ def recipe_edit(recipe_id: int) -> str | Response:
             form_failed(form, error)
         else:
             flash(
-                _("Changes to %(name)s are saved. Batches already made keep their record.", name=row.name),
+                _(
+                    "Changes to %(name)s are saved as version %(version)s. Batches already made keep "
+                    "the version they were made from.",
+                    name=row.name,
+                    version=row.version,
+                ),
                 "success",
             )
             return redirect(url_for("compounding.recipe", recipe_id=row.id))

@@ -94,7 +94,7 @@ def edit() -> str | Response:
                 raise Invalid("invalid_policy", _("Some values are not numbers."), fields=errors)
             policy_service.update_policy(document, reason=request.form.get("reason"))
         except DomainError as error:
-            errors = {**errors, **error.fields}
+            errors = {**errors, **{name: str(message) for name, message in error.fields.items()}}
             flash(error.message, "error")
         else:
             flash(_("The policy is saved and governs every computation from now on."), "success")

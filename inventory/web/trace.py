@@ -336,13 +336,44 @@ def new_adverse_event(session_id: int) -> str | WerkzeugResponse:
     )
 
 
+class EventUpdateForm(FlaskForm):
+    outcome = StringField(_l("Outcome now"), validators=[DataRequired(), Length(max=5000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
+
+
 @bp.route("/adverse-events/<int:event_id>")
 @permission_required(Permission.TRACE)
 def adverse_event(event_id: int) -> str:
-    return render_template("trace/adverse_event.html", report=vigilance.report(event_id), now=clock.now())
+    return render_template(
+        "trace/adverse_event.html", report=vigilance.report(event_id), now=clock.now(), form=EventUpdateForm()
+    )
+
+
+@bp.route("/adverse-events/<int:event_id>/updates", methods=["POST"])
+@permission_required(Permission.ADMINISTER)
+def adverse_event_update(event_id: int) -> str | WerkzeugResponse:
+    form = EventUpdateForm()
+    if form.validate_on_submit():
+        try:
+            vigilance.add_update(
+                event_id,
+                outcome=form.outcome.data,
+                note=form.note.data or "",
+                user=current_user._get_current_object(),
+            )
+        except DomainError as error:
+            form_failed(form, error)
+        else:
+            flash(_("The follow-up is added."), "success")
+            return redirect(url_for("trace.adverse_event", event_id=event_id, _anchor="follow-up"))
+    return render_template(
+        "trace/adverse_event.html", report=vigilance.report(event_id), now=clock.now(), form=form
+    )
 
 
 @bp.route("/signals")
 @permission_required(Permission.QUALITY)
 def signals() -> str:
-    return render_template("trace/signals.html", signals=vigilance.signals())
+    found = vigilance.signals()
+    events = vigilance.events_by_lot([signal.lot_id for signal in found])
+    return render_template("trace/signals.html", signals=found, events=events)

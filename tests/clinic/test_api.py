@@ -37,7 +37,7 @@ def test_duplicate_mrn_is_a_conflict(api_as):
     assert api.post("/api/v1/patients", json=PATIENT).status_code == 201
     response = api.post("/api/v1/patients", json={**PATIENT, "name": "Someone Else", "mrn": " MRN-0042"})
     assert response.status_code == 409
-    assert response.get_json()["error"]["code"] == "duplicate_mrn"
+    assert response.get_json()["error"]["code"] == "possible_duplicate"  # api.md 1.1: mrn is unique
 
 
 @pytest.mark.parametrize(

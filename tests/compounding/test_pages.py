@@ -106,8 +106,10 @@ def test_editing_a_recipe_keeps_batch_history_and_is_audited(
     kept = db.session.get(Batch, batch["id"])
     assert kept.volume_per_syringe_ul == 3000
     assert sorted(d.volume_ul for d in kept.draws) == [1000, 2000]
+    assert (kept.recipe_version.version, kept.recipe_version.name) == (1, "Hair cocktail")
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "recipe_updated"))
-    assert set(entry.details["changed"]) == {"name", "components"}
+    assert set(entry.details["changed"]) == {"name", "components", "version"}
+    assert entry.details["changed"]["version"] == [1, 2]
 
 
 def _start(client: FlaskClient, recipe_id: int, **fields: str) -> str:

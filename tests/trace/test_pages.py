@@ -104,7 +104,7 @@ def test_ae_01_adverse_event_page_and_report(scenario, client, login_as):
         f"/trace/sessions/{scenario.session_12.id}/adverse-events/new",
         data={
             "csrf_token": csrf_from(form),
-            "onset_at": "2025-03-10T09:30",
+            "onset_at": "2025-03-10T10:00",
             "severity": "moderate",
             "description": "Nodules at two injection sites",
             "outcome": "",

@@ -226,7 +226,7 @@ def test_stock_pages_in_turkish(client, login_as, db):
 
 def test_compounding_pages_in_turkish(client, login_as, db):
     component = factories.RecipeComponentFactory(volume_ul=500)
-    factories.BatchFactory(recipe=component.recipe, volume_per_syringe_ul=500)
+    factories.BatchFactory(recipe=component.recipe_version.recipe, volume_per_syringe_ul=500)
     speaks_turkish(login_as("admin"), db)
     batches = page(client, "/compounding/batches")
     assert_turkish(

@@ -24,6 +24,21 @@ class ClinicPatientIn(Schema):
     mrn = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     phone = fields.String(load_default="", validate=validate.Length(max=40))
     email = fields.String(load_default="", validate=validate.Length(max=200))
+    confirm_new = fields.Boolean(load_default=False)
+
+
+class ClinicPatientPatch(Schema):
+    """Only the fields sent change; each change is kept as before → after."""
+
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    date_of_birth = fields.Date()
+    mrn = fields.String(allow_none=True, validate=validate.Length(max=40))
+    phone = fields.String(validate=validate.Length(max=40))
+    email = fields.String(validate=validate.Length(max=200))
+
+
+class ClinicPatientMergeIn(Schema):
+    into_patient_id = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
 class ClinicPatientOut(Schema):
@@ -34,6 +49,8 @@ class ClinicPatientOut(Schema):
     phone = fields.String()
     email = fields.String()
     created_at = fields.DateTime()
+    merged_into_id = fields.Integer(allow_none=True)
+    merged_at = fields.DateTime(allow_none=True)
 
 
 class ClinicPatientQuery(Schema):
@@ -194,7 +211,8 @@ def _administrations(session_id: int) -> list[dict[str, Any]]:
 @blp.response(201, ClinicPatientOut)
 def create_patient(data: dict[str, Any]) -> dict[str, Any]:
     """Add a patient: name and date of birth (the two identifiers), record number, contact details."""
-    return _patient(patients.create_patient(data))
+    confirm_new = data.pop("confirm_new")
+    return _patient(patients.create_patient(data, confirm_new=confirm_new))
 
 
 @blp.route("/patients", methods=["GET"])
@@ -211,8 +229,30 @@ def search_patients(args: dict[str, Any]) -> dict[str, Any]:
 @permission_required(Permission.READ_PATIENTS)
 @blp.response(200, ClinicPatientSessionsOut)
 def get_patient(patient_id: int) -> dict[str, Any]:
-    patient = patients.get_patient(patient_id)
+    return _patient_detail(patients.get_patient(patient_id))
+
+
+def _patient_detail(patient: Patient) -> dict[str, Any]:
     return {**_patient(patient), "sessions": [_session(s) for s in patients.sessions_of(patient.id)]}
+
+
+@blp.route("/patients/<int:patient_id>", methods=["PATCH"])
+@permission_required(Permission.WRITE_PATIENTS)
+@blp.arguments(ClinicPatientPatch)
+@blp.response(200, ClinicPatientSessionsOut)
+def update_patient(data: dict[str, Any], patient_id: int) -> dict[str, Any]:
+    """Correct a patient's record; the history keeps every change as before → after."""
+    return _patient_detail(patients.update_patient(patient_id, data))
+
+
+@blp.route("/patients/<int:patient_id>/merge", methods=["POST"])
+@permission_required(Permission.WRITE_PATIENTS)
+@blp.arguments(ClinicPatientMergeIn)
+@blp.response(200, ClinicPatientSessionsOut)
+def merge_patient(data: dict[str, Any], patient_id: int) -> dict[str, Any]:
+    """Merge this duplicate record into another: its sessions, events and recall follow-ups move;
+    this record stays, pointing at the kept one. Answers the kept patient."""
+    return _patient_detail(patients.merge_patients(patient_id, data["into_patient_id"]))
 
 
 @blp.route("/sessions", methods=["POST"])

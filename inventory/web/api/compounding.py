@@ -40,7 +40,11 @@ class RecipeIn(Schema):
 
 
 class RecipePatch(RecipeIn):
-    """Every field optional; only the fields sent change (components: the whole new list)."""
+    """Every field optional; only the fields sent change (components: the whole new list, each
+    component complete). A change of name, indication, route, storage or components is a new version."""
+
+
+RECIPE_PATCH_FIELDS = ("name", "indication", "route", "storage", "notes", "active", "components")
 
 
 class RecipeComponentOut(Schema):
@@ -49,16 +53,28 @@ class RecipeComponentOut(Schema):
     volume_ml = VolumeMl(attribute="volume_ul")
 
 
-class RecipeOut(Schema):
-    id = fields.Integer()
+class RecipeVersionOut(Schema):
+    """What a version holds, and what the recipe holds now (its newest version)."""
+
+    version = fields.Integer()
     name = fields.String()
     indication = fields.String()
     route = fields.String()
     storage = fields.String()
-    notes = fields.String()
-    active = fields.Boolean()
     volume_ml = VolumeMl(attribute="volume_ul")
     components = fields.List(fields.Nested(RecipeComponentOut))
+
+
+class RecipeVersionDetailOut(RecipeVersionOut):
+    created_at = fields.DateTime()
+    created_by = fields.Integer(attribute="created_by_id", allow_none=True)
+
+
+class RecipeOut(RecipeVersionOut):
+    id = fields.Integer()
+    notes = fields.String()
+    active = fields.Boolean()
+    versions = fields.List(fields.Nested(RecipeVersionDetailOut))
 
 
 class RecipeList(Schema):
@@ -90,7 +106,7 @@ def get_recipe(recipe_id: int) -> Recipe:
 
 @blp.route("/recipes/<int:recipe_id>", methods=["PATCH"])
 @permission_required(Permission.EDIT_RECIPES)
-@blp.arguments(RecipePatch(partial=True))
+@blp.arguments(RecipePatch(partial=RECIPE_PATCH_FIELDS))
 @blp.response(200, RecipeOut)
 def update_recipe(data: dict[str, Any], recipe_id: int) -> Recipe:
     """Change a recipe; batches already prepared keep what they drew. Audited."""
@@ -138,6 +154,10 @@ class BatchOut(Schema):
     id = fields.Integer()
     code = fields.String()
     recipe_id = fields.Integer()
+    recipe_version = fields.Integer(attribute="recipe_version.version")
+    recipe_name = fields.String(attribute="recipe_version.name")
+    route = fields.String(attribute="recipe_version.route")
+    components = fields.List(fields.Nested(RecipeComponentOut), attribute="recipe_version.components")
     status = fields.String()
     category = fields.String()
     storage = fields.String()
@@ -157,6 +177,8 @@ class BatchSummary(Schema):
     id = fields.Integer()
     code = fields.String()
     recipe_id = fields.Integer()
+    recipe_version = fields.Integer(attribute="recipe_version.version")
+    recipe_name = fields.String(attribute="recipe_version.name")
     status = fields.String()
     category = fields.String()
     storage = fields.String()
@@ -208,6 +230,7 @@ def _batch_out(batch: Batch) -> dict[str, Any]:
     ]
     return {
         **{column.key: getattr(batch, column.key) for column in Batch.__table__.columns},
+        "recipe_version": batch.recipe_version,
         "draws": batches.draws_with_lots(batch),
         "syringes": syringes,
     }

@@ -441,6 +441,20 @@ class TraceExposedPatientOut(Schema):
     lots = fields.List(fields.Integer())
 
 
+class AdverseEventUpdateIn(Schema):
+    outcome = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    note = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+class AdverseEventUpdateOut(Schema):
+    id = fields.Integer()
+    event_id = fields.Integer()
+    outcome = fields.String()
+    note = fields.String()
+    by = fields.Integer(attribute="by_id")
+    at = fields.DateTime()
+
+
 class AdverseEventOut(Schema):
     id = fields.Integer()
     session_id = fields.Integer()
@@ -451,6 +465,8 @@ class AdverseEventOut(Schema):
     outcome = fields.String()
     reporter_id = fields.Integer()
     created_at = fields.DateTime()
+    current_outcome = fields.String()
+    updates = fields.List(fields.Nested(AdverseEventUpdateOut))
     suspect_lots = fields.List(fields.Nested(TraceSuspectLotOut))
     other_exposed_patients = fields.List(fields.Nested(TraceExposedPatientOut))
 
@@ -485,6 +501,16 @@ def create_adverse_event(data: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, AdverseEventOut)
 def get_adverse_event(event_id: int) -> dict[str, Any]:
     return _event_out(event_id)
+
+
+@blp.route("/adverse-events/<int:event_id>/updates", methods=["POST"])
+@permission_required(Permission.ADMINISTER)
+@blp.arguments(AdverseEventUpdateIn)
+@blp.response(201, AdverseEventUpdateOut)
+def add_adverse_event_update(data: dict[str, Any], event_id: int) -> Any:
+    """A follow-up of an adverse event (outcome now, note), appended; the event is never edited."""
+    user = require(Permission.ADMINISTER)
+    return vigilance.add_update(event_id, outcome=data["outcome"], note=data["note"], user=user)
 
 
 @blp.route("/signals", methods=["GET"])
