@@ -4,11 +4,16 @@ from inventory.models.audit import AuditEntry
 from inventory.models.catalogue import Product, ProductCategory
 from inventory.models.clinic import (
     Administration,
+    AdministrationCorrection,
+    AdministrationVoid,
+    CorrectedField,
     Patient,
+    PatientAllergy,
     ScanAttempt,
     SessionStatus,
     TreatmentSession,
     Verdict,
+    VoidReason,
 )
 from inventory.models.compounding import (
     Batch,
@@ -37,12 +42,15 @@ from inventory.models.users import ApiToken, LoginThrottle, Role, User, UserRole
 
 __all__ = [
     "Administration",
+    "AdministrationCorrection",
+    "AdministrationVoid",
     "AdverseEvent",
     "AdverseEventSeverity",
     "ApiToken",
     "AuditEntry",
     "Batch",
     "BatchStatus",
+    "CorrectedField",
     "DiscardReason",
     "Draw",
     "FollowUpStatus",
@@ -53,6 +61,7 @@ __all__ = [
     "LotStatus",
     "OrderStatus",
     "Patient",
+    "PatientAllergy",
     "PolicySetting",
     "Product",
     "ProductCategory",
@@ -77,4 +86,5 @@ __all__ = [
     "Verdict",
     "Vial",
     "VialStatus",
+    "VoidReason",
 ]

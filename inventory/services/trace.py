@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from inventory.errors import NotFound
 from inventory.extensions import db
@@ -95,6 +95,8 @@ class AdministrationRow(NamedTuple):
     administered_at: datetime
     volume_ul: int
     site: str
+    #: Scanned, not given (SAFE-14): kept in the trace, counted for no exposure.
+    voided: bool = False
 
 
 class SyringeRow(NamedTuple):
@@ -327,7 +329,8 @@ def _syringe_rows(batch_ids: list[int]) -> Any:
                 Administration.volume_ul,
                 Administration.site,
             )
-            .outerjoin(Administration, Administration.syringe_id == Syringe.id)
+            .select_from(Syringe)
+            .outerjoin(Administration, and_(Administration.syringe_id == Syringe.id, Administration.given()))
             .outerjoin(TreatmentSession, TreatmentSession.id == Administration.session_id)
             .where(among(Syringe.batch_id, batch_ids))
             .order_by(Syringe.batch_id, Syringe.number, Syringe.id)
@@ -416,7 +419,7 @@ def exposed_patients(batch_ids: list[int]) -> list[PatientRow]:
         .join(Syringe, Syringe.id == Administration.syringe_id)
         .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
         .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .where(among(Syringe.batch_id, batch_ids))
+        .where(among(Syringe.batch_id, batch_ids), Administration.given())
         .group_by(Patient.id, Patient.name, Patient.date_of_birth, Patient.phone, Patient.email)
         .order_by(Patient.name, Patient.id)
     )
@@ -511,7 +514,7 @@ def _patient_row(patient_id: int) -> PatientRow:
     count = db.session.scalar(
         select(func.count(Administration.id))
         .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
-        .where(TreatmentSession.patient_id == patient_id)
+        .where(TreatmentSession.patient_id == patient_id, Administration.given())
     )
     return PatientRow(
         patient.id, patient.name, patient.date_of_birth, patient.phone, patient.email, int(count or 0)
@@ -532,6 +535,7 @@ def _received(where: Any) -> list[ReceivedItem]:
             Administration.volume_ul,
             Administration.site,
             TreatmentSession.started_at,
+            Administration.given(),
         )
         .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
         .join(Patient, Patient.id == TreatmentSession.patient_id)
@@ -549,7 +553,7 @@ def _received(where: Any) -> list[ReceivedItem]:
         lots_by_batch[draw.batch_id].append(draw)
     return [
         ReceivedItem(
-            AdministrationRow(*row[:10]),
+            AdministrationRow._make((*row[:10], not row[11])),
             row[10],
             batches[row[6]],
             _one_per_lot(lots_by_batch[row[6]]),
@@ -565,7 +569,7 @@ def patient_back(patient_id: int, session_id: int | None = None) -> PatientTrace
     if session_id is not None:
         where = where & (TreatmentSession.id == session_id)
     items = _received(where)
-    lots = _one_per_lot(draw for item in items for draw in item.lots)
+    lots = _one_per_lot(draw for item in items if not item.administration.voided for draw in item.lots)
     return PatientTrace(patient, items, session_id, lots)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -245,7 +246,9 @@ def test_safe_06_blocked_scan_answers_409_with_every_reason(doctor, session_of, 
 def test_same_syringe_twice_is_already_administered(doctor, session_of, make_syringe):
     made = make_syringe()
     path = f"/api/v1/sessions/{session_of.id}/scans"
-    assert doctor.post(path, json={"code": made.syringe.code}).status_code == 201
+    first = doctor.post(path, json={"code": made.syringe.code})
+    assert first.status_code == 201
+    given(doctor, session_of.id, first.get_json()["administration"]["id"])
     second = doctor.post(path, json={"code": made.syringe.code})
     assert (second.status_code, second.get_json()["reasons"]) == (409, ["already_administered"])
 
@@ -277,7 +280,8 @@ def test_session_shows_administrations_and_every_scan_with_verdicts(doctor, sess
     good = make_syringe()
     late = make_syringe(bud=clock.now() - timedelta(hours=2))
     path = f"/api/v1/sessions/{session_of.id}"
-    doctor.post(f"{path}/scans", json={"code": good.syringe.code, "site": "face"})
+    first = doctor.post(f"{path}/scans", json={"code": good.syringe.code, "site": "face"})
+    given(doctor, session_of.id, first.get_json()["administration"]["id"])
     doctor.post(f"{path}/scans", json={"code": late.syringe.code})
     doctor.post(f"{path}/scans", json={"code": "not a code"})
     body = doctor.get(path).get_json()
@@ -301,3 +305,9 @@ def test_birth_date_round_trips(api_as):
     created = api.post("/api/v1/patients", json=PATIENT).get_json()
     fetched = api.get(f"/api/v1/patients/{created['id']}").get_json()
     assert date.fromisoformat(fetched["date_of_birth"]) == date(1987, 4, 12)
+
+
+def given(api: Any, session_id: int, administration_id: int) -> None:
+    """The practitioner taps "Given" (name and date of birth checked)."""
+    path = f"/api/v1/sessions/{session_id}/administrations/{administration_id}/identity-check"
+    assert api.post(path).status_code == 201

@@ -74,6 +74,15 @@ function setUpScanPage() {
     input.focus();
   }
 
+  /** Nothing carries over (SAFE-14): site and partial volume belong to one scan only. */
+  function resetPerScanFields() {
+    form.querySelectorAll('input[name="site"], input[name="volume"]').forEach((field) => {
+      if (field instanceof HTMLInputElement) field.value = "";
+    });
+    const options = form.querySelector("details.scan-options");
+    if (options instanceof HTMLDetailsElement) options.open = false;
+  }
+
   async function refreshLog() {
     if (!log || !log.dataset.src) return;
     try {
@@ -110,6 +119,7 @@ function setUpScanPage() {
     busy = true;
     const body = new FormData(form);
     input.value = "";
+    resetPerScanFields();
     try {
       const response = await fetch(form.action, {
         method: "POST",
@@ -160,6 +170,31 @@ function setUpScanPage() {
       // the log below says "identity not confirmed" for this syringe
     }
     refreshLog();
+  });
+
+  // "Not given": the reason is the button tapped; the void is appended, the syringe goes back (or away).
+  slot.addEventListener("submit", async (event) => {
+    const voidForm = event.target instanceof HTMLFormElement && event.target.matches("[data-void]")
+      ? event.target : null;
+    if (!voidForm) return;
+    event.preventDefault();
+    const submitter = /** @type {SubmitEvent} */ (event).submitter;
+    const body = new FormData(voidForm, submitter instanceof HTMLButtonElement ? submitter : undefined);
+    try {
+      const response = await fetch(voidForm.action, {
+        method: "POST",
+        body,
+        headers: { "X-Requested-With": "fetch" },
+        credentials: "same-origin",
+      });
+      if (response.status === 204) {
+        dismiss();
+        return;
+      }
+      show(await response.text());
+    } catch {
+      voidForm.submit();
+    }
   });
 
   setUpCamera(input, submit, showing);
