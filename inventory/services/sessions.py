@@ -172,6 +172,7 @@ def open_session(patient_id: int, indication: str, area: str, *, practitioner: U
 def close_session(session_id: int, *, user: User) -> TreatmentSession:
     """Close an open session (guarded: two closes at once close it once)."""
     with transaction():
+        lock_session(session_id)  # a scan or a void in progress finishes first; the close's time follows it
         now = clock.now()
         closed = cast(
             CursorResult[Any],

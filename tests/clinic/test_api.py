@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from inventory import clock
 from tests import factories
+from tests.clinic.conftest import given
 
 PATIENT = {
     "name": "Ayşe Işık",
@@ -166,16 +166,6 @@ def test_only_practitioners_open_sessions(api_as, role):
 # ---- scans ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def doctor(api_as):
-    return api_as("practitioner")
-
-
-@pytest.fixture
-def session_of(doctor):
-    return factories.SessionFactory(practitioner=doctor.user)
-
-
 def test_safe_06_scan_ok_answers_201_with_the_patient_to_confirm(doctor, session_of, make_syringe):
     made = make_syringe(syringe={"volume_ul": 3000})
     response = doctor.post(
@@ -305,9 +295,3 @@ def test_birth_date_round_trips(api_as):
     created = api.post("/api/v1/patients", json=PATIENT).get_json()
     fetched = api.get(f"/api/v1/patients/{created['id']}").get_json()
     assert date.fromisoformat(fetched["date_of_birth"]) == date(1987, 4, 12)
-
-
-def given(api: Any, session_id: int, administration_id: int) -> None:
-    """The practitioner taps "Given" (name and date of birth checked)."""
-    path = f"/api/v1/sessions/{session_id}/administrations/{administration_id}/identity-check"
-    assert api.post(path).status_code == 201
