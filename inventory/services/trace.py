@@ -20,7 +20,13 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from inventory.errors import NotFound
 from inventory.extensions import db
 from inventory.models.catalogue import Product
-from inventory.models.clinic import Administration, Patient, TreatmentSession
+from inventory.models.clinic import (
+    Administration,
+    AdministrationCorrection,
+    CorrectedField,
+    Patient,
+    TreatmentSession,
+)
 from inventory.models.compounding import Batch, BatchStatus, Draw, Recipe, Syringe, SyringeStatus
 from inventory.models.stock import Lot, LotStatus, Receipt, Vial
 from inventory.rules.codes import CodeKind, parse_code
@@ -97,6 +103,8 @@ class AdministrationRow(NamedTuple):
     site: str
     #: Scanned, not given (SAFE-14): kept in the trace, counted for no exposure.
     voided: bool = False
+    #: Site or volume corrected after the scan (SAFE-14): ``site`` and ``volume_ul`` are the corrected ones.
+    corrected: bool = False
 
 
 class SyringeRow(NamedTuple):
@@ -551,15 +559,47 @@ def _received(where: Any) -> list[ReceivedItem]:
     lots_by_batch: dict[int, list[DrawRow]] = defaultdict(list)
     for draw in _draws(among(Draw.batch_id, batch_ids)):
         lots_by_batch[draw.batch_id].append(draw)
+    corrected = _corrected_values([row[0] for row in rows])
     return [
         ReceivedItem(
-            AdministrationRow._make((*row[:10], not row[11])),
+            _administration_row(row, corrected.get(row[0], (row[8], row[9], False))),
             row[10],
             batches[row[6]],
             _one_per_lot(lots_by_batch[row[6]]),
         )
         for row in rows
     ]
+
+
+def _administration_row(row: Any, now: tuple[int, str, bool]) -> AdministrationRow:
+    volume, site, corrected = now
+    return AdministrationRow._make((*row[:8], volume, site, not row[11], corrected))
+
+
+def _corrected_values(administration_ids: list[int]) -> dict[int, tuple[int, str, bool]]:
+    """The latest corrected volume and site of these administrations (one read of the corrections)."""
+    rows = _rows(
+        select(
+            AdministrationCorrection.administration_id,
+            AdministrationCorrection.field,
+            AdministrationCorrection.site_after,
+            AdministrationCorrection.volume_ul_after,
+            Administration.volume_ul,
+            Administration.site,
+        )
+        .join(Administration, Administration.id == AdministrationCorrection.administration_id)
+        .where(among(AdministrationCorrection.administration_id, administration_ids))
+        .order_by(AdministrationCorrection.id)
+    )
+    found: dict[int, tuple[int, str, bool]] = {}
+    for administration_id, corrected_field, site_after, volume_after, volume, site in rows:
+        volume_now, site_now, _flag = found.get(administration_id, (volume, site, True))
+        if corrected_field == CorrectedField.SITE:
+            site_now = site_after or ""
+        else:
+            volume_now = volume_after or volume_now
+        found[administration_id] = (volume_now, site_now, True)
+    return found
 
 
 def patient_back(patient_id: int, session_id: int | None = None) -> PatientTrace:

@@ -204,7 +204,8 @@ def _session_page(treatment: TreatmentSession, **context: Any) -> str:
         scan_form=context.pop("scan_form", None) or ScanForm(formdata=None),
         button=ButtonForm(),
         safety=patients.safety_context(treatment.patient_id),
-        pending=None if context.get("outcome") else sessions.pending_administration(treatment.id),
+        pending=context.pop("pending", None)
+        or (None if context.get("outcome") else sessions.pending_administration(treatment.id)),
         warnings=sessions.interval_warnings(
             treatment.patient_id, treatment.indication, treatment.started_at, exclude_id=treatment.id
         ),
@@ -362,12 +363,14 @@ def close_session(session_id: int) -> Response:
 def summary(session_id: int) -> str:
     """A clean printable page for the patient's chart: what was given, from which lots."""
     treatment = sessions.get_session(session_id)
-    administered = sessions.administrations_of(treatment.id)
+    rows = sessions.administrations_of(treatment.id)
+    administered = [row for row in rows if not row.voided]
     contents = {row.id: scanning.syringe_contents(row.syringe) for row in administered}
     return render_template(
         "clinic/summary.html",
         session=treatment,
         administrations=administered,
+        voided=[row for row in rows if row.voided],
         contents=contents,
         checked=sessions.identity_checked([row.id for row in administered]),
         printed_at=clock.now(),
