@@ -40,6 +40,13 @@ def chair(make_syringe: Callable[..., Made], db: Any) -> dict[str, Any]:
     return values
 
 
+def _session_page(browser: Any, live_server: Any, chair: dict[str, Any]) -> tuple[Any, list[str]]:
+    """The practitioner's phone, signed in, on the session's scan page."""
+    page, urls = new_page(browser, live_server, "dr-chair")
+    page.goto(f"{live_server.url}/clinic/sessions/{chair['session_id']}")
+    return page, urls
+
+
 def _scan(page: Any, code: str) -> None:
     page.locator("#scan-code").fill(code)
     page.keyboard.press("Enter")
@@ -58,8 +65,7 @@ def test_safe_14_green_scan_then_not_given_leaves_the_syringe_available_and_the_
     live_server: Any, chair: dict[str, Any], db: Any
 ) -> None:
     def body(browser: Any) -> None:
-        page, urls = new_page(browser, live_server, "dr-chair")
-        page.goto(f"{live_server.url}/clinic/sessions/{chair['session_id']}")
+        page, urls = _session_page(browser, live_server, chair)
         _scan(page, chair["first"])
         green = page.locator(".verdict.ok")
         green.wait_for()
@@ -89,8 +95,7 @@ def test_safe_14_partial_volume_and_site_belong_to_one_scan(
     live_server: Any, chair: dict[str, Any], db: Any
 ) -> None:
     def body(browser: Any) -> None:
-        page, _urls = new_page(browser, live_server, "dr-chair")
-        page.goto(f"{live_server.url}/clinic/sessions/{chair['session_id']}")
+        page, _urls = _session_page(browser, live_server, chair)
         page.click("details.scan-options summary")
         page.fill("input[name=site]", "left thigh")
         page.fill("input[name=volume]", "1,5")
@@ -120,8 +125,7 @@ def test_safe_14_a_bad_partial_volume_says_what_is_wrong_with_the_volume(
     live_server: Any, chair: dict[str, Any], db: Any
 ) -> None:
     def body(browser: Any) -> None:
-        page, _urls = new_page(browser, live_server, "dr-chair")
-        page.goto(f"{live_server.url}/clinic/sessions/{chair['session_id']}")
+        page, _urls = _session_page(browser, live_server, chair)
         page.click("details.scan-options summary")
         page.fill("input[name=volume]", "lots")
         _scan(page, chair["first"])
@@ -139,8 +143,7 @@ def test_safe_12_allergy_shows_a_red_screen_naming_the_substance(
     live_server: Any, chair: dict[str, Any]
 ) -> None:
     def body(browser: Any) -> None:
-        page, _urls = new_page(browser, live_server, "dr-chair")
-        page.goto(f"{live_server.url}/clinic/sessions/{chair['session_id']}")
+        page, _urls = _session_page(browser, live_server, chair)
         assert "lidocaine" in page.inner_text("[data-safety]")
         _scan(page, chair["lidocaine"])
         red = page.locator(".verdict.blocked")
