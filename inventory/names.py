@@ -15,6 +15,7 @@ from inventory.models import (
     Role,
     SyringeStatus,
     VialStatus,
+    VoidReason,
 )
 from inventory.rules.policy import Container, Storage
 
@@ -78,6 +79,14 @@ SYRINGE_STATUS_LABELS = {
     SyringeStatus.AVAILABLE: _l("Available"),
     SyringeStatus.ADMINISTERED: _l("Administered"),
     SyringeStatus.DISCARDED: _l("Discarded"),
+}
+
+#: Why a scanned syringe was not given (SAFE-14).
+VOID_REASON_LABELS = {
+    VoidReason.NOT_GIVEN: _l("Not injected"),
+    VoidReason.WRONG_PATIENT: _l("Wrong patient"),
+    VoidReason.DROPPED: _l("Dropped or contaminated"),
+    VoidReason.OTHER: _l("Other"),
 }
 
 #: Our own codes (domain.md §4.1), as a word inside a sentence.

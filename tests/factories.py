@@ -17,6 +17,7 @@ from inventory.models import (
     Draw,
     Lot,
     Patient,
+    PatientAllergy,
     Product,
     Receipt,
     Recipe,
@@ -228,3 +229,13 @@ class AdministrationFactory(Base):
     volume_ul = factory.LazyAttribute(lambda o: o.syringe.volume_ul)
     site = "face"
     administered_at = factory.LazyFunction(clock.now)
+
+
+class PatientAllergyFactory(Base):
+    class Meta:
+        model = PatientAllergy
+
+    patient_id = factory.LazyFunction(lambda: PatientFactory().id)
+    substance = "lidocaine"
+    reaction = ""
+    noted_at = factory.LazyFunction(clock.now)

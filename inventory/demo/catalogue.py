@@ -232,6 +232,30 @@ DEMO_PRODUCTS: tuple[tuple[Any, ...], ...] = (
     ),
 )
 
+# SAFE-12: the active substances of each demo product, by product name prefix (domain.md §6).
+DEMO_SUBSTANCES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Lidocaine", ("lidocaine",)),
+    ("Hyaluronidase", ("hyaluronidase",)),
+    ("Non-crosslinked hyaluronic acid", ("hyaluronic acid",)),
+    ("Polyrevitalising HA", ("hyaluronic acid",)),
+    ("Vitamin C", ("ascorbic acid",)),
+    ("Dexpanthenol", ("dexpanthenol",)),
+    ("Biotin", ("biotin",)),
+    ("DMAE", ("dmae",)),
+    ("Organic silicon", ("silicon",)),
+    ("Artichoke", ("artichoke",)),
+    ("Ginkgo", ("ginkgo biloba",)),
+    ("Centella", ("centella asiatica",)),
+    ("L-carnitine", ("l-carnitine",)),
+    ("Caffeine", ("caffeine",)),
+    ("Phosphatidylcholine", ("phosphatidylcholine", "deoxycholate")),
+)
+
+
+def demo_substances(name: str) -> list[str]:
+    return next((list(found) for prefix, found in DEMO_SUBSTANCES if name.startswith(prefix)), [])
+
+
 # recipe, indication, route, [(product name prefix, mL)]
 DEMO_RECIPES: tuple[tuple[str, str, str, tuple[tuple[str, float], ...]], ...] = (
     (
@@ -292,6 +316,7 @@ def load() -> dict[str, str]:
                 "reorder_quantity": 10,
                 "lead_time_days": 7,
                 "unit_cost_minor": cost,
+                "substances": demo_substances(name),
             }
         )
     with transaction():

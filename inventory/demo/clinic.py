@@ -19,7 +19,7 @@ from sqlalchemy import select
 from inventory import clock
 from inventory.extensions import db
 from inventory.models.clinic import Patient, SessionStatus, TreatmentSession
-from inventory.models.compounding import Batch, BatchStatus, Syringe, SyringeStatus
+from inventory.models.compounding import Batch, BatchStatus, Recipe, Syringe, SyringeStatus
 from inventory.models.users import User
 from inventory.services import patients, scanning, sessions, transaction
 
@@ -44,6 +44,12 @@ PAST_SESSIONS: tuple[tuple[int, int, str, str], ...] = (
 )
 
 
+# patient index, substance, reaction (SAFE-12): the cellulite patient must never get lidocaine.
+DEMO_ALLERGIES: tuple[tuple[int, str, str], ...] = (
+    (3, "lidocaine", "Hives and swelling after a dental anaesthetic"),
+)
+
+
 def _practitioner() -> User | None:
     return db.session.scalar(select(User).where(User.username == "practitioner"))
 
@@ -63,6 +69,8 @@ def load() -> None:
     context = nullcontext() if has_request_context() else current_app.test_request_context()
     with context:
         made = [_patient(*row) for row in DEMO_PATIENTS]
+        for index, substance, reaction in DEMO_ALLERGIES:
+            patients.add_allergy(made[index].id, substance, reaction, user=practitioner)
         for index, days_ago, indication, area in PAST_SESSIONS:
             _past_session(made[index], days_ago, indication, area, practitioner)
         sessions.open_session(made[1].id, "hair", "scalp", practitioner=practitioner)
@@ -99,10 +107,12 @@ def load_administrations() -> None:
         db.session.scalars(
             select(Syringe.code)
             .join(Batch, Batch.id == Syringe.batch_id)
+            .join(Recipe, Recipe.id == Batch.recipe_id)
             .where(
                 Syringe.status == SyringeStatus.AVAILABLE,
                 Batch.status == BatchStatus.RELEASED,
                 Batch.patient_id.is_(None),
+                Recipe.indication == today.indication,
             )
             .order_by(Syringe.id)
             .limit(1)
@@ -113,4 +123,6 @@ def load_administrations() -> None:
         for code in codes:
             outcome = scanning.scan(today.id, code, user=practitioner, site="scalp")
             log.info("demo scan of %s: %s", code, outcome.reasons or "ok")
+            if outcome.administration is not None:  # "Given": the next scan is taken
+                sessions.confirm_identity(today.id, outcome.administration.id, user=practitioner)
             scanning.scan(today.id, code.lower(), user=practitioner, site="scalp")  # a near miss

@@ -4,11 +4,16 @@ from inventory.models.audit import AuditEntry
 from inventory.models.catalogue import Product, ProductCategory
 from inventory.models.clinic import (
     Administration,
+    AdministrationCorrection,
+    AdministrationVoid,
+    CorrectedField,
     Patient,
+    PatientAllergy,
     ScanAttempt,
     SessionStatus,
     TreatmentSession,
     Verdict,
+    VoidReason,
 )
 from inventory.models.compounding import (
     Batch,
@@ -40,6 +45,8 @@ from inventory.models.users import ApiToken, LoginThrottle, Role, User, UserRole
 
 __all__ = [
     "Administration",
+    "AdministrationCorrection",
+    "AdministrationVoid",
     "AdverseEvent",
     "AdverseEventSeverity",
     "AdverseEventUpdate",
@@ -47,6 +54,7 @@ __all__ = [
     "AuditEntry",
     "Batch",
     "BatchStatus",
+    "CorrectedField",
     "DiscardReason",
     "Draw",
     "FollowUpStatus",
@@ -57,6 +65,7 @@ __all__ = [
     "LotStatus",
     "OrderStatus",
     "Patient",
+    "PatientAllergy",
     "PolicySetting",
     "Product",
     "ProductCategory",
@@ -83,4 +92,5 @@ __all__ = [
     "Vial",
     "VialLabelPrint",
     "VialStatus",
+    "VoidReason",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import JSON, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory import clock
@@ -51,6 +51,8 @@ class Product(Model):
     reorder_quantity: Mapped[int] = mapped_column(default=0)
     lead_time_days: Mapped[int] = mapped_column(default=7)
     unit_cost_minor: Mapped[int] = mapped_column(default=0)
+    #: SAFE-12: active substances, normalised (trimmed, lower case), e.g. ["lidocaine"].
+    substances: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

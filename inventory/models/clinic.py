@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ColumnElement, Date, ForeignKey, String, Text, exists
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inventory import clock
@@ -23,6 +24,20 @@ class SessionStatus(StrEnum):
 class Verdict(StrEnum):
     OK = "ok"
     BLOCKED = "blocked"
+
+
+class VoidReason(StrEnum):
+    """Why a scanned syringe was not given (SAFE-14)."""
+
+    NOT_GIVEN = "not_given"
+    WRONG_PATIENT = "wrong_patient"
+    DROPPED = "dropped"
+    OTHER = "other"
+
+
+class CorrectedField(StrEnum):
+    SITE = "site"
+    VOLUME = "volume_ml"
 
 
 class Patient(Model):
@@ -77,7 +92,9 @@ class Administration(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("treatment_sessions.id"), index=True)
-    syringe_id: Mapped[int] = mapped_column(ForeignKey("syringes.id"), unique=True)
+    # Not unique: a syringe scanned, voided (not given) and scanned again has two rows, one voided.
+    # The guarded UPDATE on the syringe's status is what makes it given once.
+    syringe_id: Mapped[int] = mapped_column(ForeignKey("syringes.id"), index=True)
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     volume_ul: Mapped[int]
     site: Mapped[str] = mapped_column(String(80), default="")
@@ -85,6 +102,88 @@ class Administration(Model):
 
     session: Mapped[TreatmentSession] = relationship(back_populates="administrations")
     syringe: Mapped[Syringe] = relationship()
+    void: Mapped[AdministrationVoid | None] = relationship(lazy="selectin", viewonly=True)
+    corrections: Mapped[list[AdministrationCorrection]] = relationship(
+        lazy="selectin", viewonly=True, order_by="AdministrationCorrection.id"
+    )
+
+    @classmethod
+    def given(cls) -> ColumnElement[bool]:
+        """SQL: the administration was not voided. Every exposure query (trace, recall, adverse events,
+        reports) filters with this one clause: a voided scan exposes nobody."""
+        return ~exists().where(AdministrationVoid.administration_id == cls.id)
+
+    @property
+    def voided(self) -> bool:
+        return self.void is not None
+
+    def _corrected(self, corrected: CorrectedField) -> Any:
+        return next((c for c in reversed(self.corrections) if c.field == corrected), None)
+
+    @property
+    def site_now(self) -> str:
+        """The site as recorded, or as last corrected."""
+        last = self._corrected(CorrectedField.SITE)
+        return str(last.site_after) if last is not None else self.site
+
+    @property
+    def volume_ul_now(self) -> int:
+        last = self._corrected(CorrectedField.VOLUME)
+        return int(last.volume_ul_after) if last is not None else self.volume_ul
+
+
+class AdministrationVoid(Model):
+    """SAFE-14: a scan that was not followed by an injection. Appended once, never edited; the
+    administration row itself is untouched."""
+
+    __tablename__ = "administration_voids"
+    __table_args__ = (one_of("reason", enum_values(VoidReason)),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unique: two voids at the same moment void once (the second is already_voided).
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administrations.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    voided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    voided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    voided_by: Mapped[User] = relationship(lazy="joined")
+
+
+class AdministrationCorrection(Model):
+    """SAFE-14: a wrong site or volume, corrected by an appended row with a reason (before → after)."""
+
+    __tablename__ = "administration_corrections"
+    __table_args__ = (
+        one_of("field", enum_values(CorrectedField)),
+        CheckConstraint("volume_ul_after IS NULL OR volume_ul_after > 0", name="volume_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    administration_id: Mapped[int] = mapped_column(ForeignKey("administrations.id"), index=True)
+    field: Mapped[str] = mapped_column(String(20))
+    site_before: Mapped[str | None] = mapped_column(String(80))
+    site_after: Mapped[str | None] = mapped_column(String(80))
+    volume_ul_before: Mapped[int | None]
+    volume_ul_after: Mapped[int | None]
+    reason: Mapped[str] = mapped_column(Text)
+    corrected_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    corrected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    corrected_by: Mapped[User] = relationship(lazy="joined")
+
+
+class PatientAllergy(Model):
+    """SAFE-12: a substance the patient is allergic to (normalised like products' substances)."""
+
+    __tablename__ = "patient_allergies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    substance: Mapped[str] = mapped_column(String(80))
+    reaction: Mapped[str] = mapped_column(Text, default="")
+    noted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    noted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class ScanAttempt(Model):

@@ -10,10 +10,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 
 from inventory import clock
 from inventory.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, from_rule
@@ -546,11 +546,11 @@ def verification_view(batch: Batch) -> dict[str, Any]:
     number of syringes; never a volume, a vial or a lot."""
     return {
         "code": batch.code,
-        "recipe": batch.recipe.name,
+        "recipe": batch.recipe_version.name,
         "syringes": len(batch.syringes),
         "components": [
             {"product": component.product.name, "strength": component.product.strength}
-            for component in batch.recipe.components
+            for component in batch.recipe_version.components
         ],
     }
 
@@ -567,18 +567,33 @@ def discard_syringe(code: str, reason: str, note: str, user: User) -> Syringe:
         )
     with transaction():
         syringe = get_syringe(code)
-        if syringe.status == SyringeStatus.ADMINISTERED:
+        before = syringe.status
+        # Guarded on the status (a scan at the same moment changes it): given or discarded, never both.
+        discarded = cast(
+            CursorResult[Any],
+            db.session.execute(
+                update(Syringe)
+                .where(
+                    Syringe.id == syringe.id,
+                    Syringe.status.not_in([SyringeStatus.ADMINISTERED, SyringeStatus.DISCARDED]),
+                )
+                .values(
+                    status=SyringeStatus.DISCARDED,
+                    discarded_at=clock.now(),
+                    discarded_by_id=user.id,
+                    discard_reason=reason,
+                    discard_note=note or None,
+                )
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        db.session.refresh(syringe)
+        if discarded.rowcount != 1 and syringe.status == SyringeStatus.ADMINISTERED:
             raise Conflict("already_administered", _("Syringe %(code)s was administered.", code=syringe.code))
-        if syringe.status == SyringeStatus.DISCARDED:
+        if discarded.rowcount != 1:
             raise Conflict(
                 "already_discarded", _("Syringe %(code)s is already discarded.", code=syringe.code)
             )
-        before = syringe.status
-        syringe.status = SyringeStatus.DISCARDED
-        syringe.discarded_at = clock.now()
-        syringe.discarded_by_id = user.id
-        syringe.discard_reason = reason
-        syringe.discard_note = note or None
         audit.record(
             "syringe_discarded",
             "syringe",

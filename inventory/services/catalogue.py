@@ -10,6 +10,7 @@ from sqlalchemy import select
 from inventory.errors import Conflict, NotFound, from_rule
 from inventory.extensions import db
 from inventory.models import Product
+from inventory.rules import substances
 from inventory.rules.errors import RuleError
 from inventory.rules.gtin import normalize_gtin
 from inventory.services import audit, transaction
@@ -31,6 +32,7 @@ EDITABLE = (
     "lead_time_days",
     "unit_cost_minor",
     "active",
+    "substances",
 )
 
 
@@ -61,6 +63,8 @@ def _normalized(data: dict[str, Any]) -> dict[str, Any]:
             raise from_rule(error) from None
     elif "gtin" in data:
         data["gtin"] = None
+    if "substances" in data:
+        data["substances"] = substances.normalise_all(data["substances"] or [])
     return data
 
 

@@ -18,9 +18,12 @@ from inventory import clock
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.extensions import db
 from inventory.models.audit import AuditEntry
-from inventory.models.clinic import Patient, TreatmentSession
+from inventory.models.catalogue import Product
+from inventory.models.clinic import Patient, PatientAllergy, TreatmentSession
 from inventory.models.compounding import Batch
-from inventory.models.recall import AdverseEvent, RecallPatient
+from inventory.models.recall import AdverseEvent, Recall, RecallPatient
+from inventory.models.users import User
+from inventory.rules import substances
 from inventory.rules.contact import checked_email, e164_phone
 from inventory.rules.errors import RuleError
 from inventory.rules.text import search_key
@@ -250,6 +253,7 @@ MOVED_WITH_PATIENT: tuple[InstrumentedAttribute[int | None] | InstrumentedAttrib
     TreatmentSession.patient_id,
     AdverseEvent.patient_id,
     Batch.patient_id,
+    PatientAllergy.patient_id,
 )
 
 
@@ -366,3 +370,109 @@ def sessions_of(patient_id: int) -> list[TreatmentSession]:
         .order_by(TreatmentSession.started_at.desc(), TreatmentSession.id.desc())
     )
     return list(db.session.scalars(statement))
+
+
+# ---- allergies and the safety context (SAFE-12) ----------------------------------------------------------
+
+
+def allergies_of(patient_id: int) -> list[PatientAllergy]:
+    statement = (
+        select(PatientAllergy)
+        .where(PatientAllergy.patient_id == patient_id)
+        .order_by(PatientAllergy.substance, PatientAllergy.id)
+    )
+    return list(db.session.scalars(statement))
+
+
+def add_allergy(
+    patient_id: int, substance: str, reaction: str = "", *, user: User | None = None
+) -> PatientAllergy:
+    """Record that the patient is allergic to a substance (normalised as products' substances are), with
+    the reaction; the same substance twice answers the allergy already recorded."""
+    name = substances.normalise(substance)
+    if not name:
+        raise Invalid(
+            "invalid_input",
+            _("Name the substance the patient is allergic to."),
+            fields={"substance": _("Required.")},
+        )
+    reaction = " ".join(reaction.split())
+    with transaction():
+        patient = get_patient(patient_id)
+        existing = db.session.scalar(
+            select(PatientAllergy).where(
+                PatientAllergy.patient_id == patient.id, PatientAllergy.substance == name
+            )
+        )
+        if existing is not None:
+            return existing
+        allergy = PatientAllergy(
+            patient_id=patient.id,
+            substance=name,
+            reaction=reaction,
+            noted_at=clock.now(),
+            noted_by_id=user.id if user else None,
+        )
+        db.session.add(allergy)
+        db.session.flush()
+        audit.record(
+            "allergy_recorded",
+            "patient",
+            patient.id,
+            details={"allergy_id": allergy.id, "substance": name, "reaction": reaction},
+            user=user,
+        )
+    return allergy
+
+
+@dataclass(frozen=True)
+class RecallExposure:
+    """An open recall of a lot the patient received, with where her follow-up stands."""
+
+    recall_id: int
+    lot: str
+    product: str
+    classification: str
+    status: str
+    note: str
+
+
+@dataclass(frozen=True)
+class SafetyContext:
+    """What the practitioner must know before treating her: shown on the patient page, when opening a
+    session and on the session page."""
+
+    allergies: list[PatientAllergy]
+    adverse_events: list[AdverseEvent]
+    recalls: list[RecallExposure]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.allergies or self.adverse_events or self.recalls)
+
+
+def safety_context(patient_id: int) -> SafetyContext:
+    events = db.session.scalars(
+        select(AdverseEvent)
+        .where(AdverseEvent.patient_id == patient_id)
+        .order_by(AdverseEvent.onset_at.desc(), AdverseEvent.id.desc())
+    )
+    recall_rows = db.session.execute(
+        select(
+            Recall.id,
+            Recall.lot_number,
+            Product.name,
+            Recall.classification,
+            RecallPatient.status,
+            RecallPatient.note,
+        )
+        .join(RecallPatient, RecallPatient.recall_id == Recall.id)
+        .join(Product, Product.id == Recall.product_id)
+        .where(RecallPatient.patient_id == patient_id, Recall.closed_at.is_(None))
+        .order_by(Recall.created_at.desc(), Recall.id.desc())
+    )
+    return SafetyContext(
+        allergies=allergies_of(patient_id),
+        adverse_events=list(events),
+        recalls=[RecallExposure(*row) for row in recall_rows],
+    )

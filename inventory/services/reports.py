@@ -301,7 +301,7 @@ def cost_per_session(period: Period) -> list[SessionCostRow]:
         select(TreatmentSession.id, TreatmentSession.indication, Syringe.batch_id)
         .join(Administration, Administration.session_id == TreatmentSession.id)
         .join(Syringe, Administration.syringe_id == Syringe.id)
-        .where(_in(TreatmentSession.started_at, period))
+        .where(_in(TreatmentSession.started_at, period), Administration.given())
     )
     administered = list(db.session.execute(query))
     shares = syringe_shares(batch_id for _s, _i, batch_id in administered)
@@ -320,7 +320,9 @@ def cost_per_session(period: Period) -> list[SessionCostRow]:
 def syringes_administered(period: Period, grain: Grain = Grain.WEEK) -> list[tuple[date, int]]:
     keys = buckets(period, grain)
     counts = dict.fromkeys(keys, 0)
-    query = select(Administration.administered_at).where(_in(Administration.administered_at, period))
+    query = select(Administration.administered_at).where(
+        _in(Administration.administered_at, period), Administration.given()
+    )
     for (moment,) in db.session.execute(query):
         counts[bucket(_local_day(moment), grain)] += 1
     return list(counts.items())

@@ -20,14 +20,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from inventory import clock
-from inventory.errors import Invalid
 from inventory.extensions import db
 from inventory.models.catalogue import Product
-from inventory.models.clinic import Administration, ScanAttempt, SessionStatus, TreatmentSession, Verdict
+from inventory.models.clinic import (
+    Administration,
+    PatientAllergy,
+    ScanAttempt,
+    SessionStatus,
+    TreatmentSession,
+    Verdict,
+)
 from inventory.models.compounding import (
     Batch,
     BatchStatus,
     Draw,
+    Indication,
     RecipeComponent,
     RecipeVersion,
     Syringe,
@@ -37,11 +44,11 @@ from inventory.models.recall import Recall
 from inventory.models.stock import Lot, LotStatus, Vial
 from inventory.models.users import User
 from inventory.rules import bud as rules_bud
+from inventory.rules import substances
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.expiry import is_expired
-from inventory.rules.units import format_ml
 from inventory.services import audit, transaction
-from inventory.services.sessions import get_session
+from inventory.services.sessions import check_volume, lock_session, refuse_while_pending
 
 # api.md's fixed list, in the order a screen shows them; ``missing_lot`` (SAFE-08) is an addition.
 UNKNOWN_CODE = "unknown_code"
@@ -54,6 +61,8 @@ MISSING_LOT = "missing_lot"
 ALREADY_ADMINISTERED = "already_administered"
 DISCARDED = "discarded"
 WRONG_PATIENT = "wrong_patient"
+WRONG_INDICATION = "wrong_indication"
+ALLERGY = "allergy"
 SESSION_CLOSED = "session_closed"
 
 REASONS: tuple[str, ...] = (
@@ -67,6 +76,8 @@ REASONS: tuple[str, ...] = (
     ALREADY_ADMINISTERED,
     DISCARDED,
     WRONG_PATIENT,
+    WRONG_INDICATION,
+    ALLERGY,
     SESSION_CLOSED,
 )
 
@@ -84,6 +95,8 @@ REASON_TEXT = {
     ALREADY_ADMINISTERED: _l("Already administered: this syringe was used before."),
     DISCARDED: _l("Discarded: this syringe was destroyed."),
     WRONG_PATIENT: _l("Wrong patient: this syringe was prepared for another patient."),
+    WRONG_INDICATION: _l("Wrong indication: this cocktail is not for the treatment of this session."),
+    ALLERGY: _l("Allergy: the patient is allergic to a substance in this syringe."),
     SESSION_CLOSED: _l("This session is closed: open a new session to treat the patient."),
 }
 
@@ -92,8 +105,17 @@ def reason_text(reason: str) -> str:
     return str(REASON_TEXT.get(reason, reason))
 
 
-def blocked_message(reasons: Sequence[str]) -> str:
-    return _("Do not inject: %(reasons)s", reasons=" ".join(reason_text(reason) for reason in reasons))
+def allergy_text(substances: Sequence[str]) -> str:
+    """The red screen's line naming what the patient is allergic to (SAFE-12)."""
+    return _("The patient is allergic to %(substances)s.", substances=", ".join(substances))
+
+
+def blocked_message(reasons: Sequence[str], allergens: Sequence[str] = ()) -> str:
+    texts = [
+        allergy_text(allergens) if reason == ALLERGY and allergens else reason_text(reason)
+        for reason in reasons
+    ]
+    return _("Do not inject: %(reasons)s", reasons=" ".join(texts))
 
 
 def _ordered(found: Iterable[str]) -> list[str]:
@@ -155,7 +177,7 @@ def _biological_without_lot() -> Any:
 def _block_reasons_statement() -> Any:
     """Built once: the scan is the hot path, and building this statement costs more than running it."""
     facts = _lot_facts()
-    administered = exists().where(Administration.syringe_id == Syringe.id)
+    administered = exists().where(Administration.syringe_id == Syringe.id, Administration.given())
     return (
         select(
             Syringe.id,
@@ -230,14 +252,59 @@ def _row_reasons(row: Any, now: datetime, zone: Any) -> list[str]:
     return reasons
 
 
-def session_reasons(treatment: TreatmentSession, batch_patient_id: int | None) -> list[str]:
-    """What blocks a syringe in this session in particular."""
+def indication_fits(recipe_indication: str, session_indication: str) -> bool:
+    """SAFE-13: the recipe's indication is the session's; ``other`` on either side matches any."""
+    return (
+        Indication.OTHER in (recipe_indication, session_indication) or recipe_indication == session_indication
+    )
+
+
+def allergens_in(recipe_version_id: int, patient_id: int) -> list[str]:
+    """SAFE-12: the substances of the recipe's components the patient is allergic to (two small reads)."""
+    allergies = list(
+        db.session.scalars(select(PatientAllergy.substance).where(PatientAllergy.patient_id == patient_id))
+    )
+    if not allergies:
+        return []
+    contained = db.session.scalars(
+        select(Product.substances)
+        .join(RecipeComponent, RecipeComponent.product_id == Product.id)
+        .where(RecipeComponent.recipe_version_id == recipe_version_id)
+    )
+    return substances.allergens([name for listed in contained for name in listed or []], allergies)
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    reasons: list[str]
+    allergens: list[str] = field(default_factory=list)
+
+
+def session_reasons(treatment: TreatmentSession, found: _Found) -> SessionCheck:
+    """What blocks a syringe in this session in particular: its patient, her allergies, the session's
+    indication and whether it is open."""
     reasons = []
-    if batch_patient_id is not None and batch_patient_id != treatment.patient_id:
+    allergic: list[str] = []
+    if found.batch_patient_id is not None and found.batch_patient_id != treatment.patient_id:
         reasons.append(WRONG_PATIENT)
+    if found.syringe is not None:
+        if not indication_fits(found.recipe_indication, treatment.indication):
+            reasons.append(WRONG_INDICATION)
+        allergic = allergens_in(found.recipe_version_id, treatment.patient_id)
+        if allergic:
+            reasons.append(ALLERGY)
     if treatment.status != SessionStatus.OPEN:
         reasons.append(SESSION_CLOSED)
-    return reasons
+    return SessionCheck(reasons, allergic)
+
+
+def scan_reasons(found: _Found, treatment: TreatmentSession, now: datetime) -> SessionCheck:
+    """Every reason, in screen order: the syringe's own (whatever the session) and this session's."""
+    check = session_reasons(treatment, found)
+    if found.syringe is None:
+        return SessionCheck(_ordered([UNKNOWN_CODE, *check.reasons]))
+    blocking = syringe_block_reasons([found.syringe.id], now).get(found.syringe.id, [])
+    return SessionCheck(_ordered([*blocking, *check.reasons]), check.allergens)
 
 
 @dataclass(frozen=True)
@@ -300,6 +367,7 @@ class ScanOutcome:
     message: str
     administration: Given | None = None
     contents: Contents | None = None
+    allergens: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -314,6 +382,7 @@ class _Found:
     batch_code: str = ""
     recipe_version_id: int = 0
     recipe_name: str = ""
+    recipe_indication: str = ""
 
 
 def _find_syringe(raw: str) -> _Found:
@@ -326,27 +395,19 @@ def _find_syringe(raw: str) -> _Found:
     if kind is not CodeKind.SYRINGE:
         return _Found(code)
     row = db.session.execute(
-        select(Syringe, Batch.patient_id, Batch.code, Batch.recipe_version_id, RecipeVersion.name)
+        select(
+            Syringe,
+            Batch.patient_id,
+            Batch.code,
+            Batch.recipe_version_id,
+            RecipeVersion.name,
+            RecipeVersion.indication,
+        )
         .join(Batch, Batch.id == Syringe.batch_id)
         .join(RecipeVersion, RecipeVersion.id == Batch.recipe_version_id)
         .where(Syringe.code == code)
     ).first()
     return _Found(code, *row) if row else _Found(code)
-
-
-def _volume_to_give(syringe: Syringe, volume_ul: int | None) -> int:
-    if volume_ul is None:
-        return syringe.volume_ul
-    if volume_ul <= 0 or volume_ul > syringe.volume_ul:
-        raise Invalid(
-            "volume_exceeds_syringe",
-            _(
-                "The syringe holds %(volume)s; a larger volume cannot be recorded.",
-                volume=format_ml(syringe.volume_ul),
-            ),
-            fields={"volume_ml": _("At most %(volume)s.", volume=format_ml(syringe.volume_ul))},
-        )
-    return volume_ul
 
 
 def _administer(
@@ -391,36 +452,44 @@ def scan(
 ) -> ScanOutcome:
     """Scan a syringe in a session: record the administration (ok) or the near miss (blocked).
 
-    A blocked scan is committed too (a near miss is evidence); only invalid input (a volume larger than
-    the syringe) raises, and records nothing.
+    A blocked scan is committed too (a near miss is evidence); invalid input (a volume larger than the
+    syringe) and a previous scan not yet confirmed as given or not given (``previous_pending``) raise,
+    and record nothing. The session row is locked first, so a close waits for the scan or the scan sees
+    the close; a discard and a scan race on the guarded UPDATE of the syringe's status.
     """
     site = " ".join(site.split())[:80]
     with transaction():
-        treatment = get_session(session_id)
+        treatment = lock_session(session_id)
         now = clock.now()
+        if treatment.status == SessionStatus.OPEN:
+            refuse_while_pending(treatment.id)
         found = _find_syringe(raw)
-        reasons = _reasons_now(found, treatment, now)
+        check = scan_reasons(found, treatment, now)
+        reasons = check.reasons
         administration = None
         contents = None
         if not reasons and found.syringe is not None:
-            volume = _volume_to_give(found.syringe, volume_ul)
+            volume = check_volume(found.syringe.volume_ul, volume_ul)
             administration = _administer(
                 found.syringe, treatment, user=user, volume_ul=volume, site=site, now=now
             )
             if administration is None:
-                reasons = _reasons_now(found, treatment, now) or [ALREADY_ADMINISTERED]
+                reasons = scan_reasons(found, treatment, now).reasons or [ALREADY_ADMINISTERED]
             else:
                 contents = _contents(found)
-        attempt = _record_attempt(treatment, raw, found, reasons, administration, user=user, now=now)
+        attempt = _record_attempt(
+            treatment, raw, found, reasons, administration, user=user, now=now, allergens=check.allergens
+        )
         outcome = ScanOutcome(
             session_id=treatment.id,
             patient=Identity(treatment.patient.name, treatment.patient.date_of_birth),
             attempt_id=attempt.id,
             reasons=reasons,
             code=found.code,
-            message=blocked_message(reasons) if reasons else _("Syringe recorded."),
+            message=blocked_message(reasons, check.allergens) if reasons else _("Syringe recorded."),
             administration=_given(administration, found) if administration else None,
             contents=contents,
+            allergens=check.allergens if ALLERGY in reasons else [],
         )
     return outcome
 
@@ -438,13 +507,6 @@ def _given(administration: Administration, found: _Found) -> Given:
     )
 
 
-def _reasons_now(found: _Found, treatment: TreatmentSession, now: datetime) -> list[str]:
-    if found.syringe is None:
-        return _ordered([UNKNOWN_CODE, *session_reasons(treatment, None)])
-    blocking = syringe_block_reasons([found.syringe.id], now).get(found.syringe.id, [])
-    return _ordered([*blocking, *session_reasons(treatment, found.batch_patient_id)])
-
-
 def _record_attempt(
     treatment: TreatmentSession,
     raw: str,
@@ -454,6 +516,7 @@ def _record_attempt(
     *,
     user: User,
     now: datetime,
+    allergens: list[str],
 ) -> ScanAttempt:
     syringe = found.syringe
     attempt = ScanAttempt(
@@ -494,6 +557,7 @@ def _record_attempt(
                 "code": found.code,
                 "syringe_id": attempt.syringe_id,
                 "reasons": reasons,
+                **({"allergens": allergens} if ALLERGY in reasons else {}),
             },
             reason=", ".join(reasons),
             user=user,

@@ -12,19 +12,24 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import joinedload
 
 from inventory import clock
-from inventory.errors import Conflict, Invalid, NotFound
+from inventory.errors import Conflict, Forbidden, Invalid, NotFound
 from inventory.extensions import db
 from inventory.models.clinic import (
     Administration,
+    AdministrationCorrection,
+    AdministrationVoid,
+    CorrectedField,
     IdentityCheck,
     Patient,
     ScanAttempt,
     SessionStatus,
     TreatmentSession,
+    VoidReason,
 )
-from inventory.models.compounding import Indication, Syringe
-from inventory.models.users import User
+from inventory.models.compounding import Indication, Syringe, SyringeStatus
+from inventory.models.users import Role, User
 from inventory.names import INDICATION_LABELS, label
+from inventory.rules.units import format_ml
 from inventory.services import audit, patients, transaction
 
 
@@ -48,6 +53,37 @@ def get_session(session_id: int) -> TreatmentSession:
     if treatment is None:
         raise NotFound("not_found", _("No session with id %(id)s.", id=session_id))
     return treatment
+
+
+def lock_session(session_id: int) -> TreatmentSession:
+    """The session, its row locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already serialises writers): a scan, a void and a close of one session happen one after another."""
+    statement = (
+        select(TreatmentSession)
+        .where(TreatmentSession.id == session_id)
+        .with_for_update(of=TreatmentSession)
+        .execution_options(populate_existing=True)
+    )
+    treatment = db.session.scalars(statement).first()
+    if treatment is None:
+        raise NotFound("not_found", _("No session with id %(id)s.", id=session_id))
+    return treatment
+
+
+def check_volume(syringe_volume_ul: int, volume_ul: int | None) -> int:
+    """The volume to record: the whole syringe when none is given; never more than it holds."""
+    if volume_ul is None:
+        return syringe_volume_ul
+    if volume_ul <= 0 or volume_ul > syringe_volume_ul:
+        raise Invalid(
+            "volume_exceeds_syringe",
+            _(
+                "The syringe holds %(volume)s; a larger volume cannot be recorded.",
+                volume=format_ml(syringe_volume_ul),
+            ),
+            fields={"volume_ml": _("At most %(volume)s.", volume=format_ml(syringe_volume_ul))},
+        )
+    return volume_ul
 
 
 def min_interval() -> timedelta:
@@ -137,6 +173,7 @@ def open_session(patient_id: int, indication: str, area: str, *, practitioner: U
 def close_session(session_id: int, *, user: User) -> TreatmentSession:
     """Close an open session (guarded: two closes at once close it once)."""
     with transaction():
+        lock_session(session_id)  # a scan or a void in progress finishes first; the close's time follows it
         now = clock.now()
         closed = cast(
             CursorResult[Any],
@@ -214,3 +251,226 @@ def confirm_identity(session_id: int, administration_id: int, *, user: User) -> 
             user=user,
         )
     return check
+
+
+# ---- given or not given, and corrections (SAFE-07, SAFE-14) ---------------------------------------------
+
+#: What becomes of the syringe when its administration is voided.
+SYRINGE_AFTER_VOID = {
+    VoidReason.NOT_GIVEN: SyringeStatus.AVAILABLE,
+    VoidReason.WRONG_PATIENT: SyringeStatus.AVAILABLE,
+    VoidReason.DROPPED: SyringeStatus.DISCARDED,
+    VoidReason.OTHER: SyringeStatus.AVAILABLE,
+}
+
+
+def syringe_of(administration_id: int) -> Syringe:
+    return _administration_in(administration_id).syringe
+
+
+def pending_administration(session_id: int) -> Administration | None:
+    """The scan of this session still waiting for "Given" or "Not given", if any."""
+    confirmed = select(IdentityCheck.id).where(IdentityCheck.administration_id == Administration.id)
+    statement = (
+        select(Administration)
+        .where(Administration.session_id == session_id, Administration.given(), ~confirmed.exists())
+        .order_by(Administration.id.desc())
+        .limit(1)
+    )
+    return db.session.scalars(statement).first()
+
+
+def refuse_while_pending(session_id: int) -> None:
+    """The next scan is not taken until the previous one is confirmed as given or voided."""
+    pending = pending_administration(session_id)
+    if pending is not None:
+        raise Conflict(
+            "previous_pending",
+            _("Confirm the previous syringe first: was it given or not given?"),
+            fields={"administration_id": str(pending.id)},
+        )
+
+
+def _administration_in(administration_id: int, session_id: int | None = None) -> Administration:
+    administration = db.session.get(Administration, administration_id, populate_existing=True)
+    if administration is None or (session_id is not None and administration.session_id != session_id):
+        raise NotFound("not_found", _("No administration with id %(id)s.", id=administration_id))
+    return administration
+
+
+def _may_chart(treatment: TreatmentSession, user: User) -> None:
+    """Only the session's practitioner (or an admin) says what happened at her chair."""
+    if user.id != treatment.practitioner_id and Role.ADMIN not in user.roles:
+        raise Forbidden(
+            "not_session_practitioner", _("Only the session's practitioner or an administrator may do this.")
+        )
+
+
+def void_administration(
+    administration_id: int, reason: str, note: str = "", *, user: User, session_id: int | None = None
+) -> AdministrationVoid:
+    """SAFE-14: a scan not followed by an injection. A void row is appended (the administration is
+    untouched); the syringe goes back to available, or is discarded when dropped or contaminated.
+
+    Only while the session is open, by its practitioner or an admin, once. The session row is locked,
+    so two voids at once void once and a close cannot slip between the checks and the write.
+    """
+    note = " ".join(note.split())
+    if reason not in {item.value for item in VoidReason}:
+        raise Invalid(
+            "invalid_input",
+            _("Choose why the syringe was not given."),
+            fields={"reason": ", ".join(item.value for item in VoidReason)},
+        )
+    if reason == VoidReason.OTHER and not note:
+        raise Invalid("note_required", _("Say why in a note."), fields={"note": _("Required for other.")})
+    with transaction():
+        found = _administration_in(administration_id, session_id)
+        treatment = lock_session(found.session_id)
+        _may_chart(treatment, user)
+        if treatment.status != SessionStatus.OPEN:
+            raise Conflict("session_closed", _("This session is closed: its record can only be corrected."))
+        administration = _administration_in(administration_id)
+        if administration.void is not None:
+            raise Conflict("already_voided", _("This administration is already recorded as not given."))
+        now = clock.now()
+        void = AdministrationVoid(
+            administration_id=administration.id, reason=reason, note=note, voided_by_id=user.id, voided_at=now
+        )
+        db.session.add(void)
+        db.session.flush()
+        syringe_status = _release_syringe(
+            administration.syringe_id, SYRINGE_AFTER_VOID[VoidReason(reason)], now, user, note
+        )
+        audit.record(
+            "administration_voided",
+            "administration",
+            administration.id,
+            details={
+                "session_id": treatment.id,
+                "patient_id": treatment.patient_id,
+                "syringe_id": administration.syringe_id,
+                "void_reason": reason,
+                "syringe_status": syringe_status,
+            },
+            reason=note or reason,
+            user=user,
+        )
+        db.session.refresh(administration)
+    return void
+
+
+def _release_syringe(syringe_id: int, status: SyringeStatus, now: datetime, user: User, note: str) -> str:
+    """The voided syringe leaves "administered" (guarded: only from administered)."""
+    values: dict[str, Any] = {"status": status}
+    if status == SyringeStatus.DISCARDED:
+        values |= {
+            "discarded_at": now,
+            "discarded_by_id": user.id,
+            "discard_reason": "contaminated",
+            "discard_note": note or None,
+        }
+    changed = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(Syringe)
+            .where(Syringe.id == syringe_id, Syringe.status == SyringeStatus.ADMINISTERED)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if changed.rowcount != 1:  # pragma: no cover - the session lock makes this unreachable
+        raise Conflict("already_voided", _("This administration is already recorded as not given."))
+    syringe = db.session.get(Syringe, syringe_id)
+    if syringe is not None:
+        db.session.refresh(syringe)
+    return status.value
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What the practitioner says was really given; None leaves a value as recorded."""
+
+    reason: str
+    site: str | None = None
+    volume_ul: int | None = None
+
+
+def correct_administration(
+    administration_id: int, correction: Correction, *, user: User, session_id: int | None = None
+) -> Administration:
+    """SAFE-14: a wrong site or volume is corrected by appended rows (before → after, with a reason);
+    the administration keeps what was first recorded. Allowed after the session is closed."""
+    reason = " ".join(correction.reason.split())
+    site = " ".join(correction.site.split())[:80] if correction.site is not None else None
+    if not reason:
+        raise Invalid(
+            "reason_required", _("Say why the record is corrected."), fields={"reason": _("Required.")}
+        )
+    if site is None and correction.volume_ul is None:
+        raise Invalid(
+            "invalid_input",
+            _("Give the corrected site or volume."),
+            fields={
+                "site": _("Give the site or the volume."),
+                "volume_ml": _("Give the site or the volume."),
+            },
+        )
+    with transaction():
+        found = _administration_in(administration_id, session_id)
+        treatment = lock_session(found.session_id)
+        _may_chart(treatment, user)
+        administration = _administration_in(administration_id)
+        if administration.void is not None:
+            raise Conflict("already_voided", _("This administration is recorded as not given."))
+        now = clock.now()
+        rows = []
+        if site is not None and site != administration.site_now:
+            rows.append(
+                AdministrationCorrection(
+                    field=CorrectedField.SITE, site_before=administration.site_now, site_after=site
+                )
+            )
+        if correction.volume_ul is not None:
+            volume = check_volume(administration.syringe.volume_ul, correction.volume_ul)
+            if volume != administration.volume_ul_now:
+                rows.append(
+                    AdministrationCorrection(
+                        field=CorrectedField.VOLUME,
+                        volume_ul_before=administration.volume_ul_now,
+                        volume_ul_after=volume,
+                    )
+                )
+        if not rows:
+            raise Invalid(
+                "nothing_to_correct", _("The record already says this."), fields={"site": _("Unchanged.")}
+            )
+        for row in rows:
+            row.administration_id = administration.id
+            row.reason = reason
+            row.corrected_by_id = user.id
+            row.corrected_at = now
+            db.session.add(row)
+        db.session.flush()
+        audit.record(
+            "administration_corrected",
+            "administration",
+            administration.id,
+            details={
+                "session_id": treatment.id,
+                "corrections": [
+                    {
+                        "field": row.field,
+                        "before": row.site_before
+                        if row.field == CorrectedField.SITE
+                        else row.volume_ul_before,
+                        "after": row.site_after if row.field == CorrectedField.SITE else row.volume_ul_after,
+                    }
+                    for row in rows
+                ],
+            },
+            reason=reason,
+            user=user,
+        )
+        db.session.refresh(administration)
+    return administration

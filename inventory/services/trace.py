@@ -15,12 +15,18 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from inventory.errors import NotFound
 from inventory.extensions import db
 from inventory.models.catalogue import Product
-from inventory.models.clinic import Administration, Patient, TreatmentSession
+from inventory.models.clinic import (
+    Administration,
+    AdministrationCorrection,
+    CorrectedField,
+    Patient,
+    TreatmentSession,
+)
 from inventory.models.compounding import Batch, BatchStatus, Draw, RecipeVersion, Syringe, SyringeStatus
 from inventory.models.stock import Lot, LotStatus, Receipt, Vial
 from inventory.rules.codes import CodeKind, parse_code
@@ -95,6 +101,10 @@ class AdministrationRow(NamedTuple):
     administered_at: datetime
     volume_ul: int
     site: str
+    #: Scanned, not given (SAFE-14): kept in the trace, counted for no exposure.
+    voided: bool = False
+    #: Site or volume corrected after the scan (SAFE-14): ``site`` and ``volume_ul`` are the corrected ones.
+    corrected: bool = False
 
 
 class SyringeRow(NamedTuple):
@@ -327,7 +337,8 @@ def _syringe_rows(batch_ids: list[int]) -> Any:
                 Administration.volume_ul,
                 Administration.site,
             )
-            .outerjoin(Administration, Administration.syringe_id == Syringe.id)
+            .select_from(Syringe)
+            .outerjoin(Administration, and_(Administration.syringe_id == Syringe.id, Administration.given()))
             .outerjoin(TreatmentSession, TreatmentSession.id == Administration.session_id)
             .where(among(Syringe.batch_id, batch_ids))
             .order_by(Syringe.batch_id, Syringe.number, Syringe.id)
@@ -416,7 +427,7 @@ def exposed_patients(batch_ids: list[int]) -> list[PatientRow]:
         .join(Syringe, Syringe.id == Administration.syringe_id)
         .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
         .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .where(among(Syringe.batch_id, batch_ids))
+        .where(among(Syringe.batch_id, batch_ids), Administration.given())
         .group_by(Patient.id, Patient.name, Patient.date_of_birth, Patient.phone, Patient.email)
         .order_by(Patient.name, Patient.id)
     )
@@ -511,7 +522,7 @@ def _patient_row(patient_id: int) -> PatientRow:
     count = db.session.scalar(
         select(func.count(Administration.id))
         .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
-        .where(TreatmentSession.patient_id == patient_id)
+        .where(TreatmentSession.patient_id == patient_id, Administration.given())
     )
     return PatientRow(
         patient.id, patient.name, patient.date_of_birth, patient.phone, patient.email, int(count or 0)
@@ -532,6 +543,7 @@ def _received(where: Any) -> list[ReceivedItem]:
             Administration.volume_ul,
             Administration.site,
             TreatmentSession.started_at,
+            Administration.given(),
         )
         .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
         .join(Patient, Patient.id == TreatmentSession.patient_id)
@@ -547,15 +559,47 @@ def _received(where: Any) -> list[ReceivedItem]:
     lots_by_batch: dict[int, list[DrawRow]] = defaultdict(list)
     for draw in _draws(among(Draw.batch_id, batch_ids)):
         lots_by_batch[draw.batch_id].append(draw)
+    corrected = _corrected_values([row[0] for row in rows])
     return [
         ReceivedItem(
-            AdministrationRow(*row[:10]),
+            _administration_row(row, corrected.get(row[0], (row[8], row[9], False))),
             row[10],
             batches[row[6]],
             _one_per_lot(lots_by_batch[row[6]]),
         )
         for row in rows
     ]
+
+
+def _administration_row(row: Any, now: tuple[int, str, bool]) -> AdministrationRow:
+    volume, site, corrected = now
+    return AdministrationRow._make((*row[:8], volume, site, not row[11], corrected))
+
+
+def _corrected_values(administration_ids: list[int]) -> dict[int, tuple[int, str, bool]]:
+    """The latest corrected volume and site of these administrations (one read of the corrections)."""
+    rows = _rows(
+        select(
+            AdministrationCorrection.administration_id,
+            AdministrationCorrection.field,
+            AdministrationCorrection.site_after,
+            AdministrationCorrection.volume_ul_after,
+            Administration.volume_ul,
+            Administration.site,
+        )
+        .join(Administration, Administration.id == AdministrationCorrection.administration_id)
+        .where(among(AdministrationCorrection.administration_id, administration_ids))
+        .order_by(AdministrationCorrection.id)
+    )
+    found: dict[int, tuple[int, str, bool]] = {}
+    for administration_id, corrected_field, site_after, volume_after, volume, site in rows:
+        volume_now, site_now, _flag = found.get(administration_id, (volume, site, True))
+        if corrected_field == CorrectedField.SITE:
+            site_now = site_after or ""
+        else:
+            volume_now = volume_after or volume_now
+        found[administration_id] = (volume_now, site_now, True)
+    return found
 
 
 def patient_back(patient_id: int, session_id: int | None = None) -> PatientTrace:
@@ -565,7 +609,7 @@ def patient_back(patient_id: int, session_id: int | None = None) -> PatientTrace
     if session_id is not None:
         where = where & (TreatmentSession.id == session_id)
     items = _received(where)
-    lots = _one_per_lot(draw for item in items for draw in item.lots)
+    lots = _one_per_lot(draw for item in items if not item.administration.voided for draw in item.lots)
     return PatientTrace(patient, items, session_id, lots)
 
 

@@ -24,6 +24,17 @@ from inventory.web.forms import MoneyField, VolumeField, choices
 bp = Blueprint("catalogue", __name__, url_prefix="/products")
 
 
+class SubstancesField(StringField):
+    """Active substances typed as a list separated by commas (SAFE-12); stored as a list."""
+
+    def _value(self) -> str:
+        return ", ".join(self.data or [])
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]) if valuelist else ""
+        self.data = [part for part in (item.strip() for item in text.split(",")) if part]
+
+
 class ProductForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     label_name = StringField(_l("Name on labels"), validators=[Optional(), Length(max=200)])
@@ -49,6 +60,7 @@ class ProductForm(FlaskForm):
     lead_time_days = IntegerField(_l("Lead time (days)"), default=7, validators=[NumberRange(min=0, max=365)])
     unit_cost_minor = MoneyField(_l("Cost per vial"), validators=[Optional()])
     active = BooleanField(_l("In use"), default=True)
+    substances = SubstancesField(_l("Active substances"), validators=[Optional(), Length(max=1000)])
 
     def values(self) -> dict[str, Any]:
         data = {name: field.data for name, field in self._fields.items() if name in catalogue.EDITABLE}

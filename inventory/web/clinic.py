@@ -18,7 +18,7 @@ from inventory import clock
 from inventory.errors import DomainError
 from inventory.models.clinic import Patient, SessionStatus, TreatmentSession
 from inventory.models.users import User
-from inventory.names import INDICATION_LABELS
+from inventory.names import INDICATION_LABELS, VOID_REASON_LABELS, label
 from inventory.permissions import Permission, permission_required
 from inventory.services import patients, scanning, sessions, vigilance
 from inventory.web.errors import form_failed
@@ -70,11 +70,31 @@ class ButtonForm(FlaskForm):
     """A form of one button: only its CSRF token."""
 
 
+class VoidForm(FlaskForm):
+    """Not given: why (SAFE-14)."""
+
+    reason = StringField(validators=[DataRequired(), Length(max=20)])
+    note = StringField(validators=[Optional(), Length(max=1000)])
+
+
+class CorrectionForm(FlaskForm):
+    site = StringField(_l("Site"), validators=[Optional(), Length(max=80)])
+    volume = VolumeField(_l("Volume (mL)"), validators=[Optional()])
+    reason = StringField(_l("Why the record is corrected"), validators=[DataRequired(), Length(max=1000)])
+
+
+class AllergyForm(FlaskForm):
+    substance = StringField(_l("Substance"), validators=[DataRequired(), Length(max=80)])
+    reaction = StringField(_l("Reaction"), validators=[Optional(), Length(max=1000)])
+
+
 @bp.app_context_processor
 def _clinic_helpers() -> dict[str, Any]:
     return {
         "indication_label": lambda value: INDICATION_LABELS.get(value, value),
         "reason_text": scanning.reason_text,
+        "allergy_text": scanning.allergy_text,
+        "void_reason_label": lambda value: label(VOID_REASON_LABELS, value),
     }
 
 
@@ -188,7 +208,28 @@ def patient(patient_id: int) -> str:
         history=patients.history(found.id),
         field_labels=PATIENT_FIELD_LABELS,
         form=SessionForm(),
+        safety=patients.safety_context(found.id),
+        allergy_form=AllergyForm(formdata=None),
     )
+
+
+@bp.route("/patients/<int:patient_id>/allergies", methods=["POST"])
+@permission_required(Permission.WRITE_PATIENTS)
+def add_allergy(patient_id: int) -> Response:
+    """SAFE-12: record an allergy from the patient page."""
+    form = AllergyForm()
+    if not form.validate_on_submit():
+        flash(_("Name the substance the patient is allergic to."), "error")
+    else:
+        try:
+            allergy = patients.add_allergy(
+                patient_id, form.substance.data or "", form.reaction.data or "", user=_user()
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Allergy to %(substance)s recorded.", substance=allergy.substance), "success")
+    return redirect(url_for("clinic.patient", patient_id=patient_id))
 
 
 # ---- sessions ------------------------------------------------------------------------------------
@@ -215,6 +256,7 @@ def sessions_page() -> str:
         query=query,
         matches=patients.search_patients(query, per_page=10)[0] if query else [],
         chosen=chosen,
+        safety=patients.safety_context(chosen.id) if chosen else None,
         form=form,
     )
 
@@ -244,6 +286,9 @@ def _session_page(treatment: TreatmentSession, **context: Any) -> str:
         session=treatment,
         scan_form=context.pop("scan_form", None) or ScanForm(formdata=None),
         button=ButtonForm(),
+        safety=patients.safety_context(treatment.patient_id),
+        pending=context.pop("pending", None)
+        or (None if context.get("outcome") else sessions.pending_administration(treatment.id)),
         warnings=sessions.interval_warnings(
             treatment.patient_id, treatment.indication, treatment.started_at, exclude_id=treatment.id
         ),
@@ -258,6 +303,7 @@ def _log_context(treatment: TreatmentSession) -> dict[str, Any]:
         "administrations": administered,
         "checked": sessions.identity_checked([row.id for row in administered]),
         "near_misses": sessions.scans_of(treatment.id, blocked_only=True),
+        "correct_form": CorrectionForm(formdata=None),
     }
 
 
@@ -293,10 +339,18 @@ def scan(session_id: int) -> Any:
             )
         except DomainError as error:
             context["scan_error"], status = error.message, error.status
+            if error.code == "previous_pending":
+                context["pending"] = sessions.pending_administration(treatment.id)
         else:
             context["outcome"], status = outcome, 201 if outcome.ok else 409
+    elif form.volume.errors:
+        # SAFE-14: say what is wrong with the volume typed, keep nothing for the next scan.
+        message = " ".join(str(error) for error in form.volume.errors)
+        context["scan_error"], status = _("The volume could not be read: %(why)s", why=message), 422
     else:
         context["scan_error"], status = _("The scan could not be read. Please scan again."), 422
+    # Nothing carries over (SAFE-14): the next scan starts with an empty site and volume.
+    context["scan_form"] = ScanForm(formdata=None)
     if _wants_fragment():
         return render_template(
             "clinic/_verdict.html", session=treatment, button=ButtonForm(), **context
@@ -311,6 +365,66 @@ def confirm_identity(session_id: int, administration_id: int) -> Any:
     sessions.confirm_identity(session_id, administration_id, user=_user())
     if _wants_fragment():
         return "", 204
+    return redirect(url_for("clinic.session", session_id=session_id))
+
+
+@bp.route("/sessions/<int:session_id>/administrations/<int:administration_id>/void", methods=["POST"])
+@permission_required(Permission.ADMINISTER)
+def void(session_id: int, administration_id: int) -> Any:
+    """Not given (SAFE-14): the same service as POST /api/v1/administrations/{id}/void."""
+    form = VoidForm()
+    message, category, status = _("The syringe is recorded as not given."), "success", 200
+    if not form.validate_on_submit():
+        message, category, status = _("Choose why the syringe was not given."), "error", 422
+    else:
+        try:
+            sessions.void_administration(
+                administration_id,
+                form.reason.data or "",
+                form.note.data or "",
+                user=_user(),
+                session_id=session_id,
+            )
+        except DomainError as error:
+            message, category, status = error.message, "error", error.status
+    if _wants_fragment():
+        if status == 200:
+            return "", 204
+        treatment = sessions.get_session(session_id)
+        return render_template(
+            "clinic/_verdict.html",
+            session=treatment,
+            button=ButtonForm(),
+            scan_error=message,
+            pending=sessions.pending_administration(treatment.id),
+        ), status
+    flash(message, category)
+    return redirect(url_for("clinic.session", session_id=session_id))
+
+
+@bp.route("/sessions/<int:session_id>/administrations/<int:administration_id>/corrections", methods=["POST"])
+@permission_required(Permission.ADMINISTER)
+def correct(session_id: int, administration_id: int) -> Response:
+    """A wrong site or volume, corrected by an appended correction with a reason (SAFE-14)."""
+    form = CorrectionForm()
+    if not form.validate_on_submit():
+        errors = [str(error) for field_errors in form.errors.values() for error in field_errors]
+        flash(_("The correction was not recorded: %(why)s", why=" ".join(errors)), "error")
+        return redirect(url_for("clinic.session", session_id=session_id))
+    site = form.site.data
+    try:
+        sessions.correct_administration(
+            administration_id,
+            sessions.Correction(
+                reason=form.reason.data or "", site=site if site else None, volume_ul=form.volume.data
+            ),
+            user=_user(),
+            session_id=session_id,
+        )
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("The correction is recorded."), "success")
     return redirect(url_for("clinic.session", session_id=session_id))
 
 
@@ -332,12 +446,14 @@ def close_session(session_id: int) -> Response:
 def summary(session_id: int) -> str:
     """A clean printable page for the patient's chart: what was given, from which lots."""
     treatment = sessions.get_session(session_id)
-    administered = sessions.administrations_of(treatment.id)
+    rows = sessions.administrations_of(treatment.id)
+    administered = [row for row in rows if not row.voided]
     contents = {row.id: scanning.syringe_contents(row.syringe) for row in administered}
     return render_template(
         "clinic/summary.html",
         session=treatment,
         administrations=administered,
+        voided=[row for row in rows if row.voided],
         contents=contents,
         checked=sessions.identity_checked([row.id for row in administered]),
         printed_at=clock.now(),

@@ -10,6 +10,7 @@ import pytest
 
 from inventory.models import Batch, Lot, Syringe, TreatmentSession, User
 from tests import factories
+from tests.conftest import ApiClient
 
 
 @dataclass
@@ -60,3 +61,19 @@ def in_request(app: Any) -> Any:
     """Services translate their messages: give them a request (and so a locale) as a view would."""
     with app.test_request_context():
         yield
+
+
+@pytest.fixture
+def doctor(api_as: Callable[..., ApiClient]) -> ApiClient:
+    return api_as("practitioner")
+
+
+@pytest.fixture
+def session_of(doctor: ApiClient) -> TreatmentSession:
+    return factories.SessionFactory(practitioner=doctor.user)
+
+
+def given(api: ApiClient, session_id: int, administration_id: int) -> None:
+    """The practitioner taps "Given" (name and date of birth checked)."""
+    path = f"/api/v1/sessions/{session_id}/administrations/{administration_id}/identity-check"
+    assert api.post(path).status_code == 201

@@ -8,6 +8,7 @@ import pytest
 
 from inventory import clock
 from tests import factories
+from tests.clinic.conftest import given
 
 PATIENT = {
     "name": "Ayşe Işık",
@@ -165,16 +166,6 @@ def test_only_practitioners_open_sessions(api_as, role):
 # ---- scans ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def doctor(api_as):
-    return api_as("practitioner")
-
-
-@pytest.fixture
-def session_of(doctor):
-    return factories.SessionFactory(practitioner=doctor.user)
-
-
 def test_safe_06_scan_ok_answers_201_with_the_patient_to_confirm(doctor, session_of, make_syringe):
     made = make_syringe(syringe={"volume_ul": 3000})
     response = doctor.post(
@@ -245,7 +236,9 @@ def test_safe_06_blocked_scan_answers_409_with_every_reason(doctor, session_of, 
 def test_same_syringe_twice_is_already_administered(doctor, session_of, make_syringe):
     made = make_syringe()
     path = f"/api/v1/sessions/{session_of.id}/scans"
-    assert doctor.post(path, json={"code": made.syringe.code}).status_code == 201
+    first = doctor.post(path, json={"code": made.syringe.code})
+    assert first.status_code == 201
+    given(doctor, session_of.id, first.get_json()["administration"]["id"])
     second = doctor.post(path, json={"code": made.syringe.code})
     assert (second.status_code, second.get_json()["reasons"]) == (409, ["already_administered"])
 
@@ -277,7 +270,8 @@ def test_session_shows_administrations_and_every_scan_with_verdicts(doctor, sess
     good = make_syringe()
     late = make_syringe(bud=clock.now() - timedelta(hours=2))
     path = f"/api/v1/sessions/{session_of.id}"
-    doctor.post(f"{path}/scans", json={"code": good.syringe.code, "site": "face"})
+    first = doctor.post(f"{path}/scans", json={"code": good.syringe.code, "site": "face"})
+    given(doctor, session_of.id, first.get_json()["administration"]["id"])
     doctor.post(f"{path}/scans", json={"code": late.syringe.code})
     doctor.post(f"{path}/scans", json={"code": "not a code"})
     body = doctor.get(path).get_json()

@@ -163,7 +163,7 @@ def test_handheld_scan_shows_green_then_red_for_the_same_syringe(live_server, sc
         page.wait_for_timeout(300)
         assert page.locator(".verdict.ok").count() == 1 and page.locator(".verdict.blocked").count() == 0
         assert page.locator("#session-log .tag.ok").count() == 0
-        page.click("text=Name and date of birth checked")
+        page.click("[data-given]")
         assert page.evaluate("document.activeElement.id") == "scan-code"
         page.keyboard.type(code)  # the next scan at once, while the confirmation is still on its way
         page.keyboard.press("Enter")
@@ -199,7 +199,7 @@ def test_camera_scan_reads_the_qr_and_shows_each_verdict(live_server, scene, tmp
         page.locator(".verdict.ok").wait_for(timeout=20_000)
         assert "Elif Işık" in page.inner_text(".verdict.ok")
         assert good in page.inner_text(".verdict.ok")
-        page.click("text=Name and date of birth checked")
+        page.click("[data-given]")
 
         # The clip loops: the recalled syringe comes into view next (the good one again is harmless).
         deadline = time.monotonic() + 25

@@ -146,8 +146,10 @@ def test_scan_form_without_javascript_shows_green_then_red(client, session_page,
     assert first.status_code == 201
     assert 'data-verdict="ok"' in page
     assert session.patient.name in page
-    assert "Name and date of birth checked" in page
+    assert "Given" in page and "Not given" in page
     assert made.lots[0].number in page
+    administration = db.session.scalar(select(Administration))
+    post_form(client, path, f"{path}/administrations/{administration.id}/identity", {})
     second = post_form(client, path, f"{path}/scan", {"code": made.syringe.code})
     page = second.get_data(as_text=True)
     assert second.status_code == 409
@@ -209,7 +211,7 @@ def test_safe_07_confirming_name_and_birth_date_is_recorded(client, session_page
     response = client.post(action, data={"csrf_token": csrf_from(page)})
     assert response.status_code == 302
     assert db.session.scalar(select(IdentityCheck.administration_id)) == administration.id
-    assert 'tag ok">name and date of birth checked' in client.get(path).get_data(as_text=True)
+    assert 'tag ok">given, name and date of birth checked' in client.get(path).get_data(as_text=True)
 
 
 def test_closing_a_session_stops_scanning(client, session_page, make_syringe):

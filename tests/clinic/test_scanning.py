@@ -13,7 +13,7 @@ from inventory.errors import Invalid
 from inventory.models import Administration, AuditEntry, Recall, ScanAttempt, Syringe
 from inventory.rules.bud import Component, compute_bud
 from inventory.rules.policy import Category, Storage
-from inventory.services import scanning
+from inventory.services import scanning, sessions
 from tests import factories
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
@@ -151,7 +151,9 @@ def test_safe_08_biological_component_with_its_lot_is_fine(make_syringe, open_se
 
 def test_safe_06_already_administered(make_syringe, open_session, practitioner):
     made = make_syringe()
-    assert scan(open_session, made.syringe.code, practitioner).ok
+    outcome = scan(open_session, made.syringe.code, practitioner)
+    assert outcome.administration is not None
+    sessions.confirm_identity(open_session.id, outcome.administration.id, user=practitioner)
     assert reasons_for(open_session, made.syringe.code, practitioner) == ["already_administered"]
 
 

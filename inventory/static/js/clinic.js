@@ -66,12 +66,24 @@ function setUpScanPage() {
 
   attachWedgeScanner(input);
   let busy = false;
+  /** The "Given" confirmation on its way: the next scan is sent after it (the server takes no scan
+   * while the previous one is neither given nor voided). */
+  let confirming = Promise.resolve();
 
   const showing = () => slot.querySelector("[data-verdict]") !== null;
 
   function focusField() {
     input.value = "";
     input.focus();
+  }
+
+  /** Nothing carries over (SAFE-14): site and partial volume belong to one scan only. */
+  function resetPerScanFields() {
+    form.querySelectorAll('input[name="site"], input[name="volume"]').forEach((field) => {
+      if (field instanceof HTMLInputElement) field.value = "";
+    });
+    const options = form.querySelector("details.scan-options");
+    if (options instanceof HTMLDetailsElement) options.open = false;
   }
 
   async function refreshLog() {
@@ -110,6 +122,8 @@ function setUpScanPage() {
     busy = true;
     const body = new FormData(form);
     input.value = "";
+    resetPerScanFields();
+    await confirming;
     try {
       const response = await fetch(form.action, {
         method: "POST",
@@ -149,17 +163,39 @@ function setUpScanPage() {
     const confirmForm = /** @type {HTMLFormElement} */ (event.target);
     const body = new FormData(confirmForm);
     dismiss({ refresh: false });
+    confirming = fetch(confirmForm.action, {
+      method: "POST",
+      body,
+      headers: { "X-Requested-With": "fetch" },
+      credentials: "same-origin",
+    }).then(() => undefined, () => undefined); // on failure the log says "waiting: given or not given?"
+    await confirming;
+    refreshLog();
+  });
+
+  // "Not given": the reason is the button tapped; the void is appended, the syringe goes back (or away).
+  slot.addEventListener("submit", async (event) => {
+    const voidForm = event.target instanceof HTMLFormElement && event.target.matches("[data-void]")
+      ? event.target : null;
+    if (!voidForm) return;
+    event.preventDefault();
+    const submitter = /** @type {SubmitEvent} */ (event).submitter;
+    const body = new FormData(voidForm, submitter instanceof HTMLButtonElement ? submitter : undefined);
     try {
-      await fetch(confirmForm.action, {
+      const response = await fetch(voidForm.action, {
         method: "POST",
         body,
         headers: { "X-Requested-With": "fetch" },
         credentials: "same-origin",
       });
+      if (response.status === 204) {
+        dismiss();
+        return;
+      }
+      show(await response.text());
     } catch {
-      // the log below says "identity not confirmed" for this syringe
+      voidForm.submit();
     }
-    refreshLog();
   });
 
   setUpCamera(input, submit, showing);

@@ -8,9 +8,10 @@ from typing import Any
 from flask import Response, jsonify
 from marshmallow import Schema, fields, validate
 
-from inventory.models.clinic import Patient, TreatmentSession
+from inventory.models.clinic import Administration, CorrectedField, Patient, TreatmentSession, VoidReason
 from inventory.models.compounding import Indication
 from inventory.permissions import Permission, permission_required, require
+from inventory.rules.units import ml_number
 from inventory.services import patients, scanning, sessions
 from inventory.web.api import ApiBlueprint
 from inventory.web.api.fields import VolumeMl
@@ -97,13 +98,62 @@ class ClinicSessionRowOut(Schema):
     practitioner_id = fields.Integer()
 
 
+class ClinicAllergyIn(Schema):
+    substance = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    reaction = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class ClinicAllergyOut(Schema):
+    id = fields.Integer()
+    substance = fields.String()
+    reaction = fields.String()
+    noted_at = fields.DateTime()
+
+
+class ClinicPatientEventOut(Schema):
+    id = fields.Integer()
+    session_id = fields.Integer()
+    onset_at = fields.DateTime()
+    severity = fields.String()
+    description = fields.String()
+    outcome = fields.String()
+
+
+class ClinicPatientRecallOut(Schema):
+    recall_id = fields.Integer()
+    lot = fields.String()
+    product = fields.String()
+    classification = fields.String()
+    status = fields.String()
+    note = fields.String()
+
+
 class ClinicPatientSessionsOut(ClinicPatientOut):
     sessions = fields.List(fields.Nested(ClinicSessionRowOut))
+    allergies = fields.List(fields.Nested(ClinicAllergyOut))
+    adverse_events = fields.List(fields.Nested(ClinicPatientEventOut))
+    recalls = fields.List(fields.Nested(ClinicPatientRecallOut))
 
 
 class ClinicIdentityOut(Schema):
     name = fields.String()
     date_of_birth = fields.Date()
+
+
+class ClinicVoidOut(Schema):
+    reason = fields.String()
+    note = fields.String()
+    by = fields.Integer(attribute="voided_by_id")
+    at = fields.DateTime(attribute="voided_at")
+
+
+class ClinicCorrectionOut(Schema):
+    field = fields.String()
+    before = fields.Raw()
+    after = fields.Raw()
+    reason = fields.String()
+    by = fields.Integer()
+    at = fields.DateTime()
 
 
 class ClinicAdministrationOut(Schema):
@@ -115,6 +165,32 @@ class ClinicAdministrationOut(Schema):
     site = fields.String()
     practitioner_id = fields.Integer()
     identity_checked = fields.Boolean()
+    status = fields.String()
+    void = fields.Nested(ClinicVoidOut, allow_none=True)
+    corrections = fields.List(fields.Nested(ClinicCorrectionOut))
+
+
+class ClinicVoidIn(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf([r.value for r in VoidReason]))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class ClinicSyringeStateOut(Schema):
+    code = fields.String()
+    status = fields.String()
+
+
+class ClinicVoidedOut(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    void = fields.Nested(ClinicVoidOut)
+    syringe = fields.Nested(ClinicSyringeStateOut)
+
+
+class ClinicCorrectionIn(Schema):
+    site = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
+    volume_ul = VolumeMl(load_default=None, allow_none=True, data_key="volume_ml")
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
 
 class ClinicScanRecordOut(Schema):
@@ -172,6 +248,7 @@ class ClinicScanOkOut(Schema):
 class ClinicScanBlockedOut(Schema):
     verdict = fields.String()
     reasons = fields.List(fields.String())
+    allergens = fields.List(fields.String())
     error = fields.Dict()
 
 
@@ -187,22 +264,44 @@ def _session(
     return data
 
 
+def _corrections(row: Administration) -> list[dict[str, Any]]:
+    out = []
+    for item in row.corrections:
+        site = item.field == CorrectedField.SITE
+        out.append(
+            {
+                "field": item.field,
+                "before": item.site_before if site else ml_number(item.volume_ul_before or 0),
+                "after": item.site_after if site else ml_number(item.volume_ul_after or 0),
+                "reason": item.reason,
+                "by": item.corrected_by_id,
+                "at": item.corrected_at,
+            }
+        )
+    return out
+
+
+def _administration(row: Administration, checked: set[int]) -> dict[str, Any]:
+    """An administration as it stands: corrected values, and its void when it was not given."""
+    return {
+        "id": row.id,
+        "syringe_code": row.syringe.code,
+        "batch_id": row.syringe.batch_id,
+        "volume_ul": row.volume_ul_now,
+        "administered_at": row.administered_at,
+        "site": row.site_now,
+        "practitioner_id": row.practitioner_id,
+        "identity_checked": row.id in checked,
+        "status": "voided" if row.voided else "given",
+        "void": row.void,
+        "corrections": _corrections(row),
+    }
+
+
 def _administrations(session_id: int) -> list[dict[str, Any]]:
     rows = sessions.administrations_of(session_id)
     checked = sessions.identity_checked([row.id for row in rows])
-    return [
-        {
-            "id": row.id,
-            "syringe_code": row.syringe.code,
-            "batch_id": row.syringe.batch_id,
-            "volume_ul": row.volume_ul,
-            "administered_at": row.administered_at,
-            "site": row.site,
-            "practitioner_id": row.practitioner_id,
-            "identity_checked": row.id in checked,
-        }
-        for row in rows
-    ]
+    return [_administration(row, checked) for row in rows]
 
 
 @blp.route("/patients", methods=["POST"])
@@ -233,7 +332,24 @@ def get_patient(patient_id: int) -> dict[str, Any]:
 
 
 def _patient_detail(patient: Patient) -> dict[str, Any]:
-    return {**_patient(patient), "sessions": [_session(s) for s in patients.sessions_of(patient.id)]}
+    context = patients.safety_context(patient.id)
+    return {
+        **_patient(patient),
+        "sessions": [_session(s) for s in patients.sessions_of(patient.id)],
+        "allergies": context.allergies,
+        "adverse_events": context.adverse_events,
+        "recalls": [asdict(recall) for recall in context.recalls],
+    }
+
+
+@blp.route("/patients/<int:patient_id>/allergies", methods=["POST"])
+@permission_required(Permission.WRITE_PATIENTS)
+@blp.arguments(ClinicAllergyIn)
+@blp.response(201, ClinicAllergyOut)
+def add_allergy(data: dict[str, Any], patient_id: int) -> Any:
+    """SAFE-12: record a substance the patient is allergic to, with the reaction (audited)."""
+    user = require(Permission.WRITE_PATIENTS)
+    return patients.add_allergy(patient_id, data["substance"], data["reaction"], user=user)
 
 
 @blp.route("/patients/<int:patient_id>", methods=["PATCH"])
@@ -303,7 +419,13 @@ def scan_syringe(data: dict[str, Any], session_id: int) -> Any:
         return blocked_response(outcome)
     return {
         "verdict": "ok",
-        "administration": {**asdict(outcome.administration), "identity_checked": False},
+        "administration": {
+            **asdict(outcome.administration),
+            "identity_checked": False,
+            "status": "given",
+            "void": None,
+            "corrections": [],
+        },
         "patient": outcome.patient,
         "syringe": outcome.contents,
     }
@@ -325,14 +447,43 @@ def confirm_identity(session_id: int, administration_id: int) -> Any:
     return sessions.confirm_identity(session_id, administration_id, user=user)
 
 
+@blp.route("/administrations/<int:administration_id>/void", methods=["POST"])
+@permission_required(Permission.ADMINISTER)
+@blp.arguments(ClinicVoidIn)
+@blp.response(200, ClinicVoidedOut)
+def void_administration(data: dict[str, Any], administration_id: int) -> Any:
+    """SAFE-14: scanned, not given. The syringe goes back to available (or discarded when dropped)."""
+    user = require(Permission.ADMINISTER)
+    void = sessions.void_administration(administration_id, data["reason"], data["note"], user=user)
+    syringe = sessions.syringe_of(administration_id)
+    return {
+        "id": administration_id,
+        "status": "voided",
+        "void": void,
+        "syringe": {"code": syringe.code, "status": syringe.status},
+    }
+
+
+@blp.route("/administrations/<int:administration_id>/corrections", methods=["POST"])
+@permission_required(Permission.ADMINISTER)
+@blp.arguments(ClinicCorrectionIn)
+@blp.response(201, ClinicAdministrationOut)
+def correct_administration(data: dict[str, Any], administration_id: int) -> Any:
+    """SAFE-14: a wrong site or volume corrected by an appended correction with a reason."""
+    user = require(Permission.ADMINISTER)
+    correction = sessions.Correction(reason=data["reason"], site=data["site"], volume_ul=data["volume_ul"])
+    row = sessions.correct_administration(administration_id, correction, user=user)
+    return _administration(row, sessions.identity_checked([row.id]))
+
+
 def blocked_response(outcome: scanning.ScanOutcome) -> tuple[Response, int]:
+    fields = {reason: scanning.reason_text(reason) for reason in outcome.reasons}
+    if outcome.allergens:
+        fields[scanning.ALLERGY] = scanning.allergy_text(outcome.allergens)
     body = {
         "verdict": "blocked",
         "reasons": outcome.reasons,
-        "error": {
-            "code": "scan_blocked",
-            "message": outcome.message,
-            "fields": {reason: scanning.reason_text(reason) for reason in outcome.reasons},
-        },
+        "allergens": outcome.allergens,
+        "error": {"code": "scan_blocked", "message": outcome.message, "fields": fields},
     }
     return jsonify(body), 409

@@ -38,6 +38,9 @@ class ProductIn(Schema):
     lead_time_days = fields.Integer(load_default=7, validate=validate.Range(min=0, max=365))
     unit_cost_minor = Money(load_default=0, data_key="unit_cost")
     active = fields.Boolean(load_default=True)
+    substances = fields.List(
+        fields.String(validate=validate.Length(max=80)), load_default=list, validate=validate.Length(max=30)
+    )
 
 
 class ProductPatch(ProductIn):
@@ -62,6 +65,7 @@ class ProductOut(Schema):
     lead_time_days = fields.Integer()
     unit_cost = Money(attribute="unit_cost_minor")
     active = fields.Boolean()
+    substances = fields.List(fields.String())
     stock = fields.Nested(StockOut)
 
 

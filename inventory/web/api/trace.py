@@ -134,6 +134,9 @@ class TraceReceivedLotOut(Schema):
 
 
 class TraceReceivedOut(TraceAdministrationOut):
+    #: api.md 1.1: "voided" for a scan that was not followed by an injection (SAFE-14), else "given".
+    status = fields.Function(lambda item: "voided" if item.get("voided") else "given")
+    corrected = fields.Boolean()
     batch = fields.Nested(TraceBatchOut)
     lots = fields.List(fields.Nested(TraceReceivedLotOut))
 
