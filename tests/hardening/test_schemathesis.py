@@ -75,13 +75,15 @@ def _fuzz_operation(operation: Any, token: str, failures: dict[str, list[str]]) 
         def run(case: Any) -> None:
             nonlocal count
             count += 1
-            if (operation.method.upper(), operation.path) not in {("POST", "/api/v1/tokens")}:
-                case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
-                case._has_explicit_auth = True  # so schemathesis's auth checks probe without it
+            # The generated Authorization header becomes our token; a negative case that left it out on
+            # purpose stays without one (and must get 401).
+            if "Authorization" in (case.headers or {}):
+                case.headers["Authorization"] = f"Bearer {token}"
+                case._has_explicit_auth = True  # so schemathesis's auth checks also probe without it
             response = case.call()
             try:
                 case.validate_response(response, excluded_checks=[positive_data_acceptance])
-            except Exception as error:  # a FailureGroup: one line per distinct failure
+            except (Exception, BaseExceptionGroup) as error:  # a FailureGroup: a line per failure
                 for failure in getattr(error, "exceptions", [error]):
                     title = getattr(failure, "title", type(failure).__name__)
                     failures[f"{label}: {title}"].append(case.as_curl_command())
