@@ -94,6 +94,7 @@ def permission_required(permission: Permission) -> Callable[[F], F]:
             require(permission)
             return view(*args, **kwargs)
 
+        wrapped.required_permission = permission  # type: ignore[attr-defined]  # read by the role-matrix test
         return wrapped  # type: ignore[return-value]
 
     return decorator

@@ -9,7 +9,7 @@ from flask_login import AnonymousUserMixin, current_user
 
 from inventory.errors import Unauthorized
 from inventory.extensions import csrf, login_manager
-from inventory.web import errors, i18n
+from inventory.web import errors, hardening, i18n
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -48,6 +48,8 @@ def register_web(app: Flask) -> None:
     from inventory.web import purchasing as _purchasing_pages  # noqa: F401  (routes on manager.bp)
     from inventory.web import reports as _report_pages  # noqa: F401  (routes on manager.bp)
     from inventory.web.api import register_api
+
+    hardening.register(app)
 
     login_manager.user_loader(auth.load_session_user)
     login_manager.login_view = "auth.login"
@@ -94,12 +96,13 @@ def _bearer_token() -> str | None:
 
 
 def _authenticate_bearer() -> None:
-    """On /api/ and /labels/, a bearer token decides who is calling, whatever cookie comes along.
+    """A bearer token decides who is calling, whatever cookie comes along: on the API and on the file
+    routes (labels, CSV and PDF exports) that integrations download with the same token.
 
     Flask-Login keeps the request's user in `g._login_user`; setting it here (an anonymous user
     for a bad token) means the session cookie is not consulted for this request.
     """
-    if not request.path.startswith(("/api/", "/labels/")) or "Authorization" not in request.headers:
+    if "Authorization" not in request.headers:
         return
     from inventory.services.auth import token_for
 
@@ -122,13 +125,10 @@ def _require_sign_in_for_api() -> None:
 
 def _protect_from_csrf() -> None:
     """CSRF for every cookie-authenticated change; a bearer token cannot be forged by a page."""
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or "Authorization" in request.headers:
         return
-    if request.path.startswith("/api/"):
-        if "Authorization" in request.headers:
-            return
-        if not current_user.is_authenticated:
-            return
+    if request.path.startswith("/api/") and not current_user.is_authenticated:
+        return
     csrf.protect()
 
 

@@ -79,8 +79,9 @@ class LanguageForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site, never another host."""
-    if not target:
+    """Only a path on this site, never another host; nothing that cannot stand in a Location header
+    (a line break) nor a backslash, which browsers read as a slash ("/\\evil.example")."""
+    if not target or not target.isprintable() or "\\" in target:
         return url_for("main.home")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -442,7 +442,7 @@ def close_session(session_id: int) -> Response:
 
 
 @bp.route("/sessions/<int:session_id>/summary")
-@permission_required(Permission.READ_PATIENTS)
+@permission_required(Permission.ADMINISTER)
 def summary(session_id: int) -> str:
     """A clean printable page for the patient's chart: what was given, from which lots."""
     treatment = sessions.get_session(session_id)

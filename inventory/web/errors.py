@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from inventory.errors import DomainError, Unauthorized
+from inventory.web.hardening import is_unstorable_value
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ HTTP_CODES = {
 
 
 def is_api_request() -> bool:
-    return request.path.startswith("/api/")
+    """The API, or a machine client (a bearer token) downloading a file: answered in JSON, never a page."""
+    return request.path.startswith("/api/") or "Authorization" in request.headers
 
 
 def json_error(
@@ -75,11 +77,22 @@ def handle_csrf_error(error: CSRFError) -> Any:
 
 
 def handle_unexpected(error: Exception) -> Any:
+    if is_unstorable_value(error):
+        return handle_unstorable_value(error)
     log.exception("unhandled error on %s %s", request.method, request.path)
     message = _("Something went wrong on our side. Nothing was saved.")
     if is_api_request():
         return json_error(500, "internal_error", message)
     return _page(500, message)
+
+
+def handle_unstorable_value(error: Exception) -> Any:
+    """A value the database cannot store (out of range, NUL, bad encoding) came from the request."""
+    log.info("refused a value the database cannot store on %s %s: %s", request.method, request.path, error)
+    message = _("A value in the request is out of range or is not valid text. Nothing was saved.")
+    if is_api_request():
+        return json_error(422, "invalid_input", message)
+    return _page(422, message)
 
 
 def form_failed(form: FlaskForm, error: DomainError) -> None:

@@ -342,7 +342,7 @@ class EventUpdateForm(FlaskForm):
 
 
 @bp.route("/adverse-events/<int:event_id>")
-@permission_required(Permission.TRACE)
+@permission_required(Permission.ADMINISTER)
 def adverse_event(event_id: int) -> str:
     return render_template(
         "trace/adverse_event.html", report=vigilance.report(event_id), now=clock.now(), form=EventUpdateForm()

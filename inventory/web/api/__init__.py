@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
+from apispec import BasePlugin
 from flask import Flask
 from flask_babel import gettext as _
 from flask_smorest import Api
@@ -49,9 +51,84 @@ class ApiParser(FlaskParser):
     def _handle_invalid_json_error(self, error: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
         raise MalformedRequest("malformed_json", _("The request body is not valid JSON."))
 
+    def _raw_load_json(self, req: Any) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            raise MalformedRequest("malformed_json", _("The request body is nested too deeply.")) from None
+
 
 class ApiBlueprint(SmorestBlueprint):
     ARGUMENTS_PARSER = ApiParser()
+
+
+class ErrorDetail(ma.Schema):
+    code = ma.fields.String(
+        required=True, metadata={"description": "A machine code, e.g. insufficient_stock."}
+    )
+    message = ma.fields.String(required=True, metadata={"description": "A sentence for a person."})
+    field_messages = ma.fields.Dict(
+        data_key="fields",
+        keys=ma.fields.String(),
+        values=ma.fields.Raw(),
+        metadata={"description": "The fields at fault, each with its message."},
+    )
+
+
+class ErrorBody(ma.Schema):
+    """api.md's error body; a blocked scan adds its verdict and reasons beside it."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    error = ma.fields.Nested(ErrorDetail, required=True)
+
+
+PUBLIC_OPERATIONS = {("post", "/api/v1/tokens"), ("get", "/api/v1/openapi.json")}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+class ErrorResponses(BasePlugin):
+    """Document on every operation each error status it can answer, all with api.md's error body."""
+
+    def operation_helper(self, path: str | None = None, operations: Any = None, **kwargs: Any) -> None:
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            for status in error_statuses(method, path or "", operation):
+                responses.setdefault(str(status), ERROR_RESPONSES[status])
+
+
+ERROR_RESPONSES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    409: "CONFLICT",
+    413: "REQUEST_ENTITY_TOO_LARGE",
+    422: "UNPROCESSABLE_ENTITY",
+    503: "SERVICE_UNAVAILABLE",
+}
+
+
+def error_statuses(method: str, path: str, operation: dict[str, Any]) -> list[int]:
+    has_body = "requestBody" in operation
+    has_query = any(p.get("in") == "query" for p in operation.get("parameters", []) if isinstance(p, dict))
+    statuses = [503]
+    if (method, path) not in PUBLIC_OPERATIONS:
+        statuses += [401, 403]
+    if "{" in path:
+        statuses.append(404)
+    if method in WRITES:
+        statuses += [409, 413]
+    if has_body:
+        statuses.append(400)
+    if has_body or has_query or method in WRITES:
+        statuses.append(422)
+    return statuses
+
+
+class ClinicApi(Api):
+    ERROR_SCHEMA = ErrorBody
 
 
 def register_api(app: Flask) -> None:
@@ -69,7 +146,13 @@ def register_api(app: Flask) -> None:
         users,
     )
 
-    api = Api(app, spec_kwargs={"info": {"description": "The clinic pharmacy's JSON API (api.md)."}})
+    api = ClinicApi(
+        app,
+        spec_kwargs={
+            "info": {"description": "The clinic pharmacy's JSON API (api.md)."},
+            "extra_plugins": [ErrorResponses()],
+        },
+    )
     api.register_field(VolumeMl, "number", None)
     api.register_field(Money, "number", None)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})

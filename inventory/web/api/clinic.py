@@ -14,12 +14,12 @@ from inventory.permissions import Permission, permission_required, require
 from inventory.rules.units import ml_number
 from inventory.services import patients, scanning, sessions
 from inventory.web.api import ApiBlueprint
-from inventory.web.api.fields import VolumeMl
+from inventory.web.api.fields import InputSchema, VolumeMl
 
 blp = ApiBlueprint("api_clinic", __name__, url_prefix="/api/v1", description="clinic")
 
 
-class ClinicPatientIn(Schema):
+class ClinicPatientIn(InputSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     date_of_birth = fields.Date(required=True)
     mrn = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
@@ -54,7 +54,7 @@ class ClinicPatientOut(Schema):
     merged_at = fields.DateTime(allow_none=True)
 
 
-class ClinicPatientQuery(Schema):
+class ClinicPatientQuery(InputSchema):
     q = fields.String(load_default="")
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=patients.SEARCH_LIMIT, validate=validate.Range(min=1, max=200))
@@ -65,7 +65,7 @@ class ClinicPatientList(Schema):
     next = fields.Integer(allow_none=True)
 
 
-class ClinicSessionIn(Schema):
+class ClinicSessionIn(InputSchema):
     patient_id = fields.Integer(required=True)
     indication = fields.String(required=True, validate=validate.OneOf([i.value for i in Indication]))
     area = fields.String(load_default="", validate=validate.Length(max=80))
@@ -211,7 +211,7 @@ class ClinicSessionDetailOut(ClinicSessionOut):
     scans = fields.List(fields.Nested(ClinicScanRecordOut))
 
 
-class ClinicScanIn(Schema):
+class ClinicScanIn(InputSchema):
     code = fields.String(required=True, validate=validate.Length(max=300))
     site = fields.String(load_default="", validate=validate.Length(max=80))
     volume_ul = VolumeMl(load_default=None, allow_none=True, data_key="volume_ml")
@@ -391,7 +391,7 @@ def close_session(session_id: int) -> dict[str, Any]:
 
 
 @blp.route("/sessions/<int:session_id>", methods=["GET"])
-@permission_required(Permission.READ_PATIENTS)
+@permission_required(Permission.ADMINISTER)
 @blp.response(200, ClinicSessionDetailOut)
 def get_session(session_id: int) -> dict[str, Any]:
     """The session with its administrations and every scan, verdicts and reasons included."""
@@ -440,6 +440,7 @@ class ClinicIdentityCheckOut(Schema):
 @blp.route(
     "/sessions/<int:session_id>/administrations/<int:administration_id>/identity-check", methods=["POST"]
 )
+@permission_required(Permission.ADMINISTER)
 @blp.response(201, ClinicIdentityCheckOut)
 def confirm_identity(session_id: int, administration_id: int) -> Any:
     """SAFE-07: the practitioner checked the patient's name and date of birth (recorded once)."""

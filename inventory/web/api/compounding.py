@@ -12,7 +12,7 @@ from inventory.permissions import Permission, permission_required, require
 from inventory.rules.policy import Category, Storage
 from inventory.services import batches, recipes, scanning
 from inventory.web.api import ApiBlueprint
-from inventory.web.api.fields import VolumeMl
+from inventory.web.api.fields import InputSchema, VolumeMl
 
 blp = ApiBlueprint("api_compounding", __name__, url_prefix="/api/v1", description="compounding")
 
@@ -20,12 +20,12 @@ blp = ApiBlueprint("api_compounding", __name__, url_prefix="/api/v1", descriptio
 # --- recipes ---------------------------------------------------------------------------------------
 
 
-class RecipeComponentIn(Schema):
+class RecipeComponentIn(InputSchema):
     product_id = fields.Integer(required=True, validate=validate.Range(min=1))
     volume_ul = VolumeMl(required=True, data_key="volume_ml")
 
 
-class RecipeIn(Schema):
+class RecipeIn(InputSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     indication = fields.String(required=True, validate=validate.OneOf([i.value for i in Indication]))
     route = fields.String(required=True, validate=validate.OneOf([r.value for r in Route]))
@@ -116,7 +116,7 @@ def update_recipe(data: dict[str, Any], recipe_id: int) -> Recipe:
 # --- batches ---------------------------------------------------------------------------------------
 
 
-class BatchIn(Schema):
+class BatchIn(InputSchema):
     recipe_id = fields.Integer(required=True, validate=validate.Range(min=1))
     syringes = fields.Integer(required=True, validate=validate.Range(min=1, max=batches.MAX_SYRINGES))
     category = fields.String(required=True, validate=validate.OneOf([c.value for c in Category]))
@@ -193,7 +193,7 @@ class BatchList(Schema):
     items = fields.List(fields.Nested(BatchSummary))
 
 
-class BatchVerifyIn(Schema):
+class BatchVerifyIn(InputSchema):
     volume_ul = VolumeMl(required=True, data_key="volume_ml")
     vials = fields.List(
         fields.String(validate=validate.Length(max=200)),
@@ -203,16 +203,16 @@ class BatchVerifyIn(Schema):
     )
 
 
-class BatchStorageIn(Schema):
+class BatchStorageIn(InputSchema):
     storage = fields.String(required=True, validate=validate.OneOf([s.value for s in Storage]))
 
 
-class SyringeDiscardIn(Schema):
+class SyringeDiscardIn(InputSchema):
     reason = fields.String(required=True, validate=validate.OneOf(batches.SYRINGE_DISCARD_REASONS))
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class BatchListArgs(Schema):
+class BatchListArgs(InputSchema):
     status = fields.String(
         load_default=None, validate=validate.OneOf(["awaiting_verification", "released", "quarantined"])
     )

@@ -11,7 +11,7 @@ from inventory.permissions import Permission, permission_required
 from inventory.rules.policy import Container, Storage
 from inventory.services import catalogue, usability
 from inventory.web.api import ApiBlueprint
-from inventory.web.api.fields import Money, VolumeMl
+from inventory.web.api.fields import InputSchema, Money, VolumeMl
 
 blp = ApiBlueprint("api_products", __name__, url_prefix="/api/v1/products", description="Product catalogue")
 
@@ -21,7 +21,7 @@ class StockOut(Schema):
     volume_ml = VolumeMl(attribute="volume_ul", allow_zero=True)
 
 
-class ProductIn(Schema):
+class ProductIn(InputSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     category = fields.String(required=True, validate=validate.OneOf([c.value for c in ProductCategory]))
     strength = fields.String(load_default="", validate=validate.Length(max=80))

@@ -12,7 +12,7 @@ from inventory.services import receiving, stock, usability
 from inventory.services.stock import VialFilter
 from inventory.services.usability import VialState
 from inventory.web.api import ApiBlueprint
-from inventory.web.api.fields import Money, VolumeMl
+from inventory.web.api.fields import InputSchema, Money, VolumeMl
 
 blp = ApiBlueprint("api_stock", __name__, url_prefix="/api/v1", description="stock")
 
@@ -39,7 +39,7 @@ class StockReceivedVialOut(Schema):
     remaining_ml = VolumeMl(attribute="remaining_ul", allow_zero=True)
 
 
-class StockReceiptIn(Schema):
+class StockReceiptIn(InputSchema):
     scan = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     product_id = fields.Integer(load_default=None, allow_none=True)
     lot = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
@@ -64,7 +64,7 @@ class StockReceiptOut(Schema):
     vials = fields.List(fields.Nested(StockReceivedVialOut))
 
 
-class BarcodeParseIn(Schema):
+class BarcodeParseIn(InputSchema):
     data = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
@@ -88,7 +88,7 @@ class BarcodeParseOut(Schema):
     id = fields.Integer()
 
 
-class StockVialQuery(Schema):
+class StockVialQuery(InputSchema):
     product_id = fields.Integer(load_default=None)
     lot_id = fields.Integer(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in VialStatus]))
@@ -124,12 +124,12 @@ class StockVialList(Schema):
     next = fields.Integer(allow_none=True)
 
 
-class VialDiscardIn(Schema):
+class VialDiscardIn(InputSchema):
     reason = fields.String(required=True, validate=validate.OneOf([r.value for r in DiscardReason]))
     note = fields.String(load_default="", allow_none=True, validate=validate.Length(max=500))
 
 
-class LotReasonIn(Schema):
+class LotReasonIn(InputSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
@@ -137,7 +137,7 @@ class StockLotDetailOut(StockLotOut):
     vials = fields.List(fields.Nested(StockVialOut))
 
 
-class StockExpiringQuery(Schema):
+class StockExpiringQuery(InputSchema):
     days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=3650))
 
 
@@ -155,7 +155,7 @@ class StockExpiringList(Schema):
     items = fields.List(fields.Nested(StockExpiringItemOut))
 
 
-class StockLotQuery(Schema):
+class StockLotQuery(InputSchema):
     product_id = fields.Integer(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in LotStatus]))
 

@@ -11,11 +11,12 @@ from marshmallow import Schema, fields, validate
 from inventory.errors import Unauthorized
 from inventory.services import auth
 from inventory.web.api import ApiBlueprint
+from inventory.web.api.fields import InputSchema
 
 blp = ApiBlueprint("api_tokens", __name__, url_prefix="/api/v1/tokens", description="Bearer tokens")
 
 
-class Credentials(Schema):
+class Credentials(InputSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
 

@@ -13,7 +13,7 @@ from inventory.permissions import Permission, permission_required, require
 from inventory.rules.units import ml_number
 from inventory.services import recalls, trace, vigilance
 from inventory.web.api import ApiBlueprint
-from inventory.web.api.fields import VolumeMl
+from inventory.web.api.fields import InputSchema, VolumeMl
 
 blp = ApiBlueprint("api_trace", __name__, url_prefix="/api/v1", description="trace")
 
@@ -285,7 +285,7 @@ def trace_batch(batch_id: int) -> dict[str, Any]:
 # --- recalls -------------------------------------------------------------------------------------
 
 
-class RecallIn(Schema):
+class RecallIn(InputSchema):
     lot_id = fields.Integer(load_default=None, allow_none=True)
     product_id = fields.Integer(load_default=None, allow_none=True)
     gtin = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
@@ -340,7 +340,7 @@ class RecallList(Schema):
     items = fields.List(fields.Nested(RecallSummaryOut))
 
 
-class FollowUpIn(Schema):
+class FollowUpIn(InputSchema):
     status = fields.String(required=True, validate=validate.OneOf([s.value for s in FollowUpStatus]))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
@@ -420,7 +420,7 @@ def update_follow_up(data: dict[str, Any], recall_id: int, patient_id: int) -> A
 # --- adverse events and signals ------------------------------------------------------------------
 
 
-class AdverseEventIn(Schema):
+class AdverseEventIn(InputSchema):
     session_id = fields.Integer(required=True)
     onset_at = fields.AwareDateTime(required=True)
     severity = fields.String(required=True, validate=validate.OneOf([s.value for s in AdverseEventSeverity]))
@@ -500,7 +500,7 @@ def create_adverse_event(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/adverse-events/<int:event_id>", methods=["GET"])
-@permission_required(Permission.TRACE)
+@permission_required(Permission.ADMINISTER)
 @blp.response(200, AdverseEventOut)
 def get_adverse_event(event_id: int) -> dict[str, Any]:
     return _event_out(event_id)
