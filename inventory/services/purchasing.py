@@ -6,7 +6,6 @@ inside its own transaction; the order page records counted vials with `record_re
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections.abc import Iterable, Mapping
@@ -17,10 +16,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, update
 
-from inventory import clock
+from inventory import clock, csvexport, formatting
 from inventory.config import ROOT
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.extensions import db
+from inventory.formatting import currency
 from inventory.models import Product, Receipt
 from inventory.models.purchasing import (
     OPEN_STATUSES,
@@ -429,25 +429,26 @@ def record_receipt(line_id: int, receipt: Receipt) -> PurchaseOrderReceipt:
 
 # ---- exports -------------------------------------------------------------------------------------
 
-CSV_HEADER = (
-    "order",
-    "supplier",
-    "status",
-    "product",
-    "gtin",
-    "quantity",
-    "unit_cost",
-    "line_total",
-    "received",
-)
+
+def csv_header() -> tuple[str, ...]:
+    money = currency()
+    return (
+        "order",
+        "supplier",
+        "status",
+        "product",
+        "gtin",
+        "quantity",
+        f"unit_cost_{money}",
+        f"line_total_{money}",
+        "received",
+    )
 
 
 def order_csv(order: PurchaseOrder) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for line in order.lines:
-        writer.writerow(
+    return csvexport.to_csv(
+        csv_header(),
+        (
             (
                 order.number,
                 order.supplier,
@@ -459,8 +460,9 @@ def order_csv(order: PurchaseOrder) -> str:
                 format_money(line.total_minor),
                 line.received_quantity,
             )
-        )
-    return buffer.getvalue()
+            for line in order.lines
+        ),
+    )
 
 
 FONT_DIR = ROOT / "labels" / "fonts"
@@ -520,11 +522,11 @@ def order_pdf(order: PurchaseOrder, *, clinic_name: str = "") -> bytes:
                 Paragraph(_escape(line.product.name), body),
                 line.product.gtin or "",
                 str(line.quantity),
-                format_money(line.unit_cost_minor),
-                format_money(line.total_minor),
+                formatting.format_money(line.unit_cost_minor),
+                formatting.format_money(line.total_minor),
             ]
         )
-    rows.append(["", "", "", _("Total"), format_money(order.total_minor)])
+    rows.append(["", "", "", _("Total"), formatting.format_money(order.total_minor)])
     table = Table(rows, colWidths=[72 * mm, 34 * mm, 16 * mm, 26 * mm, 26 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(

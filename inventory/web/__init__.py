@@ -87,13 +87,18 @@ def _bearer_token() -> str | None:
     return raw.strip() or None if scheme.lower() == "bearer" else None
 
 
+#: Where a bearer token is accepted: the API, label files and the CSV exports of api.md.
+BEARER_PATHS = ("/api/", "/labels/", "/recalls/", "/manager/audit.csv")
+
+
 def _authenticate_bearer() -> None:
-    """On /api/ and /labels/, a bearer token decides who is calling, whatever cookie comes along.
+    """On the API, label files and the CSV exports of api.md, a bearer token decides who is calling,
+    whatever cookie comes along.
 
     Flask-Login keeps the request's user in `g._login_user`; setting it here (an anonymous user
     for a bad token) means the session cookie is not consulted for this request.
     """
-    if not request.path.startswith(("/api/", "/labels/")) or "Authorization" not in request.headers:
+    if not request.path.startswith(BEARER_PATHS) or "Authorization" not in request.headers:
         return
     from inventory.services.auth import token_for
 

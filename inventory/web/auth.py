@@ -14,7 +14,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from inventory.errors import DomainError
-from inventory.services import auth
+from inventory.services import audit, auth
 from inventory.web.errors import form_failed
 from inventory.web.forms import choices
 
@@ -60,9 +60,11 @@ def login() -> str | Response:
         try:
             user = auth.authenticate(form.username.data or "", form.password.data or "")
         except DomainError as error:
+            audit.sign_in_failed(form.username.data or "", code=error.code, via="page")
             form_failed(form, error)
         else:
             login_user(user)
+            audit.signed_in(user, via="page")
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
@@ -70,6 +72,8 @@ def login() -> str | Response:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
+    if current_user.is_authenticated:
+        audit.signed_out(current_user._get_current_object())
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -257,11 +257,16 @@ def receive_line(order_id: int, line_id: int) -> tuple[str, int] | WerkzeugRespo
 def order_pdf(order_id: int) -> Response:
     order = purchasing.get_order(order_id)
     pdf = purchasing.order_pdf(order, clinic_name=current_app.config["CLINIC_NAME"])
-    return download(pdf, "application/pdf", f"{order.number}.pdf")
+    return download(pdf, "application/pdf", f"{order.number}.pdf", entity=("purchase_order", order.id))
 
 
 @bp.route("/orders/<int:order_id>.csv")
 @permission_required(Permission.REPORTS)
 def order_csv(order_id: int) -> Response:
     order = purchasing.get_order(order_id)
-    return download("\ufeff" + purchasing.order_csv(order), "text/csv; charset=utf-8", f"{order.number}.csv")
+    return download(
+        purchasing.order_csv(order),
+        "text/csv; charset=utf-8",
+        f"{order.number}.csv",
+        entity=("purchase_order", order.id),
+    )
