@@ -1,5 +1,6 @@
 """Typed SQLAlchemy 2.0 models, one module per part of the domain."""
 
+from inventory.models import history
 from inventory.models.audit import AuditEntry
 from inventory.models.catalogue import Product, ProductCategory
 from inventory.models.clinic import (
@@ -77,4 +78,5 @@ __all__ = [
     "Verdict",
     "Vial",
     "VialStatus",
+    "history",
 ]

@@ -245,22 +245,23 @@ def _field_label(name: str) -> str:
     return name.replace("_", " ")
 
 
-def _status_word(value: str) -> str:
+def _status_word(entity_type: str, value: str) -> str:
     from inventory import names
 
-    for labels in (
-        names.BATCH_STATUS_LABELS,
-        names.SYRINGE_STATUS_LABELS,
-        names.VIAL_STATUS_LABELS,
-        names.LOT_STATUS_LABELS,
-    ):
-        word = names.label(labels, value)
-        if word != value:
-            return word
-    return value
+    labels: dict[str, Any] = {
+        "batch": names.BATCH_STATUS_LABELS,
+        "syringe": names.SYRINGE_STATUS_LABELS,
+        "vial": names.VIAL_STATUS_LABELS,
+        "lot": names.LOT_STATUS_LABELS,
+    }
+    if entity_type == "purchase_order":
+        from inventory.services.purchasing import status_label
+
+        return status_label(value)
+    return names.label(labels.get(entity_type, {}), value)
 
 
-def _value_text(name: str, value: Any) -> str:
+def _value_text(name: str, value: Any, entity_type: str = "") -> str:
     """A stored detail value as a person reads it: money with its currency, volumes in mL, instants
     in the clinic's time zone, yes/no, lists and nested records spelled out."""
     from flask_babel import format_datetime
@@ -277,12 +278,12 @@ def _value_text(name: str, value: Any) -> str:
     if isinstance(value, int) and name.endswith("_ul"):
         return format_volume(value)
     if isinstance(value, list):
-        return ", ".join(_value_text(name, item) for item in value) or "—"
+        return ", ".join(_value_text(name, item, entity_type) for item in value) or "—"
     if isinstance(value, dict):
-        return "(" + "; ".join(str(change) for change in _lines(value)) + ")"
+        return "(" + "; ".join(str(change) for change in _lines(value, entity_type)) + ")"
     if isinstance(value, str):
         if name == "status":
-            return _status_word(value)
+            return _status_word(entity_type, value)
         if len(value) > 19 and value[10:11] == "T":
             try:
                 moment = datetime.fromisoformat(value)
@@ -293,22 +294,29 @@ def _value_text(name: str, value: Any) -> str:
     return str(value)
 
 
-def _lines(details: dict[str, Any]) -> list[Change]:
+def _lines(details: dict[str, Any], entity_type: str) -> list[Change]:
+    def change(field: str, before: Any, after: Any) -> Change:
+        return Change(
+            _field_label(field),
+            _value_text(field, after, entity_type),
+            _value_text(field, before, entity_type),
+        )
+
     lines = []
     for name, value in details.items():
         if name == "changed" and isinstance(value, dict):
             for field, pair in value.items():
-                before, after = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
-                lines.append(
-                    Change(_field_label(field), _value_text(field, after), _value_text(field, before))
-                )
+                if isinstance(pair, list) and len(pair) == 2:
+                    lines.append(change(field, pair[0], pair[1]))
+                else:
+                    lines.append(Change(_field_label(field), _value_text(field, pair, entity_type)))
         elif name == "status" and isinstance(value, list) and len(value) == 2:
-            lines.append(Change(_field_label(name), _value_text(name, value[1]), _value_text(name, value[0])))
+            lines.append(change(name, value[0], value[1]))
         else:
-            lines.append(Change(_field_label(name), _value_text(name, value)))
+            lines.append(Change(_field_label(name), _value_text(name, value, entity_type)))
     return lines
 
 
 def describe(entry: AuditEntry) -> list[Change]:
     """The one place that turns an entry's details into lines for pages and the CSV (never a dict)."""
-    return _lines(entry.details or {})
+    return _lines(entry.details or {}, entry.entity_type)
