@@ -49,9 +49,9 @@ __all__ = [
     "order_csv",
     "order_pdf",
     "record_receipt",
-    "record_received",
     "remove_line",
     "update_line",
+    "update_lines",
     "update_order",
 ]
 
@@ -254,28 +254,46 @@ def _line_of(order: PurchaseOrder, line_id: int) -> PurchaseOrderLine:
     return line
 
 
+def _change_line(
+    order: PurchaseOrder, line_id: int, quantity: int, unit_cost_minor: int
+) -> PurchaseOrderLine:
+    line = _line_of(order, line_id)
+    _check_quantity(quantity, f"quantity-{line_id}")
+    if unit_cost_minor < 0:
+        raise Invalid(
+            "invalid_amount",
+            _("A cost cannot be negative."),
+            fields={f"unit_cost-{line_id}": _("Not negative.")},
+        )
+    changed = audit.changes(
+        {"quantity": line.quantity, "unit_cost_minor": line.unit_cost_minor},
+        {"quantity": quantity, "unit_cost_minor": unit_cost_minor},
+    )
+    if changed:
+        line.quantity, line.unit_cost_minor = quantity, unit_cost_minor
+        audit.record(
+            "purchase_order_line_changed",
+            "purchase_order",
+            order.id,
+            details={"line_id": line.id, "product_id": line.product_id, "changed": changed},
+        )
+    return line
+
+
 def update_line(
     order: PurchaseOrder, line_id: int, *, quantity: int, unit_cost_minor: int
 ) -> PurchaseOrderLine:
     with transaction():
         _require_draft(order)
-        line = _line_of(order, line_id)
-        _check_quantity(quantity)
-        if unit_cost_minor < 0:
-            raise Invalid("invalid_amount", _("A cost cannot be negative."))
-        changed = audit.changes(
-            {"quantity": line.quantity, "unit_cost_minor": line.unit_cost_minor},
-            {"quantity": quantity, "unit_cost_minor": unit_cost_minor},
-        )
-        if changed:
-            line.quantity, line.unit_cost_minor = quantity, unit_cost_minor
-            audit.record(
-                "purchase_order_line_changed",
-                "purchase_order",
-                order.id,
-                details={"line_id": line.id, "product_id": line.product_id, "changed": changed},
-            )
-    return line
+        return _change_line(order, line_id, quantity, unit_cost_minor)
+
+
+def update_lines(order: PurchaseOrder, edits: Mapping[int, tuple[int, int]]) -> list[PurchaseOrderLine]:
+    """Every line's quantity and cost as typed ({line_id: (quantity, unit_cost_minor)}), all in one
+    transaction: all saved, or none when one is wrong (the page shows them all again, as typed)."""
+    with transaction():
+        _require_draft(order)
+        return [_change_line(order, line_id, *values) for line_id, values in edits.items()]
 
 
 def remove_line(order: PurchaseOrder, line_id: int) -> None:
@@ -357,7 +375,9 @@ def _settle_status(order: PurchaseOrder) -> None:
         order.status = OrderStatus.PARTIALLY_RECEIVED
 
 
-def _receive(line_id: int, quantity: int, *, receipt: Receipt | None, note: str) -> PurchaseOrderReceipt:
+def _receive(
+    line_id: int, quantity: int, *, receipt: Receipt | None, note: str, confirm_over: bool
+) -> PurchaseOrderReceipt:
     """Add received vials to a line of a sent order, in the caller's transaction. The order row is
     locked first, then the line's count moves by a guarded UPDATE: two deliveries recorded at the
     same moment both count."""
@@ -378,6 +398,19 @@ def _receive(line_id: int, quantity: int, *, receipt: Receipt | None, note: str)
     line = next(line for line in order.lines if line.id == line_id)
     if receipt is not None and receipt.lot.product_id != line.product_id:
         raise Invalid("wrong_product", _("This receipt is of another product than the order line."))
+    if line.received_quantity + quantity > line.quantity and not confirm_over:
+        raise Conflict(
+            "over_receipt",
+            _(
+                "%(product)s: %(ordered)d vials ordered, %(received)d received so far; %(quantity)d more "
+                "would be more than ordered. Confirm to receive them anyway.",
+                product=line.product.name,
+                ordered=line.quantity,
+                received=line.received_quantity,
+                quantity=quantity,
+            ),
+            fields={"vials": _("More than ordered: confirm to receive them.")},
+        )
     db.session.execute(
         update(PurchaseOrderLine)
         .where(PurchaseOrderLine.id == line_id)
@@ -415,16 +448,11 @@ def _receive(line_id: int, quantity: int, *, receipt: Receipt | None, note: str)
     return row
 
 
-def record_received(line_id: int, quantity: int, note: str = "") -> PurchaseOrderReceipt:
-    """The order page's "record received quantity": vials counted off the delivery."""
-    with transaction():
-        return _receive(line_id, quantity, receipt=None, note=note)
-
-
-def record_receipt(line_id: int, receipt: Receipt) -> PurchaseOrderReceipt:
+def record_receipt(line_id: int, receipt: Receipt, *, confirm_over: bool = False) -> PurchaseOrderReceipt:
     """Link a stock receipt to the order line it fulfils; for the receiving service, which calls it
-    inside its own transaction (this function neither commits nor rolls back)."""
-    return _receive(line_id, receipt.vial_count, receipt=receipt, note="")
+    inside its own transaction (this function neither commits nor rolls back). More vials than the
+    line still waits for is 409 `over_receipt` unless `confirm_over`."""
+    return _receive(line_id, receipt.vial_count, receipt=receipt, note="", confirm_over=confirm_over)
 
 
 # ---- exports -------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import (
+    BooleanField,
+    DateField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -22,8 +24,11 @@ from inventory.errors import DomainError, NotFound
 from inventory.extensions import db
 from inventory.models import Product
 from inventory.models.purchasing import OrderStatus, PurchaseOrder
-from inventory.permissions import Permission, permission_required
-from inventory.services import audit, purchasing
+from inventory.permissions import Permission, permission_required, require
+from inventory.rules.errors import RuleError
+from inventory.rules.money import parse_money
+from inventory.services import audit, purchasing, receiving
+from inventory.services.receiving import MAX_VIALS_PER_RECEIPT
 from inventory.web.errors import form_failed
 from inventory.web.forms import MoneyField
 from inventory.web.manager import bp, download
@@ -62,11 +67,29 @@ class LineForm(FlaskForm):
     unit_cost_minor = MoneyField(_l("Cost per vial"), validators=[InputRequired()])
 
 
+class LinesForm(FlaskForm):
+    """Every line of a draft in one form: `quantity-<line id>` and `unit_cost-<line id>` per line."""
+
+
 class ReceiveForm(FlaskForm):
+    """A delivery against one order line, through the receiving service: the pack's scan, or the lot
+    and expiry typed from the box. Stock is created; the line counts the vials."""
+
+    scan = StringField(_l("Scan the pack"), validators=[Optional(), Length(max=500)])
+    lot = StringField(_l("Lot number"), validators=[Optional(), Length(max=40)])
+    expiry = DateField(_l("Expiry date"), validators=[Optional()])
     quantity = IntegerField(
-        _l("Vials received"), validators=[InputRequired(), NumberRange(min=1, max=10_000)]
+        _l("Vials received"), validators=[InputRequired(), NumberRange(min=1, max=MAX_VIALS_PER_RECEIPT)]
     )
-    note = StringField(_l("Note (delivery note number…)"), validators=[Optional(), Length(max=500)])
+    location = StringField(_l("Shelf or location"), validators=[Optional(), Length(max=60)])
+    confirm_over = BooleanField(_l("Yes, receive more than ordered"))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.scan.data or "").strip() and not ((self.lot.data or "").strip() and self.expiry.data):
+            self.lot.errors = [*self.lot.errors, _("Scan the pack, or type its lot number and expiry date.")]
+            return False
+        return valid
 
 
 class CancelForm(FlaskForm):
@@ -121,6 +144,10 @@ def _render_order(order: PurchaseOrder, status: int = 200, **forms: Any) -> tupl
         add_form=add_form,
         details_form=forms.get("details_form") or OrderDetailsForm(formdata=None, obj=order),
         line_forms=forms.get("line_forms", {}),
+        typed_lines=forms.get("typed_lines") or {},
+        line_errors=forms.get("line_errors") or {},
+        lines_form=LinesForm(formdata=None),
+        asking_over=forms.get("asking_over", False),
         receive_forms=forms.get("receive_forms", {}),
         cancel_form=forms.get("cancel_form") or CancelForm(formdata=None),
         empty_form=EmptyForm(formdata=None),
@@ -239,17 +266,86 @@ def cancel_order(order_id: int) -> tuple[str, int] | WerkzeugResponse:
 def receive_line(order_id: int, line_id: int) -> tuple[str, int] | WerkzeugResponse:
     order = purchasing.get_order(order_id)
     form = ReceiveForm()
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:
+        raise NotFound("not_found", _("Order %(number)s has no such line.", number=order.number))
+    asking_over = False
     if form.validate_on_submit():
+        scan = (form.scan.data or "").strip()
+        request_ = receiving.ReceiptRequest(
+            vials=form.quantity.data or 0,
+            scan=scan or None,
+            product_id=None if scan else line.product_id,
+            lot=None if scan else form.lot.data,
+            expiry=None if scan else form.expiry.data,
+            supplier=order.supplier,
+            unit_cost_minor=line.unit_cost_minor,
+            location=form.location.data or "",
+            order_line_id=line.id,
+            confirm_over=bool(form.confirm_over.data),
+        )
         try:
-            if not any(line.id == line_id for line in order.lines):
-                raise NotFound("not_found", _("Order %(number)s has no such line.", number=order.number))
-            purchasing.record_received(line_id, form.quantity.data, form.note.data or "")
+            result = receiving.receive(request_, user=require(Permission.MANAGE_STOCK))
         except DomainError as error:
             form_failed(form, error)
+            asking_over = error.code == "over_receipt"
         else:
-            flash(_("%(n)d vials recorded as received.", n=form.quantity.data), "success")
+            flash(
+                _(
+                    "%(n)d vials of lot %(lot)s received into stock against %(number)s.",
+                    n=len(result.vials),
+                    lot=result.lot.number,
+                    number=order.number,
+                ),
+                "success",
+            )
             return _back(order)
-    return _render_order(order, 422, receive_forms={line_id: form})
+    return _render_order(
+        order, 409 if asking_over else 422, receive_forms={line_id: form}, asking_over=asking_over
+    )
+
+
+def _typed_lines(order: PurchaseOrder, typed: Any) -> tuple[dict[int, tuple[int, int]], dict[str, str]]:
+    """The quantities and costs typed for every line, and what is wrong with them (by field name)."""
+    edits: dict[int, tuple[int, int]] = {}
+    errors: dict[str, str] = {}
+    for line in order.lines:
+        quantity_text = (typed.get(f"quantity-{line.id}") or "").strip()
+        cost_text = (typed.get(f"unit_cost-{line.id}") or "").strip()
+        quantity = int(quantity_text) if quantity_text.isdigit() else None
+        if quantity is None or not 0 < quantity <= purchasing.MAX_QUANTITY:
+            errors[f"quantity-{line.id}"] = _("From 1 to %(max)d vials.", max=purchasing.MAX_QUANTITY)
+        try:
+            cost = parse_money(cost_text)
+        except RuleError:
+            errors[f"unit_cost-{line.id}"] = _("An amount such as 12.50.")
+            cost = None
+        if quantity is not None and cost is not None:
+            edits[line.id] = (quantity, cost)
+    return edits, errors
+
+
+@bp.route("/orders/<int:order_id>/lines/save", methods=["POST"])
+@permission_required(Permission.REPORTS)
+def save_lines(order_id: int) -> tuple[str, int] | WerkzeugResponse:
+    """One form for every line: what was typed on each line is saved together, or shown again."""
+    order = purchasing.get_order(order_id)
+    form = LinesForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        edits, errors = _typed_lines(order, request.form)
+        if not errors:
+            try:
+                purchasing.update_lines(order, edits)
+            except DomainError as error:
+                errors = dict(error.fields)
+                flash(error.message, "error")
+            else:
+                flash(_("Order %(number)s saved.", number=order.number), "success")
+                return _back(order)
+        else:
+            flash(_("Some lines are not right; nothing was saved. Correct them and save again."), "error")
+    return _render_order(order, 422, typed_lines=request.form, line_errors=errors)
 
 
 @bp.route("/orders/<int:order_id>.pdf")
