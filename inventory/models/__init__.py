@@ -23,7 +23,13 @@ from inventory.models.compounding import (
     Syringe,
     SyringeStatus,
 )
-from inventory.models.purchasing import OrderStatus, PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt
+from inventory.models.purchasing import (
+    OrderStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderReceipt,
+    Supplier,
+)
 from inventory.models.recall import (
     AdverseEvent,
     AdverseEventSeverity,
@@ -70,6 +76,7 @@ __all__ = [
     "Route",
     "ScanAttempt",
     "SessionStatus",
+    "Supplier",
     "Syringe",
     "SyringeStatus",
     "TreatmentSession",

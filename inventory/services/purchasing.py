@@ -30,7 +30,7 @@ from inventory.models.purchasing import (
     PurchaseOrderReceipt,
 )
 from inventory.rules.money import format_money
-from inventory.services import audit, transaction
+from inventory.services import audit, suppliers, transaction
 from inventory.services import reorder as reorder_service
 
 __all__ = [
@@ -133,9 +133,11 @@ def _require_draft(order: PurchaseOrder) -> None:
 
 
 def _new_order(supplier: str, note: str) -> PurchaseOrder:
+    record = suppliers.record_for(supplier)
     order = PurchaseOrder(
         number=f"tmp-{uuid.uuid4().hex}",
-        supplier=" ".join(supplier.split())[:120],
+        supplier=record.name if record else "",
+        supplier_id=record.id if record else None,
         note=note.strip(),
         status=OrderStatus.DRAFT,
         created_by_id=_current_user_id(),
@@ -226,10 +228,12 @@ def create_from_suggestions(
 def update_order(order: PurchaseOrder, *, supplier: str, note: str) -> PurchaseOrder:
     with transaction():
         _require_draft(order)
-        after = {"supplier": " ".join(supplier.split())[:120], "note": note.strip()}
+        record = suppliers.record_for(supplier)
+        after = {"supplier": record.name if record else "", "note": note.strip()}
         changed = audit.changes({"supplier": order.supplier, "note": order.note}, after)
         if changed:
             order.supplier, order.note = after["supplier"], after["note"]
+            order.supplier_id = record.id if record else None
             audit.record("purchase_order_updated", "purchase_order", order.id, details={"changed": changed})
     return order
 
@@ -511,7 +515,15 @@ def _fonts() -> tuple[str, str]:
     return "OrderSans", "OrderSans-Bold"
 
 
-def order_pdf(order: PurchaseOrder, *, clinic_name: str = "") -> bytes:
+def _address_block(label: str, name: str, address: str, contact: str = "") -> str:
+    """A name with its address (and contact) lines, for a PDF paragraph."""
+    lines = [f"<b>{_escape(label)}</b>", _escape(name or "—")]
+    lines += [_escape(line) for line in address.splitlines() if line.strip()]
+    lines += [_escape(line) for line in contact.splitlines() if line.strip()]
+    return "<br/>".join(lines)
+
+
+def order_pdf(order: PurchaseOrder, *, clinic_name: str = "", clinic_address: str = "") -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -533,11 +545,30 @@ def order_pdf(order: PurchaseOrder, *, clinic_name: str = "") -> bytes:
         author=clinic_name,
     )
     created = clock.local(order.created_at)
-    facts = [
+    record = order.supplier_record
+    facts: list[object] = [
         Paragraph(_("Purchase order %(number)s", number=order.number), title),
         Spacer(1, 4 * mm),
-        Paragraph(f"{_('From')}: {_escape(clinic_name)}", body),
-        Paragraph(f"{_('Supplier')}: {_escape(order.supplier or '—')}", body),
+        Table(
+            [
+                [
+                    Paragraph(_address_block(_("From"), clinic_name, clinic_address), body),
+                    Paragraph(
+                        _address_block(
+                            _("Supplier"),
+                            order.supplier,
+                            record.address if record else "",
+                            record.contact if record else "",
+                        ),
+                        body,
+                    ),
+                ]
+            ],
+            colWidths=[87 * mm, 87 * mm],
+            style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]),
+        ),
+        Spacer(1, 3 * mm),
+        Paragraph(_("Amounts in %(currency)s", currency=formatting.currency()), body),
         Paragraph(f"{_('Date')}: {created:%Y-%m-%d}", body),
         Paragraph(f"{_('Status')}: {_escape(status_label(order.status))}", body),
     ]

@@ -27,7 +27,7 @@ from inventory.models.purchasing import OrderStatus, PurchaseOrder
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.errors import RuleError
 from inventory.rules.money import parse_money
-from inventory.services import audit, purchasing, receiving
+from inventory.services import audit, purchasing, receiving, suppliers
 from inventory.services.receiving import MAX_VIALS_PER_RECEIPT
 from inventory.web.errors import form_failed
 from inventory.web.forms import MoneyField
@@ -37,7 +37,11 @@ from inventory.web.manager import bp, download
 
 
 class NewOrderForm(FlaskForm):
-    supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=120)])
+    supplier = StringField(
+        _l("Supplier"),
+        validators=[Optional(), Length(max=120)],
+        render_kw={"list": "supplier-names", "autocomplete": "off"},
+    )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
@@ -112,6 +116,7 @@ def orders() -> str:
         status=status,
         statuses=list(OrderStatus),
         form=NewOrderForm(),
+        supplier_records=suppliers.list_suppliers(),
     )
 
 
@@ -129,6 +134,7 @@ def new_order() -> tuple[str, int] | WerkzeugResponse:
         status=None,
         statuses=list(OrderStatus),
         form=form,
+        supplier_records=suppliers.list_suppliers(),
     ), 422
 
 
@@ -152,6 +158,7 @@ def _render_order(order: PurchaseOrder, status: int = 200, **forms: Any) -> tupl
         cancel_form=forms.get("cancel_form") or CancelForm(formdata=None),
         empty_form=EmptyForm(formdata=None),
         history=history,
+        supplier_records=suppliers.list_suppliers(),
     ), status
 
 
@@ -352,7 +359,11 @@ def save_lines(order_id: int) -> tuple[str, int] | WerkzeugResponse:
 @permission_required(Permission.REPORTS)
 def order_pdf(order_id: int) -> Response:
     order = purchasing.get_order(order_id)
-    pdf = purchasing.order_pdf(order, clinic_name=current_app.config["CLINIC_NAME"])
+    pdf = purchasing.order_pdf(
+        order,
+        clinic_name=current_app.config["CLINIC_NAME"],
+        clinic_address=current_app.config.get("CLINIC_ADDRESS", ""),
+    )
     return download(pdf, "application/pdf", f"{order.number}.pdf", entity=("purchase_order", order.id))
 
 
@@ -366,3 +377,61 @@ def order_csv(order_id: int) -> Response:
         f"{order.number}.csv",
         entity=("purchase_order", order.id),
     )
+
+
+# ---- suppliers -----------------------------------------------------------------------------------
+
+
+class SupplierForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
+    contact = TextAreaField(_l("Contact (person, phone, email)"), validators=[Optional(), Length(max=2000)])
+    lead_time_days = IntegerField(
+        _l("Lead time (days)"), validators=[Optional(), NumberRange(min=0, max=365)]
+    )
+
+    def values(self) -> suppliers.SupplierInput:
+        return suppliers.SupplierInput(
+            name=self.name.data or "",
+            address=self.address.data or "",
+            contact=self.contact.data or "",
+            lead_time_days=self.lead_time_days.data,
+        )
+
+
+@bp.route("/suppliers", methods=["GET", "POST"])
+@permission_required(Permission.REPORTS)
+def supplier_list() -> tuple[str, int] | WerkzeugResponse:
+    form = SupplierForm()
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                supplier = suppliers.create_supplier(form.values())
+            except DomainError as error:
+                form_failed(form, error)
+            else:
+                flash(_("Supplier %(name)s saved.", name=supplier.name), "success")
+                return redirect(url_for("manager.supplier", supplier_id=supplier.id))
+    return render_template("manager/suppliers.html", suppliers=suppliers.list_suppliers(), form=form), status
+
+
+@bp.route("/suppliers/<int:supplier_id>", methods=["GET", "POST"])
+@permission_required(Permission.REPORTS)
+def supplier(supplier_id: int) -> tuple[str, int] | WerkzeugResponse:
+    record = suppliers.get_supplier(supplier_id)
+    form = SupplierForm(obj=record)
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                suppliers.update_supplier(record, form.values())
+            except DomainError as error:
+                form_failed(form, error)
+            else:
+                flash(_("Supplier %(name)s saved.", name=record.name), "success")
+                return redirect(url_for("manager.supplier", supplier_id=record.id))
+    orders = [order for order in purchasing.list_orders() if order.supplier_id == record.id]
+    return render_template("manager/supplier.html", supplier=record, form=form, orders=orders), status

@@ -97,4 +97,4 @@ def test_audit_page_filters_by_action(client, login_as):
     html = client.get("/manager/audit?action=product_created").get_data(as_text=True)
     assert "product_created" in html
     html = client.get("/manager/audit?action=login_locked").get_data(as_text=True)
-    assert "No changes recorded yet." in html
+    assert "No entry matches these filters." in html
