@@ -413,7 +413,7 @@ def _receive(
                 received=line.received_quantity,
                 quantity=quantity,
             ),
-            fields={"vials": _("More than ordered: confirm to receive them.")},
+            fields={"confirm_over": _("More than ordered: confirm to receive them.")},
         )
     db.session.execute(
         update(PurchaseOrderLine)

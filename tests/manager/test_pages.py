@@ -269,3 +269,30 @@ def test_reports_page_and_csv_exports_render(client, login_as, frozen):
 def test_audit_trail_is_still_there(client, login_as):
     login_as("manager")
     assert client.get("/manager/audit").status_code == 200
+
+
+def test_po_04_the_receiving_page_asks_before_more_than_ordered(client, login_as, frozen):
+    prod = _low_product()
+    login_as("manager")
+    order = _draft_order(client, prod)  # 4 vials ordered
+    line = order.lines[0]
+    token = csrf_from(client.get(f"/manager/orders/{order.id}").get_data(as_text=True))
+    client.post(f"/manager/orders/{order.id}/send", data={"csrf_token": token})
+    page = client.get(f"/stock/receive/manual?product_id={prod.id}").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_from(page),
+        "product_id": str(prod.id),
+        "lot": "VC-2",
+        "expiry": (TODAY + timedelta(days=400)).isoformat(),
+        "vials": "12",
+        "order_line_id": str(line.id),
+    }
+    asked = client.post("/stock/receive/manual", data=data)
+    html = asked.get_data(as_text=True)
+    assert 'name="confirm_over"' in html and "More than ordered" in html
+    db.session.expire_all()
+    assert order.lines[0].received_quantity == 0
+    done = client.post("/stock/receive/manual", data={**data, "confirm_over": "y"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert order.lines[0].received_quantity == 12

@@ -118,3 +118,15 @@ def test_mon_01_the_currency_is_a_setting_checked_at_start() -> None:
     assert app.config["CLINIC_CURRENCY"] == "EUR"
     with pytest.raises(RuntimeError, match="CLINIC_CURRENCY"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x", "CLINIC_CURRENCY": "XYZ1"})
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"), [("nurse", False), ("practitioner", False), ("manager", True), ("admin", True)]
+)
+def test_api_role_table_holds_for_the_new_pages(
+    client: FlaskClient, login_as: Any, role: str, allowed: bool
+) -> None:
+    """api.md: reorder, reports and audit are the manager's and the admin's."""
+    login_as(role)
+    for path in ("/manager/suppliers", "/manager/audit", "/manager/audit.csv"):
+        assert client.get(path).status_code == (200 if allowed else 403), path
