@@ -21,10 +21,24 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(from_environment())
     if config:
         app.config.update(config)
+    _check_settings(app)
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
     return app
+
+
+def _check_settings(app: Flask) -> None:
+    """A wrong setting stops the start with its name, not the first page that uses it."""
+    from babel.numbers import list_currencies
+
+    from inventory.rules.errors import RuleError
+    from inventory.rules.money import check_currency
+
+    try:
+        app.config["CLINIC_CURRENCY"] = check_currency(app.config["CLINIC_CURRENCY"], list_currencies())
+    except RuleError as error:
+        raise RuntimeError(f"CLINIC_CURRENCY: {error}") from None
 
 
 def register_extensions(app: Flask) -> None:

@@ -52,6 +52,8 @@ def from_environment(instance: Path = INSTANCE) -> dict[str, Any]:
         "CLINIC_NAME": os.environ.get("CLINIC_NAME", "Clinic pharmacy"),
         "CLINIC_TIMEZONE": os.environ.get("CLINIC_TIMEZONE", "Europe/Istanbul"),
         "CLINIC_REGION": os.environ.get("CLINIC_REGION", "TR").upper(),
+        "CLINIC_CURRENCY": os.environ.get("CLINIC_CURRENCY", "TRY"),
+        "CLINIC_ADDRESS": os.environ.get("CLINIC_ADDRESS", "").replace("\\n", "\n"),
         "DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "en"),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int("LOGIN_LOCK_MINUTES", 15),

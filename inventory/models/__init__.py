@@ -1,5 +1,6 @@
 """Typed SQLAlchemy 2.0 models, one module per part of the domain."""
 
+from inventory.models import history
 from inventory.models.audit import AuditEntry
 from inventory.models.catalogue import Product, ProductCategory
 from inventory.models.clinic import (
@@ -29,7 +30,13 @@ from inventory.models.compounding import (
     SyringeStatus,
 )
 from inventory.models.printing import VialLabelPrint
-from inventory.models.purchasing import OrderStatus, PurchaseOrder, PurchaseOrderLine, PurchaseOrderReceipt
+from inventory.models.purchasing import (
+    OrderStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderReceipt,
+    Supplier,
+)
 from inventory.models.recall import (
     AdverseEvent,
     AdverseEventSeverity,
@@ -83,6 +90,7 @@ __all__ = [
     "Route",
     "ScanAttempt",
     "SessionStatus",
+    "Supplier",
     "Syringe",
     "SyringeStatus",
     "TreatmentSession",
@@ -93,4 +101,5 @@ __all__ = [
     "VialLabelPrint",
     "VialStatus",
     "VoidReason",
+    "history",
 ]

@@ -28,13 +28,30 @@ class OrderStatus(StrEnum):
 OPEN_STATUSES = (OrderStatus.SENT, OrderStatus.PARTIALLY_RECEIVED)
 
 
+class Supplier(Model):
+    """Whom the clinic buys from: the address and contact printed on its orders."""
+
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: The name normalised for finding it again whatever the case (Turkish letters included).
+    name_key: Mapped[str] = mapped_column(String(120), unique=True)
+    address: Mapped[str] = mapped_column(Text, default="")
+    contact: Mapped[str] = mapped_column(Text, default="")
+    lead_time_days: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
 class PurchaseOrder(Model):
     __tablename__ = "purchase_orders"
     __table_args__ = (one_of("status", enum_values(OrderStatus)),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
+    #: The supplier's name as it stood when the order was made; `supplier_record` has the rest.
     supplier: Mapped[str] = mapped_column(String(120), default="")
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=OrderStatus.DRAFT, index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -45,6 +62,7 @@ class PurchaseOrder(Model):
     is_demo: Mapped[bool] = mapped_column(default=False)
 
     created_by: Mapped[User | None] = relationship()
+    supplier_record: Mapped[Supplier | None] = relationship()
     lines: Mapped[list[PurchaseOrderLine]] = relationship(
         back_populates="order", order_by="PurchaseOrderLine.id", lazy="selectin"
     )

@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 from inventory.rules.errors import RuleError
 
 MINOR_PER_UNIT = 100
+#: ISO 4217 code when the clinic sets none (`CLINIC_CURRENCY`).
+DEFAULT_CURRENCY = "TRY"
 
 
 def parse_money(value: str | int | float | Decimal) -> int:
@@ -34,5 +36,19 @@ def money_number(minor: int) -> int | float:
     return whole if cents == 0 else float(Decimal(minor) / MINOR_PER_UNIT)
 
 
+def to_major(minor: int) -> Decimal:
+    """1250 → Decimal("12.50"): exact, for formatting."""
+    return (Decimal(minor) / MINOR_PER_UNIT).quantize(Decimal("0.01"))
+
+
 def format_money(minor: int) -> str:
-    return f"{Decimal(minor) / MINOR_PER_UNIT:.2f}"
+    """The plain number of a CSV cell: 1250 → "12.50" (the currency is in the column's header)."""
+    return f"{to_major(minor):.2f}"
+
+
+def check_currency(code: str, known: frozenset[str] | set[str]) -> str:
+    """An ISO 4217 code in capitals, one of `known` (Babel's list); else an error naming it."""
+    normalised = code.strip().upper()
+    if len(normalised) != 3 or normalised not in known:
+        raise RuleError("invalid_currency", f"{code!r} is not an ISO 4217 currency code.")
+    return normalised

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_login import current_user
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from inventory import clock
 from inventory.extensions import db
 from inventory.models import AuditEntry, User
+from inventory.services import transaction
 
 
 def _acting_user_id(user: User | None) -> int | None:
@@ -62,6 +65,45 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# ---- entries written outside of another use case ------------------------------------------------
+
+
+def exported(
+    filename: str, *, entity_type: str, entity_id: int | None, details: dict[str, Any] | None = None
+) -> AuditEntry:
+    """A patient list, report, order or audit extract was downloaded: who took what, when."""
+    with transaction():
+        return record("exported", entity_type, entity_id, details={"file": filename, **(details or {})})
+
+
+def signed_in(user: User, *, via: str) -> AuditEntry:
+    """A sign-in on the page (`via="page"`) or for an API token (`via="api"`)."""
+    with transaction():
+        return record("signed_in", "user", user.id, details={"via": via}, user=user)
+
+
+def signed_out(user: User) -> AuditEntry:
+    with transaction():
+        return record("signed_out", "user", user.id, user=user)
+
+
+def sign_in_failed(username: str, *, code: str, via: str) -> AuditEntry:
+    """A refused sign-in (wrong password, unknown or locked user): the name typed, never the password."""
+    typed = username.strip().lower()[:80]
+    known = db.session.scalar(select(User.id).where(User.username == typed))
+    with transaction():
+        return record(
+            "sign_in_failed",
+            "user",
+            known,
+            details={"username": typed, "why": code, "via": via},
+            user=None,
+        )
+
+
+# ---- reading the trail ---------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     entity_type: str | None = None
@@ -88,22 +130,80 @@ def _filtered(query: Select[Any], where: AuditFilter) -> Select[Any]:
     return query
 
 
+def _newest_first(where: AuditFilter) -> Select[Any]:
+    query = select(AuditEntry).options(joinedload(AuditEntry.user))
+    return _filtered(query, where).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
 def entries(where: AuditFilter, *, page: int = 1, per_page: int = 50) -> tuple[list[AuditEntry], bool]:
-    """A page of entries, newest first, and whether there is a next page."""
-    query = _filtered(select(AuditEntry), where).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    """A page of entries, newest first, and whether there is a next page (the API's `?page=`)."""
+    query = _newest_first(where)
     rows = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page + 1)))
     return rows[:per_page], len(rows) > per_page
 
 
-def actions() -> list[str]:
-    return list(
-        db.session.scalars(select(AuditEntry.action).group_by(AuditEntry.action).order_by(AuditEntry.action))
+@dataclass(frozen=True)
+class AuditPage:
+    """Entries newest first, with the cursors of the pages around them (None: no such page)."""
+
+    rows: list[AuditEntry]
+    older: int | None
+    newer: int | None
+
+
+def _position(entry_id: int) -> tuple[datetime, int] | None:
+    at = db.session.scalar(select(AuditEntry.at).where(AuditEntry.id == entry_id))
+    return None if at is None else (at, entry_id)
+
+
+def _older_than(at: datetime, entry_id: int) -> Any:
+    return or_(AuditEntry.at < at, and_(AuditEntry.at == at, AuditEntry.id < entry_id))
+
+
+def _newer_than(at: datetime, entry_id: int) -> Any:
+    return or_(AuditEntry.at > at, and_(AuditEntry.at == at, AuditEntry.id > entry_id))
+
+
+def page_of(
+    where: AuditFilter, *, before: int | None = None, after: int | None = None, per_page: int = 50
+) -> AuditPage:
+    """A page without OFFSET (keyset on at, id): the entries older than entry `before`, or newer than
+    entry `after`, or the newest. As fast on the last page of a million entries as on the first."""
+    anchor = _position(before or after or 0) if (before or after) else None
+    if anchor is not None and after:
+        query = _filtered(select(AuditEntry).options(joinedload(AuditEntry.user)), where)
+        query = query.where(_newer_than(*anchor)).order_by(AuditEntry.at, AuditEntry.id)
+        rows = list(db.session.scalars(query.limit(per_page + 1)))
+        more_newer = len(rows) > per_page
+        rows = list(reversed(rows[:per_page]))
+        if not rows:
+            return page_of(where, per_page=per_page)
+        return AuditPage(rows, older=rows[-1].id, newer=rows[0].id if more_newer else None)
+    query = _newest_first(where)
+    if anchor is not None:
+        query = query.where(_older_than(*anchor))
+    rows = list(db.session.scalars(query.limit(per_page + 1)))
+    more_older = len(rows) > per_page
+    rows = rows[:per_page]
+    return AuditPage(
+        rows,
+        older=rows[-1].id if more_older and rows else None,
+        newer=rows[0].id if anchor is not None and rows else None,
     )
 
 
-def entity_types() -> list[str]:
-    query = select(AuditEntry.entity_type).group_by(AuditEntry.entity_type).order_by(AuditEntry.entity_type)
-    return list(db.session.scalars(query))
+def every_entry(where: AuditFilter, *, chunk: int = 500) -> Iterator[AuditEntry]:
+    """Every entry of the filter, newest first, read a chunk at a time (for the CSV)."""
+    cursor: tuple[datetime, int] | None = None
+    while True:
+        query = _newest_first(where)
+        if cursor is not None:
+            query = query.where(_older_than(*cursor))
+        rows = list(db.session.scalars(query.limit(chunk)))
+        yield from rows
+        if len(rows) < chunk:
+            return
+        cursor = (rows[-1].at, rows[-1].id)
 
 
 def count(where: AuditFilter) -> int:
@@ -113,3 +213,119 @@ def count(where: AuditFilter) -> int:
 def acting_user_id(user: User | None = None) -> int | None:
     """Who is acting: the user given, else the signed-in user, else nobody (the CLI, demo data)."""
     return _acting_user_id(user)
+
+
+# ---- what an entry says, for a person ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of an entry's details: "field: before → after", or "field: value" (before is None)."""
+
+    field: str
+    after: str
+    before: str | None = None
+
+    def __str__(self) -> str:
+        if self.before is None:
+            return f"{self.field}: {self.after}"
+        return f"{self.field}: {self.before} → {self.after}"
+
+
+def action_label(action: str) -> str:
+    from inventory.names import AUDIT_ACTION_LABELS, label
+
+    return label(AUDIT_ACTION_LABELS, action)
+
+
+def entity_label(entity_type: str) -> str:
+    from inventory.names import ENTITY_LABELS, label
+
+    return label(ENTITY_LABELS, entity_type)
+
+
+def _field_label(name: str) -> str:
+    from inventory.names import FIELD_LABELS
+
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    for suffix in ("_minor", "_ul", "_id"):
+        name = name.removesuffix(suffix)
+    return name.replace("_", " ")
+
+
+def _status_word(entity_type: str, value: str) -> str:
+    from inventory import names
+
+    labels: dict[str, Any] = {
+        "batch": names.BATCH_STATUS_LABELS,
+        "syringe": names.SYRINGE_STATUS_LABELS,
+        "vial": names.VIAL_STATUS_LABELS,
+        "lot": names.LOT_STATUS_LABELS,
+    }
+    if entity_type == "purchase_order":
+        from inventory.services.purchasing import status_label
+
+        return status_label(value)
+    return names.label(labels.get(entity_type, {}), value)
+
+
+def _value_text(name: str, value: Any, entity_type: str = "") -> str:
+    """A stored detail value as a person reads it: money with its currency, volumes in mL, instants
+    in the clinic's time zone, yes/no, lists and nested records spelled out."""
+    from flask_babel import format_datetime
+    from flask_babel import gettext as _
+
+    from inventory.formatting import format_money, format_volume
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, int) and name.endswith("_minor"):
+        return format_money(value)
+    if isinstance(value, int) and name.endswith("_ul"):
+        return format_volume(value)
+    if isinstance(value, list):
+        return ", ".join(_value_text(name, item, entity_type) for item in value) or "—"
+    if isinstance(value, dict):
+        return "(" + "; ".join(str(change) for change in _lines(value, entity_type)) + ")"
+    if isinstance(value, str):
+        if name == "status":
+            return _status_word(entity_type, value)
+        if len(value) > 19 and value[10:11] == "T":
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                return value
+            if moment.tzinfo is not None:
+                return str(format_datetime(moment, "yyyy-MM-dd HH:mm"))
+    return str(value)
+
+
+def _lines(details: dict[str, Any], entity_type: str) -> list[Change]:
+    def change(field: str, before: Any, after: Any) -> Change:
+        return Change(
+            _field_label(field),
+            _value_text(field, after, entity_type),
+            _value_text(field, before, entity_type),
+        )
+
+    lines = []
+    for name, value in details.items():
+        if name == "changed" and isinstance(value, dict):
+            for field, pair in value.items():
+                if isinstance(pair, list) and len(pair) == 2:
+                    lines.append(change(field, pair[0], pair[1]))
+                else:
+                    lines.append(Change(_field_label(field), _value_text(field, pair, entity_type)))
+        elif name == "status" and isinstance(value, list) and len(value) == 2:
+            lines.append(change(name, value[0], value[1]))
+        else:
+            lines.append(Change(_field_label(name), _value_text(name, value, entity_type)))
+    return lines
+
+
+def describe(entry: AuditEntry) -> list[Change]:
+    """The one place that turns an entry's details into lines for pages and the CSV (never a dict)."""
+    return _lines(entry.details or {}, entry.entity_type)

@@ -171,6 +171,13 @@ def scan_for_count(count_id: int, raw: str, *, user: User) -> CountScanResult:
                     count_id=count.id, vial_id=vial.id, scanned_by_id=user.id, scanned_at=clock.now()
                 )
             )
+        audit.record(
+            "stock_count_scanned",
+            "stock_count",
+            count.id,
+            details={"vial": vial.code, "seen_before": already is not None},
+            user=user,
+        )
     return CountScanResult(vial, already_seen=already is not None)
 
 

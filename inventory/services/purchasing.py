@@ -6,7 +6,6 @@ inside its own transaction; the order page records counted vials with `record_re
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections.abc import Iterable, Mapping
@@ -17,10 +16,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, update
 
-from inventory import clock
+from inventory import clock, csvexport, formatting
 from inventory.config import ROOT
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.extensions import db
+from inventory.formatting import currency
 from inventory.models import Product, Receipt
 from inventory.models.purchasing import (
     OPEN_STATUSES,
@@ -30,7 +30,7 @@ from inventory.models.purchasing import (
     PurchaseOrderReceipt,
 )
 from inventory.rules.money import format_money
-from inventory.services import audit, transaction
+from inventory.services import audit, suppliers, transaction
 from inventory.services import reorder as reorder_service
 
 __all__ = [
@@ -49,9 +49,9 @@ __all__ = [
     "order_csv",
     "order_pdf",
     "record_receipt",
-    "record_received",
     "remove_line",
     "update_line",
+    "update_lines",
     "update_order",
 ]
 
@@ -133,9 +133,11 @@ def _require_draft(order: PurchaseOrder) -> None:
 
 
 def _new_order(supplier: str, note: str) -> PurchaseOrder:
+    record = suppliers.record_for(supplier)
     order = PurchaseOrder(
         number=f"tmp-{uuid.uuid4().hex}",
-        supplier=" ".join(supplier.split())[:120],
+        supplier=record.name if record else "",
+        supplier_id=record.id if record else None,
         note=note.strip(),
         status=OrderStatus.DRAFT,
         created_by_id=_current_user_id(),
@@ -226,10 +228,12 @@ def create_from_suggestions(
 def update_order(order: PurchaseOrder, *, supplier: str, note: str) -> PurchaseOrder:
     with transaction():
         _require_draft(order)
-        after = {"supplier": " ".join(supplier.split())[:120], "note": note.strip()}
+        record = suppliers.record_for(supplier)
+        after = {"supplier": record.name if record else "", "note": note.strip()}
         changed = audit.changes({"supplier": order.supplier, "note": order.note}, after)
         if changed:
             order.supplier, order.note = after["supplier"], after["note"]
+            order.supplier_id = record.id if record else None
             audit.record("purchase_order_updated", "purchase_order", order.id, details={"changed": changed})
     return order
 
@@ -254,28 +258,46 @@ def _line_of(order: PurchaseOrder, line_id: int) -> PurchaseOrderLine:
     return line
 
 
+def _change_line(
+    order: PurchaseOrder, line_id: int, quantity: int, unit_cost_minor: int
+) -> PurchaseOrderLine:
+    line = _line_of(order, line_id)
+    _check_quantity(quantity, f"quantity-{line_id}")
+    if unit_cost_minor < 0:
+        raise Invalid(
+            "invalid_amount",
+            _("A cost cannot be negative."),
+            fields={f"unit_cost-{line_id}": _("Not negative.")},
+        )
+    changed = audit.changes(
+        {"quantity": line.quantity, "unit_cost_minor": line.unit_cost_minor},
+        {"quantity": quantity, "unit_cost_minor": unit_cost_minor},
+    )
+    if changed:
+        line.quantity, line.unit_cost_minor = quantity, unit_cost_minor
+        audit.record(
+            "purchase_order_line_changed",
+            "purchase_order",
+            order.id,
+            details={"line_id": line.id, "product_id": line.product_id, "changed": changed},
+        )
+    return line
+
+
 def update_line(
     order: PurchaseOrder, line_id: int, *, quantity: int, unit_cost_minor: int
 ) -> PurchaseOrderLine:
     with transaction():
         _require_draft(order)
-        line = _line_of(order, line_id)
-        _check_quantity(quantity)
-        if unit_cost_minor < 0:
-            raise Invalid("invalid_amount", _("A cost cannot be negative."))
-        changed = audit.changes(
-            {"quantity": line.quantity, "unit_cost_minor": line.unit_cost_minor},
-            {"quantity": quantity, "unit_cost_minor": unit_cost_minor},
-        )
-        if changed:
-            line.quantity, line.unit_cost_minor = quantity, unit_cost_minor
-            audit.record(
-                "purchase_order_line_changed",
-                "purchase_order",
-                order.id,
-                details={"line_id": line.id, "product_id": line.product_id, "changed": changed},
-            )
-    return line
+        return _change_line(order, line_id, quantity, unit_cost_minor)
+
+
+def update_lines(order: PurchaseOrder, edits: Mapping[int, tuple[int, int]]) -> list[PurchaseOrderLine]:
+    """Every line's quantity and cost as typed ({line_id: (quantity, unit_cost_minor)}), all in one
+    transaction: all saved, or none when one is wrong (the page shows them all again, as typed)."""
+    with transaction():
+        _require_draft(order)
+        return [_change_line(order, line_id, *values) for line_id, values in edits.items()]
 
 
 def remove_line(order: PurchaseOrder, line_id: int) -> None:
@@ -357,7 +379,9 @@ def _settle_status(order: PurchaseOrder) -> None:
         order.status = OrderStatus.PARTIALLY_RECEIVED
 
 
-def _receive(line_id: int, quantity: int, *, receipt: Receipt | None, note: str) -> PurchaseOrderReceipt:
+def _receive(
+    line_id: int, quantity: int, *, receipt: Receipt | None, note: str, confirm_over: bool
+) -> PurchaseOrderReceipt:
     """Add received vials to a line of a sent order, in the caller's transaction. The order row is
     locked first, then the line's count moves by a guarded UPDATE: two deliveries recorded at the
     same moment both count."""
@@ -378,6 +402,19 @@ def _receive(line_id: int, quantity: int, *, receipt: Receipt | None, note: str)
     line = next(line for line in order.lines if line.id == line_id)
     if receipt is not None and receipt.lot.product_id != line.product_id:
         raise Invalid("wrong_product", _("This receipt is of another product than the order line."))
+    if line.received_quantity + quantity > line.quantity and not confirm_over:
+        raise Conflict(
+            "over_receipt",
+            _(
+                "%(product)s: %(ordered)d vials ordered, %(received)d received so far; %(quantity)d more "
+                "would be more than ordered. Confirm to receive them anyway.",
+                product=line.product.name,
+                ordered=line.quantity,
+                received=line.received_quantity,
+                quantity=quantity,
+            ),
+            fields={"confirm_over": _("More than ordered: confirm to receive them.")},
+        )
     db.session.execute(
         update(PurchaseOrderLine)
         .where(PurchaseOrderLine.id == line_id)
@@ -415,39 +452,35 @@ def _receive(line_id: int, quantity: int, *, receipt: Receipt | None, note: str)
     return row
 
 
-def record_received(line_id: int, quantity: int, note: str = "") -> PurchaseOrderReceipt:
-    """The order page's "record received quantity": vials counted off the delivery."""
-    with transaction():
-        return _receive(line_id, quantity, receipt=None, note=note)
-
-
-def record_receipt(line_id: int, receipt: Receipt) -> PurchaseOrderReceipt:
+def record_receipt(line_id: int, receipt: Receipt, *, confirm_over: bool = False) -> PurchaseOrderReceipt:
     """Link a stock receipt to the order line it fulfils; for the receiving service, which calls it
-    inside its own transaction (this function neither commits nor rolls back)."""
-    return _receive(line_id, receipt.vial_count, receipt=receipt, note="")
+    inside its own transaction (this function neither commits nor rolls back). More vials than the
+    line still waits for is 409 `over_receipt` unless `confirm_over`."""
+    return _receive(line_id, receipt.vial_count, receipt=receipt, note="", confirm_over=confirm_over)
 
 
 # ---- exports -------------------------------------------------------------------------------------
 
-CSV_HEADER = (
-    "order",
-    "supplier",
-    "status",
-    "product",
-    "gtin",
-    "quantity",
-    "unit_cost",
-    "line_total",
-    "received",
-)
+
+def csv_header() -> tuple[str, ...]:
+    money = currency()
+    return (
+        "order",
+        "supplier",
+        "status",
+        "product",
+        "gtin",
+        "quantity",
+        f"unit_cost_{money}",
+        f"line_total_{money}",
+        "received",
+    )
 
 
 def order_csv(order: PurchaseOrder) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for line in order.lines:
-        writer.writerow(
+    return csvexport.to_csv(
+        csv_header(),
+        (
             (
                 order.number,
                 order.supplier,
@@ -459,8 +492,9 @@ def order_csv(order: PurchaseOrder) -> str:
                 format_money(line.total_minor),
                 line.received_quantity,
             )
-        )
-    return buffer.getvalue()
+            for line in order.lines
+        ),
+    )
 
 
 FONT_DIR = ROOT / "labels" / "fonts"
@@ -481,7 +515,15 @@ def _fonts() -> tuple[str, str]:
     return "OrderSans", "OrderSans-Bold"
 
 
-def order_pdf(order: PurchaseOrder, *, clinic_name: str = "") -> bytes:
+def _address_block(label: str, name: str, address: str, contact: str = "") -> str:
+    """A name with its address (and contact) lines, for a PDF paragraph."""
+    lines = [f"<b>{_escape(label)}</b>", _escape(name or "—")]
+    lines += [_escape(line) for line in address.splitlines() if line.strip()]
+    lines += [_escape(line) for line in contact.splitlines() if line.strip()]
+    return "<br/>".join(lines)
+
+
+def order_pdf(order: PurchaseOrder, *, clinic_name: str = "", clinic_address: str = "") -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -503,11 +545,30 @@ def order_pdf(order: PurchaseOrder, *, clinic_name: str = "") -> bytes:
         author=clinic_name,
     )
     created = clock.local(order.created_at)
-    facts = [
+    record = order.supplier_record
+    facts: list[object] = [
         Paragraph(_("Purchase order %(number)s", number=order.number), title),
         Spacer(1, 4 * mm),
-        Paragraph(f"{_('From')}: {_escape(clinic_name)}", body),
-        Paragraph(f"{_('Supplier')}: {_escape(order.supplier or '—')}", body),
+        Table(
+            [
+                [
+                    Paragraph(_address_block(_("From"), clinic_name, clinic_address), body),
+                    Paragraph(
+                        _address_block(
+                            _("Supplier"),
+                            order.supplier,
+                            record.address if record else "",
+                            record.contact if record else "",
+                        ),
+                        body,
+                    ),
+                ]
+            ],
+            colWidths=[87 * mm, 87 * mm],
+            style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]),
+        ),
+        Spacer(1, 3 * mm),
+        Paragraph(_("Amounts in %(currency)s", currency=formatting.currency()), body),
         Paragraph(f"{_('Date')}: {created:%Y-%m-%d}", body),
         Paragraph(f"{_('Status')}: {_escape(status_label(order.status))}", body),
     ]
@@ -520,11 +581,11 @@ def order_pdf(order: PurchaseOrder, *, clinic_name: str = "") -> bytes:
                 Paragraph(_escape(line.product.name), body),
                 line.product.gtin or "",
                 str(line.quantity),
-                format_money(line.unit_cost_minor),
-                format_money(line.total_minor),
+                formatting.format_money(line.unit_cost_minor),
+                formatting.format_money(line.total_minor),
             ]
         )
-    rows.append(["", "", "", _("Total"), format_money(order.total_minor)])
+    rows.append(["", "", "", _("Total"), formatting.format_money(order.total_minor)])
     table = Table(rows, colWidths=[72 * mm, 34 * mm, 16 * mm, 26 * mm, 26 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(

@@ -5,8 +5,6 @@ A recall is never undone: no function here lifts it, and the lot keeps the statu
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import case, func, insert, select, update
 
-from inventory import clock
+from inventory import clock, csvexport
 from inventory.errors import Conflict, Invalid, NotFound, from_rule
 from inventory.extensions import db
 from inventory.models.audit import AuditEntry
@@ -440,31 +438,24 @@ CSV_HEADER = (
 
 
 def patients_csv(recall: Recall) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    for row in recall.patients:
-        patient = row.patient
-        writer.writerow(
-            [
-                patient.id,
-                _csv_safe(patient.name),
-                patient.date_of_birth.isoformat(),
-                _csv_safe(patient.phone),
-                _csv_safe(patient.email),
+    return csvexport.to_csv(
+        CSV_HEADER,
+        (
+            (
+                row.patient.id,
+                row.patient.name,
+                row.patient.date_of_birth.isoformat(),
+                row.patient.phone,
+                row.patient.email,
                 row.administrations,
                 row.status,
-                _csv_safe(row.note),
+                row.note,
                 _iso(row.updated_at),
-            ]
-        )
-    return buffer.getvalue()
+            )
+            for row in recall.patients
+        ),
+    )
 
 
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
-
-
-def _csv_safe(text: str) -> str:
-    """No spreadsheet formula injection from a name or a note."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not text[1:2].isdigit() else text

@@ -132,6 +132,8 @@ class ReceiptRequest:
     location: str = ""
     remember_gtin: bool = False
     order_line_id: int | None = None
+    #: Receive more than the order line still waits for (else 409 over_receipt).
+    confirm_over: bool = False
 
 
 @dataclass
@@ -352,7 +354,7 @@ def _create(pack: _Pack, lot: Lot | None, request: ReceiptRequest, user: User) -
     db.session.add(receipt)
     db.session.flush()
     if request.order_line_id:
-        purchasing.record_receipt(request.order_line_id, receipt)
+        purchasing.record_receipt(request.order_line_id, receipt, confirm_over=request.confirm_over)
     vials = [_new_vial(lot, receipt, pack.product, request.location) for _ in range(request.vials)]
     db.session.add_all(vials)
     db.session.flush()

@@ -6,10 +6,8 @@ Costs are exact fractions of minor units until the figure shown, rounded half up
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -326,14 +324,3 @@ def syringes_administered(period: Period, grain: Grain = Grain.WEEK) -> list[tup
     for (moment,) in db.session.execute(query):
         counts[bucket(_local_day(moment), grain)] += 1
     return list(counts.items())
-
-
-# ---- CSV -----------------------------------------------------------------------------------------
-
-
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()

@@ -95,6 +95,9 @@ def _bearer_token() -> str | None:
     return raw.strip() or None if scheme.lower() == "bearer" else None
 
 
+#: Where a bearer token is accepted: the API, label files and the CSV exports of api.md.
+
+
 def _authenticate_bearer() -> None:
     """A bearer token decides who is calling, whatever cookie comes along: on the API and on the file
     routes (labels, CSV and PDF exports) that integrations download with the same token.

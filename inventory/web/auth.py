@@ -29,7 +29,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from inventory.errors import DomainError
 from inventory.models import User
-from inventory.services import auth
+from inventory.services import audit, auth
 from inventory.web.errors import form_failed
 from inventory.web.forms import choices
 
@@ -128,9 +128,11 @@ def login() -> str | Response:
         try:
             user = auth.authenticate(form.username.data or "", form.password.data or "")
         except DomainError as error:
+            audit.sign_in_failed(form.username.data or "", code=error.code, via="page")
             form_failed(form, error)
         else:
             _sign_in(user)
+            audit.signed_in(user, via="page")
             if user.must_change_password:
                 flash(_("Your password was reset: choose a new one now."), "warning")
                 return redirect(url_for("auth.account"))
@@ -164,6 +166,7 @@ def setup() -> str | Response:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
     if current_user.is_authenticated:
+        audit.signed_out(current_user._get_current_object())
         auth.sign_out(current_user._get_current_object(), token=g.get("api_token"))
     logout_user()
     session.pop(SESSION_GENERATION, None)

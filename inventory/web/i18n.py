@@ -6,11 +6,10 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
-from inventory.rules.money import MINOR_PER_UNIT
-from inventory.rules.units import ul_to_ml
+from inventory.formatting import currency, format_amount, format_money, format_volume
 
 
 def select_locale() -> str | None:
@@ -26,18 +25,6 @@ def select_timezone() -> str:
     return str(current_app.config["CLINIC_TIMEZONE"])
 
 
-def format_volume(ul: int | None) -> str:
-    if ul is None:
-        return ""
-    return f"{format_decimal(ul_to_ml(ul), format='#,##0.###')} mL"
-
-
-def format_money(minor: int | None) -> str:
-    if minor is None:
-        return ""
-    return str(format_decimal(minor / MINOR_PER_UNIT, format="#,##0.00"))
-
-
 def format_when(value: datetime | date | None, style: str = "medium") -> str:
     if value is None:
         return ""
@@ -49,6 +36,7 @@ def format_when(value: datetime | date | None, style: str = "medium") -> str:
 def register(app: Flask) -> None:
     app.add_template_filter(format_volume, "ml")
     app.add_template_filter(format_money, "money")
+    app.add_template_filter(format_amount, "amount")
     app.add_template_filter(format_when, "when")
 
     @app.context_processor
@@ -66,5 +54,6 @@ def register(app: Flask) -> None:
             "storage_label": lambda value: STORAGE_LABELS.get(value, value),
             "can": lambda permission: can(current_user, Permission(permission)),
             "clinic_name": current_app.config["CLINIC_NAME"],
+            "currency": currency(),
             "languages": current_app.config["LANGUAGES"],
         }

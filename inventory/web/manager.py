@@ -18,16 +18,20 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from inventory import charts, clock
+from inventory import charts, clock, csvexport
 from inventory.errors import DomainError
 from inventory.extensions import db
 from inventory.models import User
 from inventory.models.purchasing import OrderStatus
+from inventory.names import AUDIT_ACTION_LABELS, ENTITY_LABELS
 from inventory.permissions import Permission, permission_required
 from inventory.services import audit, purchasing
 from inventory.services import dashboard as dashboard_service
 from inventory.services import reorder as reorder_service
+from inventory.web.downloads import download
 from inventory.web.errors import form_failed
+
+__all__ = ["bp", "download", "link"]
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 
@@ -151,39 +155,119 @@ def order_from_reorder() -> tuple[str, int] | WerkzeugResponse:
     ), 422
 
 
-def download(body: str | bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 # ---- audit trail ---------------------------------------------------------------------------------
+
+
+ENTITY_PAGES = {
+    "adverse_event": ("trace.adverse_event", "event_id"),
+    "batch": ("compounding.batch", "batch_id"),
+    "lot": ("stock.lot", "lot_id"),
+    "patient": ("clinic.patient", "patient_id"),
+    "product": ("catalogue.show", "product_id"),
+    "purchase_order": ("manager.order", "order_id"),
+    "recall": ("trace.recall", "recall_id"),
+    "receipt": ("stock.receipt", "receipt_id"),
+    "recipe": ("compounding.recipe", "recipe_id"),
+    "session": ("clinic.session", "session_id"),
+    "stock_count": ("stock.count", "count_id"),
+    "supplier": ("manager.supplier", "supplier_id"),
+    "vial": ("stock.vial", "vial_id"),
+}
+
+
+def entity_url(entity_type: str, entity_id: int | None) -> str | None:
+    """The page of what an audit entry is about, when it has one."""
+    page = ENTITY_PAGES.get(entity_type)
+    if page is None or entity_id is None:
+        return None
+    endpoint, argument = page
+    return link(endpoint, **{argument: entity_id})
+
+
+@bp.app_context_processor
+def _audit_helpers() -> dict[str, Any]:
+    """For every page that includes manager/_audit_rows.html (an order's, a product's history)."""
+    return {
+        "audit_lines": audit.describe,
+        "action_label": audit.action_label,
+        "entity_label": audit.entity_label,
+        "entity_url": entity_url,
+    }
+
+
+def _audit_filter(args: Any) -> audit.AuditFilter:
+    return audit.AuditFilter(
+        entity_type=args.get("entity_type") or None,
+        entity_id=args.get("entity_id", type=int),
+        action=args.get("action") or None,
+        user_id=args.get("user_id", type=int),
+        since=_day(args.get("since")),
+        until=_day(args.get("until"), end=True),
+    )
+
+
+FILTER_KEYS = ("entity_type", "entity_id", "action", "user_id", "since", "until")
 
 
 @bp.route("/audit")
 @permission_required(Permission.REPORTS)
 def audit_trail() -> str:
     args = request.args
-    entity_id = args.get("entity_id", type=int)
-    user_id = args.get("user_id", type=int)
-    page = max(args.get("page", 1, type=int), 1)
-    where = audit.AuditFilter(
-        entity_type=args.get("entity_type") or None,
-        entity_id=entity_id,
-        action=args.get("action") or None,
-        user_id=user_id,
-        since=_day(args.get("since")),
-        until=_day(args.get("until"), end=True),
+    page = audit.page_of(
+        _audit_filter(args),
+        before=args.get("before", type=int),
+        after=args.get("after", type=int),
+        per_page=50,
     )
-    rows, more = audit.entries(where, page=page, per_page=50)
+    filters = {key: args[key] for key in FILTER_KEYS if args.get(key)}
     users = db.session.scalars(db.select(User).order_by(User.username)).all()
     return render_template(
         "manager/audit.html",
-        rows=rows,
-        more=more,
         page=page,
+        history=page.rows,
         args=args,
-        actions=audit.actions(),
-        entity_types=audit.entity_types(),
+        filters=filters,
+        actions=sorted(AUDIT_ACTION_LABELS, key=lambda code: str(AUDIT_ACTION_LABELS[code])),
+        entity_types=sorted(ENTITY_LABELS, key=lambda code: str(ENTITY_LABELS[code])),
         users=users,
+    )
+
+
+AUDIT_CSV_HEADER = (
+    "at",
+    "user",
+    "action",
+    "what",
+    "entity_type",
+    "entity_id",
+    "details",
+    "reason",
+)
+
+
+@bp.route("/audit.csv")
+@permission_required(Permission.REPORTS)
+def audit_csv() -> Response:
+    """The filtered trail for an inspector's spreadsheet: clinic time, words, "before → after"."""
+    where = _audit_filter(request.args)
+    rows = [
+        (
+            clock.local(entry.at).isoformat(timespec="seconds"),
+            entry.user.username if entry.user else "",
+            entry.action,
+            audit.action_label(entry.action),
+            entry.entity_type,
+            entry.entity_id,
+            "; ".join(str(line) for line in audit.describe(entry)),
+            entry.reason or "",
+        )
+        for entry in audit.every_entry(where)
+    ]
+    filters = {key: request.args[key] for key in FILTER_KEYS if request.args.get(key)}
+    return download(
+        csvexport.to_csv(AUDIT_CSV_HEADER, rows),
+        "text/csv; charset=utf-8",
+        f"audit-{clock.today().isoformat()}.csv",
+        entity=("audit", None),
+        details={"filters": filters, "entries": len(rows)},
     )

@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import (
+    BooleanField,
+    DateField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -22,8 +24,11 @@ from inventory.errors import DomainError, NotFound
 from inventory.extensions import db
 from inventory.models import Product
 from inventory.models.purchasing import OrderStatus, PurchaseOrder
-from inventory.permissions import Permission, permission_required
-from inventory.services import audit, purchasing
+from inventory.permissions import Permission, permission_required, require
+from inventory.rules.errors import RuleError
+from inventory.rules.money import parse_money
+from inventory.services import audit, purchasing, receiving, suppliers
+from inventory.services.receiving import MAX_VIALS_PER_RECEIPT
 from inventory.web.errors import form_failed
 from inventory.web.forms import MoneyField
 from inventory.web.manager import bp, download
@@ -32,7 +37,11 @@ from inventory.web.manager import bp, download
 
 
 class NewOrderForm(FlaskForm):
-    supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=120)])
+    supplier = StringField(
+        _l("Supplier"),
+        validators=[Optional(), Length(max=120)],
+        render_kw={"list": "supplier-names", "autocomplete": "off"},
+    )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
@@ -62,11 +71,29 @@ class LineForm(FlaskForm):
     unit_cost_minor = MoneyField(_l("Cost per vial"), validators=[InputRequired()])
 
 
+class LinesForm(FlaskForm):
+    """Every line of a draft in one form: `quantity-<line id>` and `unit_cost-<line id>` per line."""
+
+
 class ReceiveForm(FlaskForm):
+    """A delivery against one order line, through the receiving service: the pack's scan, or the lot
+    and expiry typed from the box. Stock is created; the line counts the vials."""
+
+    scan = StringField(_l("Scan the pack"), validators=[Optional(), Length(max=500)])
+    lot = StringField(_l("Lot number"), validators=[Optional(), Length(max=40)])
+    expiry = DateField(_l("Expiry date"), validators=[Optional()])
     quantity = IntegerField(
-        _l("Vials received"), validators=[InputRequired(), NumberRange(min=1, max=10_000)]
+        _l("Vials received"), validators=[InputRequired(), NumberRange(min=1, max=MAX_VIALS_PER_RECEIPT)]
     )
-    note = StringField(_l("Note (delivery note number…)"), validators=[Optional(), Length(max=500)])
+    location = StringField(_l("Shelf or location"), validators=[Optional(), Length(max=60)])
+    confirm_over = BooleanField(_l("Yes, receive more than ordered"))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.scan.data or "").strip() and not ((self.lot.data or "").strip() and self.expiry.data):
+            self.lot.errors = [*self.lot.errors, _("Scan the pack, or type its lot number and expiry date.")]
+            return False
+        return valid
 
 
 class CancelForm(FlaskForm):
@@ -89,6 +116,7 @@ def orders() -> str:
         status=status,
         statuses=list(OrderStatus),
         form=NewOrderForm(),
+        supplier_records=suppliers.list_suppliers(),
     )
 
 
@@ -106,6 +134,7 @@ def new_order() -> tuple[str, int] | WerkzeugResponse:
         status=None,
         statuses=list(OrderStatus),
         form=form,
+        supplier_records=suppliers.list_suppliers(),
     ), 422
 
 
@@ -121,10 +150,15 @@ def _render_order(order: PurchaseOrder, status: int = 200, **forms: Any) -> tupl
         add_form=add_form,
         details_form=forms.get("details_form") or OrderDetailsForm(formdata=None, obj=order),
         line_forms=forms.get("line_forms", {}),
+        typed_lines=forms.get("typed_lines") or {},
+        line_errors=forms.get("line_errors") or {},
+        lines_form=LinesForm(formdata=None),
+        asking_over=forms.get("asking_over", False),
         receive_forms=forms.get("receive_forms", {}),
         cancel_form=forms.get("cancel_form") or CancelForm(formdata=None),
         empty_form=EmptyForm(formdata=None),
         history=history,
+        supplier_records=suppliers.list_suppliers(),
     ), status
 
 
@@ -239,29 +273,165 @@ def cancel_order(order_id: int) -> tuple[str, int] | WerkzeugResponse:
 def receive_line(order_id: int, line_id: int) -> tuple[str, int] | WerkzeugResponse:
     order = purchasing.get_order(order_id)
     form = ReceiveForm()
+    line = next((line for line in order.lines if line.id == line_id), None)
+    if line is None:
+        raise NotFound("not_found", _("Order %(number)s has no such line.", number=order.number))
+    asking_over = False
     if form.validate_on_submit():
+        scan = (form.scan.data or "").strip()
+        request_ = receiving.ReceiptRequest(
+            vials=form.quantity.data or 0,
+            scan=scan or None,
+            product_id=None if scan else line.product_id,
+            lot=None if scan else form.lot.data,
+            expiry=None if scan else form.expiry.data,
+            supplier=order.supplier,
+            unit_cost_minor=line.unit_cost_minor,
+            location=form.location.data or "",
+            order_line_id=line.id,
+            confirm_over=bool(form.confirm_over.data),
+        )
         try:
-            if not any(line.id == line_id for line in order.lines):
-                raise NotFound("not_found", _("Order %(number)s has no such line.", number=order.number))
-            purchasing.record_received(line_id, form.quantity.data, form.note.data or "")
+            result = receiving.receive(request_, user=require(Permission.MANAGE_STOCK))
         except DomainError as error:
             form_failed(form, error)
+            asking_over = error.code == "over_receipt"
         else:
-            flash(_("%(n)d vials recorded as received.", n=form.quantity.data), "success")
+            flash(
+                _(
+                    "%(n)d vials of lot %(lot)s received into stock against %(number)s.",
+                    n=len(result.vials),
+                    lot=result.lot.number,
+                    number=order.number,
+                ),
+                "success",
+            )
             return _back(order)
-    return _render_order(order, 422, receive_forms={line_id: form})
+    return _render_order(
+        order, 409 if asking_over else 422, receive_forms={line_id: form}, asking_over=asking_over
+    )
+
+
+def _typed_lines(order: PurchaseOrder, typed: Any) -> tuple[dict[int, tuple[int, int]], dict[str, str]]:
+    """The quantities and costs typed for every line, and what is wrong with them (by field name)."""
+    edits: dict[int, tuple[int, int]] = {}
+    errors: dict[str, str] = {}
+    for line in order.lines:
+        quantity_text = (typed.get(f"quantity-{line.id}") or "").strip()
+        cost_text = (typed.get(f"unit_cost-{line.id}") or "").strip()
+        quantity = int(quantity_text) if quantity_text.isdigit() else None
+        if quantity is None or not 0 < quantity <= purchasing.MAX_QUANTITY:
+            errors[f"quantity-{line.id}"] = _("From 1 to %(max)d vials.", max=purchasing.MAX_QUANTITY)
+        try:
+            cost = parse_money(cost_text)
+        except RuleError:
+            errors[f"unit_cost-{line.id}"] = _("An amount such as 12.50.")
+            cost = None
+        if quantity is not None and cost is not None:
+            edits[line.id] = (quantity, cost)
+    return edits, errors
+
+
+@bp.route("/orders/<int:order_id>/lines/save", methods=["POST"])
+@permission_required(Permission.REPORTS)
+def save_lines(order_id: int) -> tuple[str, int] | WerkzeugResponse:
+    """One form for every line: what was typed on each line is saved together, or shown again."""
+    order = purchasing.get_order(order_id)
+    form = LinesForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        edits, errors = _typed_lines(order, request.form)
+        if not errors:
+            try:
+                purchasing.update_lines(order, edits)
+            except DomainError as error:
+                errors = {name: str(message) for name, message in error.fields.items()}
+                flash(error.message, "error")
+            else:
+                flash(_("Order %(number)s saved.", number=order.number), "success")
+                return _back(order)
+        else:
+            flash(_("Some lines are not right; nothing was saved. Correct them and save again."), "error")
+    return _render_order(order, 422, typed_lines=request.form, line_errors=errors)
 
 
 @bp.route("/orders/<int:order_id>.pdf")
 @permission_required(Permission.REPORTS)
 def order_pdf(order_id: int) -> Response:
     order = purchasing.get_order(order_id)
-    pdf = purchasing.order_pdf(order, clinic_name=current_app.config["CLINIC_NAME"])
-    return download(pdf, "application/pdf", f"{order.number}.pdf")
+    pdf = purchasing.order_pdf(
+        order,
+        clinic_name=current_app.config["CLINIC_NAME"],
+        clinic_address=current_app.config.get("CLINIC_ADDRESS", ""),
+    )
+    return download(pdf, "application/pdf", f"{order.number}.pdf", entity=("purchase_order", order.id))
 
 
 @bp.route("/orders/<int:order_id>.csv")
 @permission_required(Permission.REPORTS)
 def order_csv(order_id: int) -> Response:
     order = purchasing.get_order(order_id)
-    return download("\ufeff" + purchasing.order_csv(order), "text/csv; charset=utf-8", f"{order.number}.csv")
+    return download(
+        purchasing.order_csv(order),
+        "text/csv; charset=utf-8",
+        f"{order.number}.csv",
+        entity=("purchase_order", order.id),
+    )
+
+
+# ---- suppliers -----------------------------------------------------------------------------------
+
+
+class SupplierForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
+    contact = TextAreaField(_l("Contact (person, phone, email)"), validators=[Optional(), Length(max=2000)])
+    lead_time_days = IntegerField(
+        _l("Lead time (days)"), validators=[Optional(), NumberRange(min=0, max=365)]
+    )
+
+    def values(self) -> suppliers.SupplierInput:
+        return suppliers.SupplierInput(
+            name=self.name.data or "",
+            address=self.address.data or "",
+            contact=self.contact.data or "",
+            lead_time_days=self.lead_time_days.data,
+        )
+
+
+@bp.route("/suppliers", methods=["GET", "POST"])
+@permission_required(Permission.REPORTS)
+def supplier_list() -> tuple[str, int] | WerkzeugResponse:
+    form = SupplierForm()
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                supplier = suppliers.create_supplier(form.values())
+            except DomainError as error:
+                form_failed(form, error)
+            else:
+                flash(_("Supplier %(name)s saved.", name=supplier.name), "success")
+                return redirect(url_for("manager.supplier", supplier_id=supplier.id))
+    return render_template("manager/suppliers.html", suppliers=suppliers.list_suppliers(), form=form), status
+
+
+@bp.route("/suppliers/<int:supplier_id>", methods=["GET", "POST"])
+@permission_required(Permission.REPORTS)
+def supplier(supplier_id: int) -> tuple[str, int] | WerkzeugResponse:
+    record = suppliers.get_supplier(supplier_id)
+    form = SupplierForm(obj=record)
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                suppliers.update_supplier(record, form.values())
+            except DomainError as error:
+                form_failed(form, error)
+            else:
+                flash(_("Supplier %(name)s saved.", name=record.name), "success")
+                return redirect(url_for("manager.supplier", supplier_id=record.id))
+    orders = [order for order in purchasing.list_orders() if order.supplier_id == record.id]
+    return render_template("manager/supplier.html", supplier=record, form=form, orders=orders), status

@@ -6,11 +6,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, render_template, request
-from flask_babel import format_date, format_decimal
+from flask_babel import format_currency, format_date, format_decimal
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound as HttpNotFound
 
-from inventory import charts
+from inventory import charts, csvexport
+from inventory.formatting import currency
 from inventory.permissions import Permission, permission_required
 from inventory.rules.money import format_money
 from inventory.rules.units import ul_to_ml
@@ -59,7 +60,7 @@ def _money(minor: int) -> float:
 
 
 def _fmt_money(value: float) -> str:
-    return str(format_decimal(value, format="#,##0.##"))
+    return str(format_currency(value, currency()))
 
 
 def _fmt_number(value: float) -> str:
@@ -87,7 +88,7 @@ def reports_page() -> str:
         [reason_label(row.reason) for row in waste.rows],
         [_money(row.cost_minor) for row in waste.rows],
         title=_("Waste cost by reason"),
-        unit=_("cost"),
+        unit=currency(),
         fmt=_fmt_money,
         color=charts.PALETTE[3],
     )
@@ -95,7 +96,7 @@ def reports_page() -> str:
         [indication_label(row.indication) for row in sessions],
         [_money(row.per_session_minor) for row in sessions],
         title=_("Average cost per session by indication"),
-        unit=_("cost"),
+        unit=currency(),
         fmt=_fmt_money,
         color=charts.PALETTE[2],
     )
@@ -135,7 +136,13 @@ def report_csv(name: str) -> Response:
     period, grain = _report_period()
     body = _report_rows(name, period, grain)
     filename = f"{name}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
-    return download("\ufeff" + body, "text/csv; charset=utf-8", filename)
+    return download(
+        body,
+        "text/csv; charset=utf-8",
+        filename,
+        entity=("report", None),
+        details={"report": name, "from": period.start, "to": period.end},
+    )
 
 
 def _report_rows(name: str, period: reports.Period, grain: reports.Grain) -> str:
@@ -146,11 +153,11 @@ def _report_rows(name: str, period: reports.Period, grain: reports.Grain) -> str
             [row.product_id, row.name, *[str(ul_to_ml(v)) for v in row.volumes], str(ul_to_ml(row.total_ul))]
             for row in usage.rows
         ]
-        return reports.to_csv(header, rows)
+        return csvexport.to_csv(header, rows)
     if name == "waste":
         waste = reports.waste(period)
-        return reports.to_csv(
-            ["reason", "vials", "syringes", "volume_ml", "cost"],
+        return csvexport.to_csv(
+            ["reason", "vials", "syringes", "volume_ml", f"cost_{currency()}"],
             [
                 [
                     row.reason,
@@ -163,8 +170,8 @@ def _report_rows(name: str, period: reports.Period, grain: reports.Grain) -> str
             ],
         )
     if name == "sessions":
-        return reports.to_csv(
-            ["indication", "sessions", "syringes", "cost", "cost_per_session"],
+        return csvexport.to_csv(
+            ["indication", "sessions", "syringes", f"cost_{currency()}", f"cost_per_session_{currency()}"],
             [
                 [
                     row.indication,
@@ -176,7 +183,7 @@ def _report_rows(name: str, period: reports.Period, grain: reports.Grain) -> str
                 for row in reports.cost_per_session(period)
             ],
         )
-    return reports.to_csv(
+    return csvexport.to_csv(
         [grain.value, "syringes"],
         [[key.isoformat(), count] for key, count in reports.syringes_administered(period, grain)],
     )

@@ -84,6 +84,7 @@ class ReceiptDetailsForm(FlaskForm):
     unit_cost = MoneyField(_l("Cost per vial"), validators=[Optional()])
     location = StringField(_l("Shelf or location"), validators=[Optional(), Length(max=60)])
     order_line_id = SelectField(_l("Against purchase order"), coerce=int, default=0, validate_choice=False)
+    confirm_over = BooleanField(_l("Yes, receive more than ordered"))
 
     def request_values(self) -> dict[str, Any]:
         return {
@@ -92,6 +93,7 @@ class ReceiptDetailsForm(FlaskForm):
             "unit_cost_minor": self.unit_cost.data,
             "location": self.location.data or "",
             "order_line_id": self.order_line_id.data or None,
+            "confirm_over": bool(self.confirm_over.data),
         }
 
     def offer_order_lines(self, product_id: int | None) -> None:

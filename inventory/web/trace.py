@@ -25,6 +25,7 @@ from inventory.models.clinic import TreatmentSession
 from inventory.models.recall import AdverseEventSeverity, FollowUpStatus, RecallClass
 from inventory.permissions import Permission, permission_required
 from inventory.services import recalls, trace, vigilance
+from inventory.web.downloads import download
 from inventory.web.errors import form_failed
 
 bp = Blueprint("trace", __name__, url_prefix="/trace")
@@ -285,11 +286,11 @@ def recall_print(recall_id: int) -> str:
 @permission_required(Permission.QUALITY)
 def recall_patients_csv(recall_id: int) -> Response:
     found = recalls.get_recall(recall_id)
-    filename = f"recall-{found.id}-{found.lot_number}-patients.csv"
-    return Response(
-        "\ufeff" + recalls.patients_csv(found),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    return download(
+        recalls.patients_csv(found),
+        "text/csv; charset=utf-8",
+        f"recall-{found.id}-{found.lot_number}-patients.csv",
+        entity=("recall", found.id),
     )
 
 

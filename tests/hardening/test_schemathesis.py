@@ -31,8 +31,14 @@ RANDOM = os.environ.get("FUZZ_RANDOM", "") == "1"
 ROLES = ("nurse", "practitioner", "manager", "admin")
 NOT_FUZZED = {
     ("DELETE", "/api/v1/tokens/current"): "revokes the token the run signs with (tests/api covers it)",
-    ("POST", "/api/v1/users/{user_id}/password"): "a reset of the run's own user locks it (tests/golive covers it)",
-    ("POST", "/api/v1/account/password"): "changes the password the run signed in with (tests/golive covers it)",
+    (
+        "POST",
+        "/api/v1/users/{user_id}/password",
+    ): "a reset of the run's own user locks it (tests/golive covers it)",
+    (
+        "POST",
+        "/api/v1/account/password",
+    ): "changes the password the run signed in with (tests/golive covers it)",
 }
 SCHEMA_REFUSALS = {"invalid_input", "malformed_json"}
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from inventory.extensions import db
+from inventory.models import PurchaseOrder, PurchaseOrderLine
 from tests import factories
 from tests.manager.conftest import NOW, TODAY, draw, lot, product, vials
 from tests.support import TEST_PASSWORD
@@ -52,3 +54,38 @@ def test_manager_orders_a_suggestion_and_downloads_its_pdf(browser, live_server,
         assert not [e for e in errors if "Content Security Policy" in e], errors
     finally:
         context.close()
+
+
+def test_po_01_two_lines_edited_in_the_browser_are_both_saved(
+    browser: Any, live_server: Any, frozen: Any
+) -> None:
+    """The line inputs sit in the table, the form outside it (HTML `form=`): one click saves them all."""
+    factories.UserFactory(username="selin", roles=("manager",))
+    first = product(name="Biotin 1 mL", volume_ul=1000)
+    second = product(name="DMAE 5 mL", volume_ul=5000)
+    order = PurchaseOrder(number="PO-2026-00001", supplier="Acme", status="draft", created_at=NOW)
+    order.lines = [
+        PurchaseOrderLine(product=first, quantity=2, unit_cost_minor=100),
+        PurchaseOrderLine(product=second, quantity=3, unit_cost_minor=200),
+    ]
+    db.session.add(order)
+    db.session.commit()
+    order_id, line_ids = order.id, [line.id for line in order.lines]
+    db.session.rollback()
+
+    page = browser.new_page()
+    try:
+        page.set_default_timeout(10_000)
+        page.goto(f"{live_server.url}/manager/orders/{order_id}")
+        page.fill("input[name=username]", "selin")
+        page.fill("input[name=password]", TEST_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/manager/orders/{order_id}")
+        page.fill(f"input[name=quantity-{line_ids[0]}]", "7")
+        page.fill(f"input[name=unit_cost-{line_ids[1]}]", "4,75")
+        page.click("button:has-text('Save every line')")
+        page.wait_for_selector("text=saved.")
+        assert page.locator(f"input[name=quantity-{line_ids[0]}]").input_value() == "7"
+        assert page.locator(f"input[name=unit_cost-{line_ids[1]}]").input_value() == "4.75"
+    finally:
+        page.close()

@@ -131,7 +131,7 @@ def test_dashboard_page_shows_the_figures_and_links(client, login_as, desk):
     html = client.get("/manager/").get_data(as_text=True)
     assert 'data-figure="expiring">6<' in html
     assert 'data-figure="low-stock">1<' in html
-    assert 'data-figure="waste-cost">2.00<' in html
+    assert 'data-figure="waste-cost">TRY2.00<' in html
     assert 'data-figure="recalls">1<' in html
     assert 'data-figure="signals">1<' in html
     assert "2 patients still to contact" in html

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pypdfium2 as pdfium
 
 from inventory.extensions import db
-from inventory.models import AuditEntry
+from inventory.models import Vial
 from inventory.models.purchasing import PurchaseOrder
 from tests.manager.conftest import NOW, TODAY, draw, lot, product, vials
 from tests.support import csrf_from
@@ -106,52 +106,111 @@ def _draft_order(client, prod):
     return order
 
 
-def test_order_flow_edit_send_receive_on_the_page(client, login_as, frozen):
+def test_po_01_every_line_edit_is_saved_by_one_form(client, login_as, frozen):
+    prod = _low_product()
+    other = product(name="Biotin 1 mL", volume_ul=1000, unit_cost_minor=300)
+    db.session.commit()
+    login_as("manager")
+    order = _draft_order(client, prod)
+    page = client.get(f"/manager/orders/{order.id}").get_data(as_text=True)
+    client.post(
+        f"/manager/orders/{order.id}/lines",
+        data={
+            "csrf_token": csrf_from(page),
+            "product_id": str(other.id),
+            "quantity": "2",
+            "unit_cost_minor": "",
+        },
+    )
+    first, second = order.lines[0].id, db.session.scalars(db.select(PurchaseOrder)).one().lines[1].id
+    token = csrf_from(client.get(f"/manager/orders/{order.id}").get_data(as_text=True))
+    # two lines edited, one save: both kept (issue 13: the other line silently reverted)
+    response = client.post(
+        f"/manager/orders/{order.id}/lines/save",
+        data={
+            "csrf_token": token,
+            f"quantity-{first}": "6",
+            f"unit_cost-{first}": "12,00",
+            f"quantity-{second}": "9",
+            f"unit_cost-{second}": "3.25",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [(line.quantity, line.unit_cost_minor) for line in order.lines] == [(6, 1200), (9, 325)]
+    # one wrong line: nothing saved, and every typed value is on the page again
+    response = client.post(
+        f"/manager/orders/{order.id}/lines/save",
+        data={
+            "csrf_token": token,
+            f"quantity-{first}": "7",
+            f"unit_cost-{first}": "11,00",
+            f"quantity-{second}": "zero",
+            f"unit_cost-{second}": "3.25",
+        },
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'value="7"' in html and 'value="11,00"' in html and 'value="zero"' in html
+    assert "From 1 to 10000 vials." in html
+    db.session.expire_all()
+    assert [line.quantity for line in order.lines] == [6, 9]
+
+
+def test_po_03_delivery_on_the_order_page_creates_stock(client, login_as, frozen):
     prod = _low_product()
     login_as("manager")
     order = _draft_order(client, prod)
     line = order.lines[0]
-    assert (line.quantity, line.unit_cost_minor) == (4, 1250)
     token = csrf_from(client.get(f"/manager/orders/{order.id}").get_data(as_text=True))
-    response = client.post(
-        f"/manager/orders/{order.id}/lines/{line.id}",
-        data={"csrf_token": token, "quantity": "6", "unit_cost_minor": "12.00"},
-    )
-    assert response.status_code == 302
     assert client.post(f"/manager/orders/{order.id}/send", data={"csrf_token": token}).status_code == 302
-    db.session.expire_all()
-    assert order.status == "sent" and order.lines[0].quantity == 6
-    # once sent the lines are frozen
-    refused = client.post(
-        f"/manager/orders/{order.id}/lines/{line.id}",
-        data={"csrf_token": token, "quantity": "7", "unit_cost_minor": "12.00"},
-    )
-    assert refused.status_code == 422 and "can no longer change" in refused.get_data(as_text=True)
+    vials_before = db.session.scalar(db.select(db.func.count(Vial.id)))
+    expiry = (TODAY + timedelta(days=400)).isoformat()
     response = client.post(
         f"/manager/orders/{order.id}/lines/{line.id}/receive",
-        data={"csrf_token": token, "quantity": "4", "note": "DN-1"},
+        data={"csrf_token": token, "lot": "vc-77", "expiry": expiry, "quantity": "3", "location": "A1"},
     )
     assert response.status_code == 302
     db.session.expire_all()
-    assert order.status == "partially_received" and order.lines[0].received_quantity == 4
-    client.post(
-        f"/manager/orders/{order.id}/lines/{line.id}/receive", data={"csrf_token": token, "quantity": "2"}
-    )
-    db.session.expire_all()
-    assert order.status == "received"
-    actions = db.session.scalars(
-        db.select(AuditEntry.action).where(AuditEntry.entity_type == "purchase_order").order_by(AuditEntry.id)
-    ).all()
-    assert actions == [
-        "purchase_order_created",
-        "purchase_order_line_added",
-        "purchase_order_line_changed",
-        "purchase_order_sent",
-        "purchase_order_received",
-        "purchase_order_received",
-    ]
+    assert order.status == "partially_received" and order.lines[0].received_quantity == 3
+    assert db.session.scalar(db.select(db.func.count(Vial.id))) == vials_before + 3
     page = client.get(f"/manager/orders/{order.id}").get_data(as_text=True)
-    assert "DN-1" in page and "counted on this page" in page
+    receipt_id = order.lines[0].receipts[0].receipt_id
+    assert f'href="/stock/receipts/{receipt_id}"' in page
+    # neither a lot nor a scan: the form says what is missing, nothing is received
+    response = client.post(
+        f"/manager/orders/{order.id}/lines/{line.id}/receive", data={"csrf_token": token, "quantity": "1"}
+    )
+    assert response.status_code == 422
+    assert "Scan the pack, or type its lot number and expiry date." in response.get_data(as_text=True)
+
+
+def test_po_04_receiving_more_than_ordered_asks_first(client, login_as, frozen):
+    prod = _low_product()
+    login_as("manager")
+    order = _draft_order(client, prod)  # 4 vials ordered
+    line = order.lines[0]
+    token = csrf_from(client.get(f"/manager/orders/{order.id}").get_data(as_text=True))
+    client.post(f"/manager/orders/{order.id}/send", data={"csrf_token": token})
+    data = {
+        "csrf_token": token,
+        "lot": "VC-1",
+        "expiry": (TODAY + timedelta(days=400)).isoformat(),
+        "quantity": "999",
+    }
+    asked = client.post(f"/manager/orders/{order.id}/lines/{line.id}/receive", data=data)
+    assert asked.status_code == 409
+    html = asked.get_data(as_text=True)
+    assert 'name="confirm_over"' in html and 'value="999"' in html and 'value="VC-1"' in html
+    db.session.expire_all()
+    assert order.lines[0].received_quantity == 0
+    confirmed = client.post(
+        f"/manager/orders/{order.id}/lines/{line.id}/receive",
+        data={**data, "quantity": "5", "confirm_over": "y"},
+    )
+    assert confirmed.status_code == 302
+    db.session.expire_all()
+    assert order.lines[0].received_quantity == 5 and order.status == "received"
 
 
 def test_receive_form_errors_are_shown_on_the_order(client, login_as, frozen):
@@ -161,7 +220,8 @@ def test_receive_form_errors_are_shown_on_the_order(client, login_as, frozen):
     token = csrf_from(client.get(f"/manager/orders/{order.id}").get_data(as_text=True))
     line_id = order.lines[0].id
     response = client.post(
-        f"/manager/orders/{order.id}/lines/{line_id}/receive", data={"csrf_token": token, "quantity": "2"}
+        f"/manager/orders/{order.id}/lines/{line_id}/receive",
+        data={"csrf_token": token, "quantity": "2", "lot": "X", "expiry": "2027-01-01"},
     )
     assert response.status_code == 422
     assert "not waiting for deliveries" in response.get_data(as_text=True)
@@ -209,3 +269,30 @@ def test_reports_page_and_csv_exports_render(client, login_as, frozen):
 def test_audit_trail_is_still_there(client, login_as):
     login_as("manager")
     assert client.get("/manager/audit").status_code == 200
+
+
+def test_po_04_the_receiving_page_asks_before_more_than_ordered(client, login_as, frozen):
+    prod = _low_product()
+    login_as("manager")
+    order = _draft_order(client, prod)  # 4 vials ordered
+    line = order.lines[0]
+    token = csrf_from(client.get(f"/manager/orders/{order.id}").get_data(as_text=True))
+    client.post(f"/manager/orders/{order.id}/send", data={"csrf_token": token})
+    page = client.get(f"/stock/receive/manual?product_id={prod.id}").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_from(page),
+        "product_id": str(prod.id),
+        "lot": "VC-2",
+        "expiry": (TODAY + timedelta(days=400)).isoformat(),
+        "vials": "12",
+        "order_line_id": str(line.id),
+    }
+    asked = client.post("/stock/receive/manual", data=data)
+    html = asked.get_data(as_text=True)
+    assert 'name="confirm_over"' in html and "More than ordered" in html
+    db.session.expire_all()
+    assert order.lines[0].received_quantity == 0
+    done = client.post("/stock/receive/manual", data={**data, "confirm_over": "y"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert order.lines[0].received_quantity == 12

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.extensions import db
-from inventory.models import AuditEntry
-from inventory.models.purchasing import PurchaseOrderReceipt
-from inventory.services import purchasing
+from inventory.models import AuditEntry, Vial
+from inventory.models.purchasing import PurchaseOrderLine, PurchaseOrderReceipt
+from inventory.services import purchasing, receiving
 from inventory.services.purchasing import LineInput
+from tests import factories
 from tests.manager.conftest import NOW, TODAY, draw, lot, product, receipt, vials
 
 
@@ -91,27 +93,77 @@ def test_order_lines_change_only_while_draft(two_suppliers):
     assert changed.details["changed"] == {"quantity": [5, 6], "unit_cost_minor": [700, 650]}
 
 
-def test_order_received_in_parts_then_closed(two_suppliers):
+def _deliver(line_id: int, vials: int, *, confirm_over: bool = False, lot_number: str = "CAF-1") -> Any:
+    """A delivery through the receiving service, against an order line (PO-03)."""
+    line = db.session.get(PurchaseOrderLine, line_id)
+    user = factories.UserFactory(roles=("nurse",))
+    request = receiving.ReceiptRequest(
+        vials=vials,
+        product_id=line.product_id,
+        lot=lot_number,
+        expiry=TODAY + timedelta(days=400),
+        order_line_id=line_id,
+        confirm_over=confirm_over,
+    )
+    return receiving.receive(request, user=user)
+
+
+def test_po_03_order_received_in_parts_creates_stock_then_closes(two_suppliers):
     prod = two_suppliers["Caffeine 5 mL"]
     order = purchasing.create_order("Acme", lines=[LineInput(prod.id, 10)])
     line = order.lines[0]
     with pytest.raises(Conflict):
-        purchasing.record_received(line.id, 4)  # not sent yet
+        _deliver(line.id, 4)  # not sent yet
     purchasing.mark_sent(order)
-    purchasing.record_received(line.id, 4, "DN-77")
+    first = _deliver(line.id, 4)
     assert (order.status, line.received_quantity, line.outstanding) == ("partially_received", 4, 6)
+    assert len(first.vials) == 4 and {vial.status for vial in first.vials} == {"sealed"}
     with pytest.raises(Conflict):
         purchasing.cancel(order)  # vials already came in
-    purchasing.record_received(line.id, 6)
+    _deliver(line.id, 6)
     assert order.status == "received" and order.received_at == NOW
     with pytest.raises(Conflict):
-        purchasing.record_received(line.id, 1)
+        _deliver(line.id, 1)
     entries = _audit("purchase_order_received")
     assert [e.details["status"] for e in entries] == [
         ["sent", "partially_received"],
         ["partially_received", "received"],
     ]
-    assert entries[0].reason == "DN-77"
+    assert [row.receipt_id is not None for row in line.receipts] == [True, True]
+
+
+def test_po_04_receiving_more_than_ordered_needs_a_confirmation(two_suppliers):
+    prod = two_suppliers["Caffeine 5 mL"]
+    order = purchasing.create_order("Acme", lines=[LineInput(prod.id, 12)])
+    purchasing.mark_sent(order)
+    line_id = order.lines[0].id
+    vials_before = db.session.scalar(db.select(db.func.count(Vial.id)))
+    with pytest.raises(Conflict) as refused:
+        _deliver(line_id, 999)
+    assert refused.value.code == "over_receipt"
+    db.session.expire_all()
+    assert db.session.get(PurchaseOrderLine, line_id).received_quantity == 0
+    assert db.session.scalar(db.select(db.func.count(Vial.id))) == vials_before  # no stock either
+    _deliver(line_id, 13, confirm_over=True)
+    assert db.session.get(PurchaseOrderLine, line_id).received_quantity == 13
+
+
+def test_po_04_api_answers_409_over_receipt_unless_confirmed(two_suppliers, api_as):
+    prod = two_suppliers["Caffeine 5 mL"]
+    order = purchasing.create_order("Acme", lines=[LineInput(prod.id, 2)])
+    purchasing.mark_sent(order)
+    api = api_as("nurse")
+    body = {
+        "product_id": prod.id,
+        "lot": "CAF-9",
+        "expiry": (TODAY + timedelta(days=400)).isoformat(),
+        "vials": 3,
+        "order_line_id": order.lines[0].id,
+    }
+    refused = api.post("/api/v1/receipts", json=body)
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "over_receipt"
+    accepted = api.post("/api/v1/receipts", json={**body, "confirm_over": True})
+    assert accepted.status_code == 201 and len(accepted.get_json()["vials"]) == 3
 
 
 def test_order_cancelled_with_a_reason(two_suppliers):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
@@ -130,26 +133,28 @@ def test_report_buckets_cover_the_period():
     ]
 
 
+def _csv_rows(client: Any, path: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(client.get(path).data.decode("utf-8-sig"))))
+
+
 def test_report_csv_has_the_exact_figures(client, login_as, world):
     login_as("manager")
-    text = client.get("/manager/reports/waste.csv?from=2026-03-02&to=2026-03-15").data.decode("utf-8-sig")
-    assert text.splitlines() == [
-        "reason,vials,syringes,volume_ml,cost",
-        "expired,1,0,2.5,5.00",
-        "damaged,0,1,1,1.00",
+    assert _csv_rows(client, "/manager/reports/waste.csv?from=2026-03-02&to=2026-03-15") == [
+        ["reason", "vials", "syringes", "volume_ml", "cost_TRY"],
+        ["expired", "1", "0", "2.5", "5.00"],
+        ["damaged", "0", "1", "1", "1.00"],
     ]
-    usage = client.get("/manager/reports/usage.csv?from=2026-03-02&to=2026-03-15").data.decode("utf-8-sig")
-    assert usage.splitlines()[0] == "product_id,product,2026-03-02,2026-03-09,total_ml"
-    assert usage.splitlines()[1].endswith(",Lidocaine 20 mL,4,2,6")
-    sessions = client.get("/manager/reports/sessions.csv?from=2026-03-02&to=2026-03-15").data.decode(
-        "utf-8-sig"
-    )
-    assert "skin,2,3,8.00,4.00" in sessions.splitlines()
+    usage = _csv_rows(client, "/manager/reports/usage.csv?from=2026-03-02&to=2026-03-15")
+    assert usage[0] == ["product_id", "product", "2026-03-02", "2026-03-09", "total_ml"]
+    assert usage[1][1:] == ["Lidocaine 20 mL", "4", "2", "6"]
+    sessions = _csv_rows(client, "/manager/reports/sessions.csv?from=2026-03-02&to=2026-03-15")
+    assert sessions[0][3:] == ["cost_TRY", "cost_per_session_TRY"]
+    assert ["skin", "2", "3", "8.00", "4.00"] in sessions
 
 
 def test_report_page_shows_the_figures_and_charts(client, login_as, world):
     login_as("manager")
     html = client.get("/manager/reports?from=2026-03-02&to=2026-03-15").get_data(as_text=True)
-    assert 'data-figure="waste-cost">6.00<' in html
+    assert 'data-figure="waste-cost">TRY6.00<' in html
     assert html.count("<svg") == 4
     assert "style=" not in html

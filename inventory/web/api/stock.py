@@ -50,6 +50,7 @@ class StockReceiptIn(InputSchema):
     location = fields.String(load_default="", validate=validate.Length(max=60))
     remember_gtin = fields.Boolean(load_default=False)
     order_line_id = fields.Integer(load_default=None, allow_none=True)
+    confirm_over = fields.Boolean(load_default=False)
 
 
 class StockReceiptOut(Schema):

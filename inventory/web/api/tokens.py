@@ -8,8 +8,8 @@ from flask import g
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
-from inventory.errors import Unauthorized
-from inventory.services import auth
+from inventory.errors import DomainError, Unauthorized
+from inventory.services import audit, auth
 from inventory.web.api import ApiBlueprint
 from inventory.web.api.fields import InputSchema
 
@@ -33,7 +33,12 @@ class TokenOut(Schema):
 @blp.doc(security=[])
 def create_token(credentials: dict[str, Any]) -> dict[str, Any]:
     """Exchange a username and password for a bearer token."""
-    user = auth.authenticate(credentials["username"], credentials["password"])
+    try:
+        user = auth.authenticate(credentials["username"], credentials["password"])
+    except DomainError as error:
+        audit.sign_in_failed(credentials["username"], code=error.code, via="api")
+        raise
+    audit.signed_in(user, via="api")
     raw, token = auth.issue_token(user)
     return {"token": raw, "expires_at": token.expires_at, "must_change_password": user.must_change_password}
 
