@@ -243,10 +243,11 @@ def test_printable_summary_lists_what_was_given_with_lots(client, session_page, 
     assert "clinic.css" in page
 
 
-def test_nurse_can_print_a_summary_for_the_chart(client, login_as):
+def test_the_chart_summary_is_for_practitioners_as_api_md_says(client, login_as):
+    """api.md: sessions are the practitioner's and the admin's; a nurse reads no session's details."""
     login_as("nurse")
     session = factories.SessionFactory()
-    assert client.get(f"/clinic/sessions/{session.id}/summary").status_code == 200
+    assert client.get(f"/clinic/sessions/{session.id}/summary").status_code == 403
 
 
 def test_camera_help_is_translated_text_on_the_page(client, session_page):
