@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -339,16 +340,26 @@ def _refresh_patients(recall: Recall, batch_ids: list[int]) -> None:
             )
 
 
-def get_recall(recall_id: int, *, refresh: bool = True) -> Recall:
-    """A recall, its exposed-patient list brought up to date with the trace first."""
+def get_recall(recall_id: int) -> Recall:
+    """A recall and its exposed-patient list as stored. A read: it never writes (the list is kept by the
+    writers: entering the recall, linking a lot received later, and `refresh_exposed_patients`)."""
     recall = db.session.get(Recall, recall_id)
     if recall is None:
         raise NotFound("not_found", _("No recall with id %(id)s.", id=recall_id))
-    if refresh and recall.lot_id is not None:
-        with transaction():
-            _refresh_patients(recall, batch_ids_of_lot(recall.lot_id))
-        db.session.expire(recall, ["patients"])
     return recall
+
+
+def refresh_exposed_patients(lot_ids: Iterable[int]) -> None:
+    """RCL-05 kept true after a change of who received a lot (for example an administration voided or
+    recorded late): the exposed-patient list of every recall of these lots, in the caller's transaction.
+    Missing patients are added as pending; statuses already recorded are kept."""
+    ids = sorted(set(lot_ids))
+    if not ids:
+        return
+    for recall in db.session.scalars(select(Recall).where(Recall.lot_id.in_(ids))):
+        assert recall.lot_id is not None
+        _refresh_patients(recall, batch_ids_of_lot(recall.lot_id))
+        db.session.expire(recall, ["patients"])
 
 
 def current_quarantine(recall: Recall) -> Quarantined:
