@@ -33,6 +33,7 @@ from inventory.models.recall import (
 )
 from inventory.models.settings import PolicySetting
 from inventory.models.stock import DiscardReason, Lot, LotStatus, Receipt, Vial, VialStatus
+from inventory.models.summary import DailyTotal
 from inventory.models.users import ApiToken, LoginThrottle, Role, User, UserRole
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "AuditEntry",
     "Batch",
     "BatchStatus",
+    "DailyTotal",
     "DiscardReason",
     "Draw",
     "FollowUpStatus",

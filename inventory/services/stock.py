@@ -31,7 +31,7 @@ from inventory.models.users import User
 from inventory.names import VIAL_STATUS_LABELS, label
 from inventory.rules import expiry as expiry_rules
 from inventory.rules.codes import CodeKind, parse_code
-from inventory.services import audit, transaction
+from inventory.services import audit, summaries, transaction
 from inventory.services.usability import IN_STOCK, VialState, is_lot_recalled, vial_states
 
 # --- reading vials and lots -------------------------------------------------------------------------
@@ -272,6 +272,7 @@ def discard_in_transaction(vial: Vial, reason: str, note: str, user: User | None
     db.session.refresh(vial)
     unit_cost = db.session.scalar(select(Receipt.unit_cost_minor).where(Receipt.id == vial.receipt_id)) or 0
     vial.waste_cost_minor = waste_cost_minor(unit_cost, vial.waste_ul, vial.initial_ul)
+    summaries.vial_wasted(vial)
     audit.record(
         "vial_discarded",
         "vial",
