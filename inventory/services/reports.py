@@ -116,18 +116,20 @@ class UsageReport:
 
 
 def usage(period: Period, grain: Grain = Grain.WEEK) -> UsageReport:
-    """Millilitres drawn per product per week or month (from the daily totals)."""
+    """Millilitres drawn per product per week or month (the daily totals, summed per bucket in SQL)."""
     keys = buckets(period, grain)
-    index = {key: i for i, key in enumerate(keys)}
-    totals = summaries.totals_between([summaries.DRAWN], period.start, period.end)
     names = dict(db.session.execute(select(Product.id, Product.name)).all())
     rows: dict[int, UsageRow] = {}
-    for _metric, day, key, _count, volume, _cost in totals:
+    for _metric, index, key, _count, volume, _cost in _by_bucket([summaries.DRAWN], period, keys):
         product_id = int(key)
         row = rows.setdefault(product_id, UsageRow(product_id, names.get(product_id, key), [0] * len(keys)))
-        row.volumes[index[bucket(day, grain)]] += volume
+        row.volumes[index] += volume
     ordered = sorted(rows.values(), key=lambda row: (-row.total_ul, row.name))
     return UsageReport(period, grain, keys, ordered)
+
+
+def _by_bucket(metrics: Sequence[str], period: Period, keys: list[date]) -> list[summaries.BucketRow]:
+    return summaries.totals_by_bucket(metrics, keys, period.start, period.end)
 
 
 # ---- costs of what was drawn ---------------------------------------------------------------------
@@ -176,9 +178,7 @@ WASTE_METRICS = (summaries.VIAL_WASTE, summaries.SYRINGE_WASTE)
 def waste(period: Period) -> WasteReport:
     """Waste by reason: volume and cost of vial remainders and discarded syringes."""
     rows: dict[str, WasteRow] = {}
-    for metric, _day, reason, count, volume, cost in summaries.totals_between(
-        WASTE_METRICS, period.start, period.end
-    ):
+    for metric, _index, reason, count, volume, cost in _by_bucket(WASTE_METRICS, period, [period.start]):
         row = rows.setdefault(reason, WasteRow(reason))
         if metric == summaries.VIAL_WASTE:
             row.vials += count
@@ -193,15 +193,12 @@ def waste(period: Period) -> WasteReport:
 def waste_by_bucket(period: Period, grain: Grain) -> list[tuple[date, int, int]]:
     """(bucket, volume µL, cost minor units) per week or month."""
     keys = buckets(period, grain)
-    volume = dict.fromkeys(keys, 0)
-    cost = dict.fromkeys(keys, 0)
-    for _metric, day, _reason, _count, ul, nano in summaries.totals_between(
-        WASTE_METRICS, period.start, period.end
-    ):
-        key = bucket(day, grain)
-        volume[key] += ul
-        cost[key] += nano
-    return [(key, volume[key], minor(_cost(cost[key]))) for key in keys]
+    volume = [0] * len(keys)
+    cost = [0] * len(keys)
+    for _metric, index, _reason, _count, ul, nano in _by_bucket(WASTE_METRICS, period, keys):
+        volume[index] += ul
+        cost[index] += nano
+    return [(key, volume[i], minor(_cost(cost[i]))) for i, key in enumerate(keys)]
 
 
 # ---- sessions and syringes -----------------------------------------------------------------------
@@ -227,9 +224,8 @@ def cost_per_session(period: Period) -> list[SessionCostRow]:
     """Per indication: sessions started in the period with something administered, and the cost share
     of every syringe administered in them."""
     rows: dict[str, SessionCostRow] = {}
-    for metric, _day, indication, count, _volume, cost in summaries.totals_between(
-        (summaries.SESSIONS, summaries.SESSION_SYRINGES), period.start, period.end
-    ):
+    metrics = (summaries.SESSIONS, summaries.SESSION_SYRINGES)
+    for metric, _index, indication, count, _volume, cost in _by_bucket(metrics, period, [period.start]):
         row = rows.setdefault(indication, SessionCostRow(indication))
         if metric == summaries.SESSIONS:
             row.sessions += count
@@ -242,12 +238,10 @@ def cost_per_session(period: Period) -> list[SessionCostRow]:
 
 def syringes_administered(period: Period, grain: Grain = Grain.WEEK) -> list[tuple[date, int]]:
     keys = buckets(period, grain)
-    counts = dict.fromkeys(keys, 0)
-    for _metric, day, _key, count, _volume, _cost in summaries.totals_between(
-        [summaries.ADMINISTERED], period.start, period.end
-    ):
-        counts[bucket(day, grain)] += count
-    return list(counts.items())
+    counts = [0] * len(keys)
+    for _metric, index, _key, count, _volume, _cost in _by_bucket([summaries.ADMINISTERED], period, keys):
+        counts[index] += count
+    return list(zip(keys, counts, strict=True))
 
 
 # ---- CSV -----------------------------------------------------------------------------------------

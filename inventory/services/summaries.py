@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ColumnElement, case, delete, func, insert, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
 
@@ -306,18 +306,30 @@ def rebuild(session: AnySession | None = None) -> int:
     return len(rows)
 
 
-Row = tuple[str, date, str, int, int, int]
+BucketRow = tuple[str, int, str, int, int, int]
 
 
-def totals_between(metrics: Sequence[str], first: date, last: date) -> list[Row]:
-    """(metric, day, key, count, volume µL, cost nano) of these metrics from day `first` through `last`:
-    one range of the primary key, a row per day and key whatever the history before."""
-    query = select(
-        DailyTotal.metric,
-        DailyTotal.day,
-        DailyTotal.key,
-        DailyTotal.count,
-        DailyTotal.volume_ul,
-        DailyTotal.cost_nano,
-    ).where(DailyTotal.metric.in_(metrics), DailyTotal.day >= first, DailyTotal.day <= last)
-    return [(m, d, k, int(c), int(v), int(n)) for m, d, k, c, v, n in db.session.execute(query)]
+def totals_by_bucket(
+    metrics: Sequence[str], starts: Sequence[date], first: date, last: date
+) -> list[BucketRow]:
+    """(metric, bucket index, key, count, volume µL, cost nano) summed in SQL per bucket: the buckets
+    begin on `starts` (ascending; the weeks or months of a report), days from `first` through `last`."""
+    if not starts:
+        return []
+    bucket: ColumnElement[Any] = literal(0)
+    if len(starts) > 1:
+        whens = [(DailyTotal.day < start, index) for index, start in enumerate(starts[1:])]
+        bucket = case(*whens, else_=len(starts) - 1)
+    query = (
+        select(
+            DailyTotal.metric,
+            bucket.label("bucket"),
+            DailyTotal.key,
+            func.sum(DailyTotal.count),
+            func.sum(DailyTotal.volume_ul),
+            func.sum(DailyTotal.cost_nano),
+        )
+        .where(DailyTotal.metric.in_(metrics), DailyTotal.day >= first, DailyTotal.day <= last)
+        .group_by(DailyTotal.metric, "bucket", DailyTotal.key)
+    )
+    return [(m, int(b), k, int(c), int(v), int(n)) for m, b, k, c, v, n in db.session.execute(query)]
