@@ -28,6 +28,7 @@ from inventory.rules.errors import RuleError
 from inventory.rules.gtin import normalize_gtin
 from inventory.rules.lots import normalize_lot_number
 from inventory.services import audit, transaction
+from inventory.services.reports import csv_safe
 from inventory.services.trace import PatientRow, among, batch_ids_of_lot, exposed_patients
 
 UNUSED_SYRINGE = (SyringeStatus.AWAITING_VERIFICATION, SyringeStatus.AVAILABLE)
@@ -476,6 +477,4 @@ def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
 
 
-def _csv_safe(text: str) -> str:
-    """No spreadsheet formula injection from a name or a note."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not text[1:2].isdigit() else text
+_csv_safe = csv_safe

@@ -7,12 +7,12 @@ Backward: patient or session → administrations → syringes → batches → ev
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, or_, select
@@ -25,6 +25,8 @@ from inventory.models.compounding import Batch, BatchStatus, Draw, Recipe, Syrin
 from inventory.models.stock import Lot, LotStatus, Receipt, Vial
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.text import search_key
+from inventory.rules.units import ul_to_ml
+from inventory.services.reports import csv_safe, to_csv
 
 
 class Fate(StrEnum):
@@ -641,3 +643,66 @@ def search(query: str, *, limit: int = 25) -> SearchResults:
         )
     )
     return results
+
+
+# --- paging and export of a lot's long lists ----------------------------------------------------------
+
+PER_PAGE = 50
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a long list: what a page shows, with the count of the whole list."""
+
+    items: list[T]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.pages else None
+
+
+def page_of(items: Sequence[T], number: int | None, per_page: int = PER_PAGE) -> Page[T]:
+    pages = max(1, -(-len(items) // per_page))
+    number = min(max(1, number or 1), pages)
+    start = (number - 1) * per_page
+    return Page(list(items[start : start + per_page]), number, pages, len(items))
+
+
+LOT_CSV_HEADER = (
+    "administered_at",
+    "patient_id",
+    "patient",
+    "session_id",
+    "syringe",
+    "batch",
+    "volume_ml",
+    "site",
+)
+
+
+def lot_csv(found: LotTrace) -> str:
+    """Every administration of something made from the lot, one row each (the page shows a page)."""
+    batch_codes = {batch.id: batch.code for batch in found.batches}
+    rows = [
+        (
+            given.administered_at.isoformat(),
+            given.patient_id,
+            csv_safe(given.patient_name),
+            given.session_id,
+            given.syringe_code,
+            batch_codes.get(given.batch_id, ""),
+            ul_to_ml(given.volume_ul),
+            csv_safe(given.site),
+        )
+        for given in sorted(found.administrations, key=lambda given: (given.administered_at, given.id))
+    ]
+    return to_csv(LOT_CSV_HEADER, rows)

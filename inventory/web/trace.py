@@ -124,13 +124,29 @@ def search() -> str | WerkzeugResponse:
 @bp.route("/lots/<int:lot_id>")
 @permission_required(Permission.TRACE)
 def lot(lot_id: int) -> str:
+    """Counts of everything made from the lot, and a page of each long list (the CSV has every row)."""
     found = trace.lot_forward(lot_id)
     return render_template(
         "trace/lot.html",
         trace=found,
+        patients=trace.page_of(found.patients, request.args.get("patients", type=int)),
+        vials=trace.page_of(found.vials, request.args.get("vials", type=int)),
+        batches=trace.page_of(found.batches, request.args.get("batches", type=int)),
         signal=vigilance.signal_for_lot(lot_id),
         events=vigilance.events_of_lot(lot_id),
         recall=recalls.recall_for(found.lot.product_id, found.lot.number),
+    )
+
+
+@bp.route("/lots/<int:lot_id>.csv")
+@permission_required(Permission.TRACE)
+def lot_csv(lot_id: int) -> Response:
+    found = trace.lot_forward(lot_id)
+    filename = f"lot-{found.lot.number}-administrations.csv"
+    return Response(
+        trace.lot_csv(found),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
