@@ -214,7 +214,7 @@ def measure_pages(app: Any, rounds: int) -> list[Line]:
     last: dict[str, tuple[int, int, int]] = {}
     with app.app_context():
         engine = db.engine
-    for name, call in requests:  # warm-up: caches, the first compile of each statement
+    for _name, call in requests:  # warm-up: caches, the first compile of each statement
         call()
     for _ in range(rounds):
         for name, call in requests:
@@ -393,10 +393,11 @@ def table(engine: str, results: dict[str, list[Line]]) -> None:
     for a, b in zip(one, five, strict=True):
         growth = b.p95 / a.p95 if a.p95 else 0.0
         flag = "" if b.status < 500 else f" ({b.status})"
-        print(
-            f"| {b.name}{flag} | {a.p50:.1f} / {a.p95:.1f} | {a.ratio:.1f} | {a.queries} | {a.size / 1024:.0f} "
-            f"| {b.p50:.1f} / {b.p95:.1f} | {b.ratio:.1f} | {b.queries} | {b.size / 1024:.0f} | {growth:.2f} |"
-        )
+        print(f"| {b.name}{flag} | {_cells(a)} | {_cells(b)} | {growth:.2f} |")
+
+
+def _cells(line: Line) -> str:
+    return f"{line.p50:.1f} / {line.p95:.1f} | {line.ratio:.1f} | {line.queries} | {line.size / 1024:.0f}"
 
 
 def main(argv: list[str] | None = None) -> None:
