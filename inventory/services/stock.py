@@ -129,26 +129,21 @@ def list_lots(*, product_id: int | None = None, status: str | None = None) -> li
 
 @dataclass(frozen=True)
 class LotSummary:
-    vials: int
     in_stock: int
     remaining_ul: int
 
 
 def lot_summaries(lot_ids: Sequence[int]) -> dict[int, LotSummary]:
+    """Vials in stock and what is left in them, per lot: only the vials in stock are read (the index on
+    vials (status, lot_id)), never the lot's whole history of empty and discarded vials."""
     if not lot_ids:
         return {}
-    in_stock = Vial.status.in_(IN_STOCK)
     rows = db.session.execute(
-        select(
-            Vial.lot_id,
-            func.count(Vial.id),
-            func.count(Vial.id).filter(in_stock),
-            func.coalesce(func.sum(Vial.remaining_ul).filter(in_stock), 0),
-        )
-        .where(Vial.lot_id.in_(lot_ids))
+        select(Vial.lot_id, func.count(Vial.id), func.coalesce(func.sum(Vial.remaining_ul), 0))
+        .where(Vial.status.in_(IN_STOCK), Vial.lot_id.in_(lot_ids))
         .group_by(Vial.lot_id)
     )
-    return {lot_id: LotSummary(int(n), int(stocked), int(ul)) for lot_id, n, stocked, ul in rows}
+    return {lot_id: LotSummary(int(stocked), int(ul)) for lot_id, stocked, ul in rows}
 
 
 @dataclass(frozen=True)

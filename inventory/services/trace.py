@@ -7,12 +7,12 @@ Backward: patient or session → administrations → syringes → batches → ev
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, or_, select
@@ -645,37 +645,7 @@ def search(query: str, *, limit: int = 25) -> SearchResults:
     return results
 
 
-# --- paging and export of a lot's long lists ----------------------------------------------------------
-
-PER_PAGE = 50
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a long list: what a page shows, with the count of the whole list."""
-
-    items: list[T]
-    number: int
-    pages: int
-    total: int
-
-    @property
-    def previous(self) -> int | None:
-        return self.number - 1 if self.number > 1 else None
-
-    @property
-    def next(self) -> int | None:
-        return self.number + 1 if self.number < self.pages else None
-
-
-def page_of(items: Sequence[T], number: int | None, per_page: int = PER_PAGE) -> Page[T]:
-    pages = max(1, -(-len(items) // per_page))
-    number = min(max(1, number or 1), pages)
-    start = (number - 1) * per_page
-    return Page(list(items[start : start + per_page]), number, pages, len(items))
-
+# --- export of a lot's administrations (the page shows a page of each list) -------------------------
 
 LOT_CSV_HEADER = (
     "administered_at",

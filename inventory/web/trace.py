@@ -25,6 +25,7 @@ from inventory.models.clinic import TreatmentSession
 from inventory.models.recall import AdverseEventSeverity, FollowUpStatus, RecallClass
 from inventory.permissions import Permission, permission_required
 from inventory.services import recalls, trace, vigilance
+from inventory.services.paging import page_of
 from inventory.web.errors import form_failed
 
 bp = Blueprint("trace", __name__, url_prefix="/trace")
@@ -129,9 +130,9 @@ def lot(lot_id: int) -> str:
     return render_template(
         "trace/lot.html",
         trace=found,
-        patients=trace.page_of(found.patients, request.args.get("patients", type=int)),
-        vials=trace.page_of(found.vials, request.args.get("vials", type=int)),
-        batches=trace.page_of(found.batches, request.args.get("batches", type=int)),
+        patients=page_of(found.patients, request.args.get("patients", type=int)),
+        vials=page_of(found.vials, request.args.get("vials", type=int)),
+        batches=page_of(found.batches, request.args.get("batches", type=int)),
         signal=vigilance.signal_for_lot(lot_id),
         events=vigilance.events_of_lot(lot_id),
         recall=recalls.recall_for(found.lot.product_id, found.lot.number),
