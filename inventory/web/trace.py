@@ -143,9 +143,13 @@ def lot(lot_id: int) -> str:
 @permission_required(Permission.TRACE)
 def lot_csv(lot_id: int) -> Response:
     found = trace.lot_forward(lot_id)
-    filename = f"lot-{found.lot.number}-administrations.csv"
+    return csv_download(trace.lot_csv(found), f"lot-{found.lot.number}-administrations.csv")
+
+
+def csv_download(body: str, filename: str) -> Response:
+    """A CSV file to save, with a byte-order mark so that spreadsheets read it as UTF-8."""
     return Response(
-        trace.lot_csv(found),
+        "\ufeff" + body,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -302,12 +306,7 @@ def recall_print(recall_id: int) -> str:
 @permission_required(Permission.QUALITY)
 def recall_patients_csv(recall_id: int) -> Response:
     found = recalls.get_recall(recall_id)
-    filename = f"recall-{found.id}-{found.lot_number}-patients.csv"
-    return Response(
-        "\ufeff" + recalls.patients_csv(found),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_download(recalls.patients_csv(found), f"recall-{found.id}-{found.lot_number}-patients.csv")
 
 
 # --- adverse events and signals ------------------------------------------------------------------
