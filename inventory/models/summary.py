@@ -31,9 +31,8 @@ class DailyTotal(Model):
     cost_nano: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-# Indexes of the hot filters (date windows of reports and reorder, the scan's SAFE-08 check, stock by
-# status), declared here beside the migration that made them (i16_flat_at_scale).
-Index("ix_draws_drawn_at", Draw.drawn_at)
+# Indexes of the hot filters (date windows of reorder and administrations, the scan's SAFE-08 check,
+# stock by status), declared here beside the migration that made them (i16_flat_at_scale).
 Index("ix_draws_batch_id_product_id", Draw.batch_id, Draw.product_id)
 Index("ix_draws_product_id_drawn_at", Draw.product_id, Draw.drawn_at)
 Index("ix_administrations_administered_at", Administration.administered_at)

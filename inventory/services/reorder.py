@@ -78,9 +78,11 @@ def _drawn_since(first_day: date, product_ids: list[int]) -> dict[int, int]:
 def _first_activity(product_ids: list[int]) -> dict[int, datetime]:
     """The earliest of a product's first draw and first receipt: per product one look-up of the index
     on draws (product_id, drawn_at), and the receipts of its lots (a correlated MIN each)."""
-    first_draw = (
-        select(func.min(Draw.drawn_at))
+    first_draw = (  # ORDER BY the index's own columns: PostgreSQL otherwise walks ix_draws_drawn_at
+        select(Draw.drawn_at)
         .where(Draw.product_id == Product.id)
+        .order_by(Draw.product_id, Draw.drawn_at)
+        .limit(1)
         .correlate(Product)
         .scalar_subquery()
     )

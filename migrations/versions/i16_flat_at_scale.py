@@ -13,7 +13,6 @@ branch_labels = None
 depends_on = None
 
 INDEXES = (
-    ("draws", "ix_draws_drawn_at", ["drawn_at"]),
     ("draws", "ix_draws_batch_id_product_id", ["batch_id", "product_id"]),
     ("draws", "ix_draws_product_id_drawn_at", ["product_id", "drawn_at"]),
     ("administrations", "ix_administrations_administered_at", ["administered_at"]),
