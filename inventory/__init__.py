@@ -43,10 +43,11 @@ def _check_settings(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from inventory import models  # noqa: F401 - the models must be known before migrations
-    from inventory.database import configure_engine
+    from inventory.database import configure_engine, register_request_transactions
     from inventory.extensions import babel, csrf, db, login_manager, migrate
     from inventory.web.i18n import select_locale, select_timezone
 
+    register_request_transactions(app)  # first, before any other hook reads the database
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -1,15 +1,34 @@
-"""Engine set-up that makes SQLite safe for concurrent writers.
+"""Engine set-up: SQLite safe for concurrent writers, and reads that never wait for them.
 
-SQLite ignores FOR UPDATE and Python's sqlite3 begins transactions lazily, so every transaction
-begins IMMEDIATE (SQLAlchemy's documented recipe): two nurses drawing from one vial queue on the
+SQLite ignores FOR UPDATE and Python's sqlite3 begins transactions lazily, so every transaction that may
+write begins IMMEDIATE (SQLAlchemy's documented recipe): two nurses drawing from one vial queue on the
 write lock instead of both reading the old remaining volume.
+
+A request that only reads (GET, HEAD, OPTIONS) begins a plain deferred transaction instead: in WAL mode
+it reads a snapshot without ever taking the write lock, so a manager's heavy page cannot make the scan
+at the chair wait. A writer that still cannot get the lock within the busy timeout is answered 503
+(`database_busy`, see `is_busy`), never a 500.
+
+Planner statistics are kept up by the app: `optimize` after every migration, and on SQLite
+`PRAGMA optimize` at most once per `OPTIMIZE_EVERY_SECONDS` at the start of a write transaction.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from sqlalchemy import Engine, event
+from flask import Flask, g, has_app_context, request
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import OperationalError
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+OPTIMIZE_EVERY_SECONDS = 3600.0
+# Rows ANALYZE looks at per index when it runs from the app: statistics good enough for the planner
+# in milliseconds, whatever the size of the tables.
+ANALYSIS_LIMIT = 1000
+
+_last_optimized = {"at": time.monotonic()}
 
 
 def configure_engine(engine: Engine, *, busy_timeout_ms: int) -> None:
@@ -27,5 +46,47 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
+    def _on_begin(connection: Connection) -> None:
+        if read_only_request():
+            connection.exec_driver_sql("BEGIN")
+            return
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if time.monotonic() - _last_optimized["at"] >= OPTIMIZE_EVERY_SECONDS:
+            _last_optimized["at"] = time.monotonic()
+            _sqlite_optimize(connection)
+
+
+def register_request_transactions(app: Flask) -> None:
+    """Mark each request read-only or not before anything else of it touches the database."""
+
+    @app.before_request
+    def _mark_read_only() -> None:
+        g.read_only_transaction = request.method in READ_METHODS
+
+
+def read_only_request() -> bool:
+    """True inside a GET, HEAD or OPTIONS request (as dispatched by the app, not a bare test context)."""
+    return has_app_context() and bool(g.get("read_only_transaction", False))
+
+
+def is_busy(error: BaseException) -> bool:
+    """SQLite's lock could not be had within the busy timeout (or a read snapshot could not be upgraded)."""
+    if not isinstance(error, OperationalError):
+        return False
+    message = str(error.orig).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+def optimize(connection: Connection) -> None:
+    """Fresh planner statistics: after migrations, and after a bulk load such as `demo generate`."""
+    if connection.dialect.name == "sqlite":
+        _sqlite_optimize(connection, analyze_all=True)
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("ANALYZE")
+
+
+def _sqlite_optimize(connection: Connection, *, analyze_all: bool = False) -> None:
+    connection.exec_driver_sql(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+    # PRAGMA optimize only re-analyses tables whose statistics it judges stale (or missing, from 3.46);
+    # after a migration every table is analysed so that a new index is known at once.
+    connection.exec_driver_sql("ANALYZE" if analyze_all else "PRAGMA optimize")

@@ -105,7 +105,11 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if not getattr(config.cmd_opts, "autogenerate", False):
+            from inventory.database import optimize
 
+            optimize(connection)  # fresh planner statistics after every upgrade or downgrade
+            connection.commit()
 
 if context.is_offline_mode():
     run_migrations_offline()

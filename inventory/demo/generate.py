@@ -27,6 +27,7 @@ from inventory.models.stock import Lot, Receipt, Vial
 from inventory.models.users import User, UserRole
 from inventory.rules.codes import CROCKFORD_ALPHABET, RANDOM_LENGTH
 from inventory.rules.text import search_key
+from inventory.services import summaries
 
 CHUNK = 5000
 MAX_SYRINGES_PER_BATCH = 12
@@ -551,6 +552,7 @@ class Generator:
                 )
         self._flush(final=True)
         _reset_sequences()
+        summaries.rebuild()  # the rows went in by bulk insert, past the services that keep the totals
         db.session.commit()
         return self.counts
 

@@ -48,6 +48,7 @@ from inventory.models.recall import (
 )
 from inventory.models.settings import PolicySetting
 from inventory.models.stock import DiscardReason, Lot, LotStatus, Receipt, Vial, VialStatus
+from inventory.models.summary import DailyTotal
 from inventory.models.users import ApiToken, LoginThrottle, Role, User, UserRole
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "Batch",
     "BatchStatus",
     "CorrectedField",
+    "DailyTotal",
     "DiscardReason",
     "Draw",
     "FollowUpStatus",

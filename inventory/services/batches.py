@@ -29,7 +29,7 @@ from inventory.rules import verification
 from inventory.rules.codes import CodeKind, new_code, parse_code
 from inventory.rules.errors import RuleError
 from inventory.rules.policy import Category, Container, Storage
-from inventory.services import audit, draws, transaction
+from inventory.services import audit, draws, summaries, transaction
 from inventory.services.policy import current_policy
 from inventory.services.recipes import get_recipe
 
@@ -366,18 +366,19 @@ def _create_batch(
 def _record_draws(
     batch: Batch, drawn: Sequence[draws.DrawnVial], user: User, reason: str | None, now: datetime
 ) -> None:
+    rows = []
     for item in drawn:
-        db.session.add(
-            Draw(
-                batch_id=batch.id,
-                vial_id=item.stock.vial.id,
-                product_id=item.stock.product.id,
-                volume_ul=item.volume_ul,
-                drawn_at=now,
-                drawn_by_id=user.id,
-                override_reason=reason,
-            )
+        row = Draw(
+            batch_id=batch.id,
+            vial_id=item.stock.vial.id,
+            product_id=item.stock.product.id,
+            volume_ul=item.volume_ul,
+            drawn_at=now,
+            drawn_by_id=user.id,
+            override_reason=reason,
         )
+        db.session.add(row)
+        rows.append(row)
         audit.record(
             "vial_drawn",
             "vial",
@@ -392,6 +393,7 @@ def _record_draws(
             reason=reason,
             user=user,
         )
+    summaries.drawn(rows)  # the day totals of usage, in this transaction
 
 
 def _create_syringes(batch: Batch, storage: Storage, bud: datetime) -> None:
@@ -594,6 +596,7 @@ def discard_syringe(code: str, reason: str, note: str, user: User) -> Syringe:
             raise Conflict(
                 "already_discarded", _("Syringe %(code)s is already discarded.", code=syringe.code)
             )
+        summaries.syringe_discarded(syringe)
         audit.record(
             "syringe_discarded",
             "syringe",

@@ -5,12 +5,13 @@ A recall is never undone: no function here lifts it, and the lot keeps the statu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 
 from inventory import clock, csvexport
 from inventory.errors import Conflict, Invalid, NotFound, from_rule
@@ -327,6 +328,7 @@ def _refresh_patients(recall: Recall, batch_ids: list[int]) -> None:
     ]
     if missing:
         db.session.execute(insert(RecallPatient), missing)
+    _forget_no_longer_exposed(recall, existing, {row.id for row in exposed})
     for row in exposed:
         if row.id in existing and existing[row.id] != row.administrations:
             db.session.execute(
@@ -337,16 +339,46 @@ def _refresh_patients(recall: Recall, batch_ids: list[int]) -> None:
             )
 
 
-def get_recall(recall_id: int, *, refresh: bool = True) -> Recall:
-    """A recall, its exposed-patient list brought up to date with the trace first."""
+def _forget_no_longer_exposed(recall: Recall, existing: dict[int, int], exposed: set[int]) -> None:
+    """A patient whose only administration of the lot was voided (scanned, not given) was never
+    exposed: still pending, the row goes; once followed up, it stays, with no administration."""
+    gone = [patient_id for patient_id in existing if patient_id not in exposed]
+    if not gone:
+        return
+    where = (RecallPatient.recall_id == recall.id, RecallPatient.patient_id.in_(gone))
+    db.session.execute(
+        delete(RecallPatient)
+        .where(*where, RecallPatient.status == FollowUpStatus.PENDING.value)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(RecallPatient)
+        .where(*where)
+        .values(administrations=0)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def get_recall(recall_id: int) -> Recall:
+    """A recall and its exposed-patient list as stored. A read: it never writes (the list is kept by the
+    writers: entering the recall, linking a lot received later, and `refresh_exposed_patients`)."""
     recall = db.session.get(Recall, recall_id)
     if recall is None:
         raise NotFound("not_found", _("No recall with id %(id)s.", id=recall_id))
-    if refresh and recall.lot_id is not None:
-        with transaction():
-            _refresh_patients(recall, batch_ids_of_lot(recall.lot_id))
-        db.session.expire(recall, ["patients"])
     return recall
+
+
+def refresh_exposed_patients(lot_ids: Iterable[int]) -> None:
+    """RCL-05 kept true after a change of who received a lot (for example an administration voided or
+    recorded late): the exposed-patient list of every recall of these lots, in the caller's transaction.
+    Missing patients are added as pending; statuses already recorded are kept."""
+    ids = sorted(set(lot_ids))
+    if not ids:
+        return
+    for recall in db.session.scalars(select(Recall).where(Recall.lot_id.in_(ids))):
+        assert recall.lot_id is not None
+        _refresh_patients(recall, batch_ids_of_lot(recall.lot_id))
+        db.session.expire(recall, ["patients"])
 
 
 def current_quarantine(recall: Recall) -> Quarantined:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
 from flask import current_app
@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from inventory import clock
 from inventory.extensions import db
-from inventory.models import Draw, Lot, LotStatus, Product, Receipt, Vial, VialStatus
+from inventory.models import DailyTotal, Draw, Lot, LotStatus, Product, Receipt, Vial, VialStatus
 from inventory.models.purchasing import OPEN_STATUSES, PurchaseOrder, PurchaseOrderLine
 from inventory.rules import expiry as expiry_rules
 from inventory.rules.policy import Container
@@ -27,6 +27,7 @@ from inventory.rules.reorder import (
     suggest,
 )
 from inventory.rules.units import ul_to_ml
+from inventory.services import summaries
 from inventory.services.policy import current_policy
 
 
@@ -60,39 +61,44 @@ def window_days() -> int:
     return int(current_app.config.get("REORDER_WINDOW_DAYS", 90))
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=clock.clinic_zone())
-
-
-def _drawn_since(since: datetime, product_ids: list[int]) -> dict[int, int]:
+def _drawn_since(first_day: date, product_ids: list[int]) -> dict[int, int]:
+    """µL drawn per product from `first_day` (a clinic day) on: the daily totals of the window."""
     query = (
-        select(Draw.product_id, func.sum(Draw.volume_ul))
-        .where(Draw.drawn_at >= since, Draw.product_id.in_(product_ids))
-        .group_by(Draw.product_id)
+        select(DailyTotal.key, func.sum(DailyTotal.volume_ul))
+        .where(
+            DailyTotal.metric == summaries.DRAWN,
+            DailyTotal.day >= first_day,
+            DailyTotal.key.in_([str(product_id) for product_id in product_ids]),
+        )
+        .group_by(DailyTotal.key)
     )
-    return {product_id: int(total or 0) for product_id, total in db.session.execute(query)}
+    return {int(key): int(total or 0) for key, total in db.session.execute(query)}
 
 
 def _first_activity(product_ids: list[int]) -> dict[int, datetime]:
-    """The earliest of a product's first draw and first receipt."""
-    first: dict[int, datetime] = {}
-    draws = (
-        select(Draw.product_id, func.min(Draw.drawn_at))
-        .where(Draw.product_id.in_(product_ids))
-        .group_by(Draw.product_id)
+    """The earliest of a product's first draw and first receipt: per product one look-up of the index
+    on draws (product_id, drawn_at), and the receipts of its lots (a correlated MIN each)."""
+    first_draw = (  # ORDER BY the index's own columns: PostgreSQL otherwise walks ix_draws_drawn_at
+        select(Draw.drawn_at)
+        .where(Draw.product_id == Product.id)
+        .order_by(Draw.product_id, Draw.drawn_at)
+        .limit(1)
+        .correlate(Product)
+        .scalar_subquery()
     )
-    receipts = (
-        select(Lot.product_id, func.min(Receipt.received_at))
+    first_receipt = (
+        select(func.min(Receipt.received_at))
         .join(Lot, Receipt.lot_id == Lot.id)
-        .where(Lot.product_id.in_(product_ids))
-        .group_by(Lot.product_id)
+        .where(Lot.product_id == Product.id)
+        .correlate(Product)
+        .scalar_subquery()
     )
-    for query in (draws, receipts):
-        for product_id, moment in db.session.execute(query):
-            if moment is None:
-                continue
-            moment = _aware(moment)
-            first[product_id] = min(first.get(product_id, moment), moment)
+    query = select(Product.id, first_draw, first_receipt).where(Product.id.in_(product_ids))
+    first: dict[int, datetime] = {}
+    for product_id, *moments in db.session.execute(query):
+        known = [_aware(moment) for moment in moments if moment is not None]
+        if known:
+            first[product_id] = min(known)
     return first
 
 
@@ -151,18 +157,25 @@ def on_order(product_ids: list[int]) -> dict[int, int]:
 
 
 def last_receipts(product_ids: list[int]) -> dict[int, tuple[str, int | None]]:
-    """Per product, the supplier of its latest receipt and that lot's shelf life in days on arrival."""
-    query = (
-        select(Lot.product_id, Receipt.supplier, Receipt.received_at, Lot.expiry)
+    """Per product, the supplier of its latest receipt and that lot's shelf life in days on arrival
+    (the database ranks the receipts; one row per product comes back)."""
+    rank = (
+        func.row_number()
+        .over(partition_by=Lot.product_id, order_by=(Receipt.received_at.desc(), Receipt.id.desc()))
+        .label("rank")
+    )
+    ranked = (
+        select(Lot.product_id, Receipt.supplier, Receipt.received_at, Lot.expiry, rank)
         .join(Lot, Receipt.lot_id == Lot.id)
         .where(Lot.product_id.in_(product_ids))
-        .order_by(Lot.product_id, Receipt.received_at.desc(), Receipt.id.desc())
+        .subquery()
+    )
+    query = select(ranked.c.product_id, ranked.c.supplier, ranked.c.received_at, ranked.c.expiry).where(
+        ranked.c.rank == 1
     )
     latest: dict[int, tuple[str, int | None]] = {}
     zone = clock.clinic_zone()
     for product_id, supplier, received_at, expiry in db.session.execute(query):
-        if product_id in latest:
-            continue
         shelf_life = (expiry - _aware(received_at).astimezone(zone).date()).days
         latest[product_id] = (supplier or "", max(0, shelf_life))
     return latest
@@ -177,7 +190,7 @@ def reorder_lines(*, products: list[Product] | None = None, only_needed: bool = 
         return []
     today = clock.today()
     window = window_days()
-    drawn = _drawn_since(_start_of(today - timedelta(days=window - 1)), ids)
+    drawn = _drawn_since(today - timedelta(days=window - 1), ids)
     first = _first_activity(ids)
     portions = usable_portions(ids)
     ordered = on_order(ids)

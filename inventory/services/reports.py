@@ -1,34 +1,26 @@
 """The manager's reports: usage, waste, cost per session, syringes administered. Read-only.
 
-A few set-based queries per report; bucketing by week or month happens in the clinic's time zone.
-Costs are exact fractions of minor units until the figure shown, rounded half up.
+Each report reads the daily totals of its period (`services/summaries.py`: one indexed range, a row per
+clinic day and key), so a report of three years costs the same at one year of history or ten; days are
+the clinic's, bucketed by week or month here. Costs are kept to a billionth of a minor unit and rounded
+half up to the figure shown.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, select
 
 from inventory import clock
 from inventory.extensions import db
-from inventory.models import (
-    Administration,
-    Batch,
-    Draw,
-    Product,
-    Receipt,
-    Syringe,
-    SyringeStatus,
-    TreatmentSession,
-    Vial,
-)
+from inventory.models import Product
+from inventory.services import summaries
 
 
 class Grain(StrEnum):
@@ -122,48 +114,30 @@ class UsageReport:
 
 
 def usage(period: Period, grain: Grain = Grain.WEEK) -> UsageReport:
-    """Millilitres drawn per product per week or month."""
+    """Millilitres drawn per product per week or month (the daily totals, summed per bucket in SQL)."""
     keys = buckets(period, grain)
-    index = {key: i for i, key in enumerate(keys)}
-    query = (
-        select(Draw.product_id, Product.name, Draw.drawn_at, Draw.volume_ul)
-        .join(Product, Draw.product_id == Product.id)
-        .where(_in(Draw.drawn_at, period))
-    )
+    names = dict(db.session.execute(select(Product.id, Product.name)).all())
     rows: dict[int, UsageRow] = {}
-    for product_id, name, drawn_at, volume in db.session.execute(query):
-        row = rows.setdefault(product_id, UsageRow(product_id, name, [0] * len(keys)))
-        row.volumes[index[bucket(_local_day(drawn_at), grain)]] += volume
+    for _metric, index, key, _count, volume, _cost in _by_bucket([summaries.DRAWN], period, keys):
+        product_id = int(key)
+        row = rows.setdefault(product_id, UsageRow(product_id, names.get(product_id, key), [0] * len(keys)))
+        row.volumes[index] += volume
     ordered = sorted(rows.values(), key=lambda row: (-row.total_ul, row.name))
     return UsageReport(period, grain, keys, ordered)
 
 
+def _by_bucket(metrics: Sequence[str], period: Period, keys: list[date]) -> list[summaries.BucketRow]:
+    return summaries.totals_by_bucket(metrics, keys, period.start, period.end)
+
+
 # ---- costs of what was drawn ---------------------------------------------------------------------
 
-
-def batch_costs(batch_ids: Iterable[int]) -> dict[int, Fraction]:
-    """What went into each batch: each draw's volume at its vial's cost per µL (receipt cost / volume)."""
-    ids = list(set(batch_ids))
-    if not ids:
-        return {}
-    query = (
-        select(Draw.batch_id, Draw.volume_ul, Receipt.unit_cost_minor, Vial.initial_ul)
-        .join(Vial, Draw.vial_id == Vial.id)
-        .join(Receipt, Vial.receipt_id == Receipt.id)
-        .where(Draw.batch_id.in_(ids))
-    )
-    costs: dict[int, Fraction] = defaultdict(Fraction)
-    for batch_id, volume, unit_cost, initial in db.session.execute(query):
-        costs[batch_id] += Fraction(volume * unit_cost, initial) if initial else Fraction(0)
-    return costs
+batch_costs = summaries.batch_costs
+syringe_shares = summaries.syringe_shares
 
 
-def syringe_shares(batch_ids: Iterable[int]) -> dict[int, Fraction]:
-    """The cost of one syringe of each batch: the batch's cost shared by its syringes."""
-    ids = list(set(batch_ids))
-    costs = batch_costs(ids)
-    counts = dict(db.session.execute(select(Batch.id, Batch.syringe_count).where(Batch.id.in_(ids))).all())
-    return {batch_id: costs.get(batch_id, Fraction(0)) / max(1, counts.get(batch_id, 1)) for batch_id in ids}
+def _cost(cost_nano: int) -> Fraction:
+    return Fraction(cost_nano, summaries.NANO)
 
 
 # ---- waste ---------------------------------------------------------------------------------------
@@ -196,81 +170,33 @@ class WasteReport:
         return minor(sum((row.cost for row in self.rows), Fraction(0)))
 
 
-@dataclass(frozen=True)
-class WasteItem:
-    day: date
-    reason: str
-    kind: str
-    volume_ul: int
-    cost: Fraction
-
-
-def waste_items(period: Period) -> list[WasteItem]:
-    """Every waste event in the period: vial remainders thrown away and discarded syringes."""
-    vials = (
-        select(
-            Vial.discarded_at,
-            Vial.opened_at,
-            Vial.discard_reason,
-            Vial.waste_ul,
-            Vial.initial_ul,
-            Receipt.unit_cost_minor,
-        )
-        .join(Receipt, Vial.receipt_id == Receipt.id)
-        .where(Vial.waste_ul > 0, _in(func.coalesce(Vial.discarded_at, Vial.opened_at), period))
-    )
-    items = [
-        WasteItem(
-            _local_day(discarded_at or opened_at or period.since),
-            reason or "other",
-            "vial",
-            waste,
-            Fraction(waste * unit_cost, initial) if initial else Fraction(0),
-        )
-        for discarded_at, opened_at, reason, waste, initial, unit_cost in db.session.execute(vials)
-    ]
-    syringes = select(
-        Syringe.discarded_at, Syringe.discard_reason, Syringe.volume_ul, Syringe.batch_id
-    ).where(
-        Syringe.status == SyringeStatus.DISCARDED,
-        _in(Syringe.discarded_at, period),
-    )
-    discarded = list(db.session.execute(syringes))
-    shares = syringe_shares(batch_id for *_rest, batch_id in discarded)
-    items += [
-        WasteItem(
-            _local_day(discarded_at), reason or "other", "syringe", volume, shares.get(batch_id, Fraction(0))
-        )
-        for discarded_at, reason, volume, batch_id in discarded
-        if discarded_at is not None
-    ]
-    return items
+WASTE_METRICS = (summaries.VIAL_WASTE, summaries.SYRINGE_WASTE)
 
 
 def waste(period: Period) -> WasteReport:
     """Waste by reason: volume and cost of vial remainders and discarded syringes."""
     rows: dict[str, WasteRow] = {}
-    for item in waste_items(period):
-        row = rows.setdefault(item.reason, WasteRow(item.reason))
-        if item.kind == "vial":
-            row.vials += 1
+    for metric, _index, reason, count, volume, cost in _by_bucket(WASTE_METRICS, period, [period.start]):
+        row = rows.setdefault(reason, WasteRow(reason))
+        if metric == summaries.VIAL_WASTE:
+            row.vials += count
         else:
-            row.syringes += 1
-        row.volume_ul += item.volume_ul
-        row.cost += item.cost
-    return WasteReport(period, sorted(rows.values(), key=lambda row: (-row.cost, row.reason)))
+            row.syringes += count
+        row.volume_ul += volume
+        row.cost += _cost(cost)
+    shown = [row for row in rows.values() if row.vials or row.syringes]
+    return WasteReport(period, sorted(shown, key=lambda row: (-row.cost, row.reason)))
 
 
 def waste_by_bucket(period: Period, grain: Grain) -> list[tuple[date, int, int]]:
     """(bucket, volume µL, cost minor units) per week or month."""
     keys = buckets(period, grain)
-    volume = dict.fromkeys(keys, 0)
-    cost = dict.fromkeys(keys, Fraction(0))
-    for item in waste_items(period):
-        key = bucket(item.day, grain)
-        volume[key] += item.volume_ul
-        cost[key] += item.cost
-    return [(key, volume[key], minor(cost[key])) for key in keys]
+    volume = [0] * len(keys)
+    cost = [0] * len(keys)
+    for _metric, index, _reason, _count, ul, nano in _by_bucket(WASTE_METRICS, period, keys):
+        volume[index] += ul
+        cost[index] += nano
+    return [(key, volume[i], minor(_cost(cost[i]))) for i, key in enumerate(keys)]
 
 
 # ---- sessions and syringes -----------------------------------------------------------------------
@@ -295,32 +221,22 @@ class SessionCostRow:
 def cost_per_session(period: Period) -> list[SessionCostRow]:
     """Per indication: sessions started in the period with something administered, and the cost share
     of every syringe administered in them."""
-    query = (
-        select(TreatmentSession.id, TreatmentSession.indication, Syringe.batch_id)
-        .join(Administration, Administration.session_id == TreatmentSession.id)
-        .join(Syringe, Administration.syringe_id == Syringe.id)
-        .where(_in(TreatmentSession.started_at, period), Administration.given())
-    )
-    administered = list(db.session.execute(query))
-    shares = syringe_shares(batch_id for _s, _i, batch_id in administered)
     rows: dict[str, SessionCostRow] = {}
-    sessions: dict[str, set[int]] = defaultdict(set)
-    for session_id, indication, batch_id in administered:
+    metrics = (summaries.SESSIONS, summaries.SESSION_SYRINGES)
+    for metric, _index, indication, count, _volume, cost in _by_bucket(metrics, period, [period.start]):
         row = rows.setdefault(indication, SessionCostRow(indication))
-        sessions[indication].add(session_id)
-        row.syringes += 1
-        row.cost += shares.get(batch_id, Fraction(0))
-    for indication, row in rows.items():
-        row.sessions = len(sessions[indication])
-    return sorted(rows.values(), key=lambda row: row.indication)
+        if metric == summaries.SESSIONS:
+            row.sessions += count
+        else:
+            row.syringes += count
+            row.cost += _cost(cost)
+    shown = [row for row in rows.values() if row.sessions or row.syringes]
+    return sorted(shown, key=lambda row: row.indication)
 
 
 def syringes_administered(period: Period, grain: Grain = Grain.WEEK) -> list[tuple[date, int]]:
     keys = buckets(period, grain)
-    counts = dict.fromkeys(keys, 0)
-    query = select(Administration.administered_at).where(
-        _in(Administration.administered_at, period), Administration.given()
-    )
-    for (moment,) in db.session.execute(query):
-        counts[bucket(_local_day(moment), grain)] += 1
-    return list(counts.items())
+    counts = [0] * len(keys)
+    for _metric, index, _key, count, _volume, _cost in _by_bucket([summaries.ADMINISTERED], period, keys):
+        counts[index] += count
+    return list(zip(keys, counts, strict=True))

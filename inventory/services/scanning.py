@@ -47,7 +47,7 @@ from inventory.rules import bud as rules_bud
 from inventory.rules import substances
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.expiry import is_expired
-from inventory.services import audit, transaction
+from inventory.services import audit, summaries, transaction
 from inventory.services.sessions import check_volume, lock_session, refuse_while_pending
 
 # api.md's fixed list, in the order a screen shows them; ``missing_lot`` (SAFE-08) is an addition.
@@ -439,6 +439,7 @@ def _administer(
             db.session.add(administration)
     except IntegrityError:  # the unique syringe_id: the last line of defence
         return None
+    summaries.administration_counted(administration)
     return administration
 
 

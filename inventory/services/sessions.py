@@ -26,11 +26,12 @@ from inventory.models.clinic import (
     TreatmentSession,
     VoidReason,
 )
-from inventory.models.compounding import Indication, Syringe, SyringeStatus
+from inventory.models.compounding import Draw, Indication, Syringe, SyringeStatus
+from inventory.models.stock import Vial
 from inventory.models.users import Role, User
 from inventory.names import INDICATION_LABELS, label
 from inventory.rules.units import format_ml
-from inventory.services import audit, patients, transaction
+from inventory.services import audit, patients, summaries, transaction
 
 
 @dataclass(frozen=True)
@@ -342,6 +343,7 @@ def void_administration(
         syringe_status = _release_syringe(
             administration.syringe_id, SYRINGE_AFTER_VOID[VoidReason(reason)], now, user, note
         )
+        _no_longer_given(administration)
         audit.record(
             "administration_voided",
             "administration",
@@ -358,6 +360,26 @@ def void_administration(
         )
         db.session.refresh(administration)
     return void
+
+
+def _no_longer_given(administration: Administration) -> None:
+    """A voided scan leaves what counts what was given: the daily totals, and the exposed patients of
+    every recall of the lots in the syringe (a patient the void leaves unexposed is no longer listed)."""
+    from inventory.services import recalls
+
+    summaries.administration_counted(administration, given=False)
+    syringe = db.session.get(Syringe, administration.syringe_id)
+    if syringe is None:  # pragma: no cover - a foreign key
+        return
+    if syringe.status == SyringeStatus.DISCARDED:
+        summaries.syringe_discarded(syringe)
+    lot_ids = db.session.scalars(
+        select(Vial.lot_id)
+        .join(Draw, Draw.vial_id == Vial.id)
+        .where(Draw.batch_id == syringe.batch_id)
+        .distinct()
+    )
+    recalls.refresh_exposed_patients(lot_ids)
 
 
 def _release_syringe(syringe_id: int, status: SyringeStatus, now: datetime, user: User, note: str) -> str:

@@ -31,7 +31,7 @@ from inventory.models.users import User
 from inventory.names import VIAL_STATUS_LABELS, label
 from inventory.rules import expiry as expiry_rules
 from inventory.rules.codes import CodeKind, parse_code
-from inventory.services import audit, transaction
+from inventory.services import audit, summaries, transaction
 from inventory.services.usability import IN_STOCK, VialState, is_lot_recalled, vial_states
 
 # --- reading vials and lots -------------------------------------------------------------------------
@@ -129,26 +129,21 @@ def list_lots(*, product_id: int | None = None, status: str | None = None) -> li
 
 @dataclass(frozen=True)
 class LotSummary:
-    vials: int
     in_stock: int
     remaining_ul: int
 
 
 def lot_summaries(lot_ids: Sequence[int]) -> dict[int, LotSummary]:
+    """Vials in stock and what is left in them, per lot: only the vials in stock are read (the index on
+    vials (status, lot_id)), never the lot's whole history of empty and discarded vials."""
     if not lot_ids:
         return {}
-    in_stock = Vial.status.in_(IN_STOCK)
     rows = db.session.execute(
-        select(
-            Vial.lot_id,
-            func.count(Vial.id),
-            func.count(Vial.id).filter(in_stock),
-            func.coalesce(func.sum(Vial.remaining_ul).filter(in_stock), 0),
-        )
-        .where(Vial.lot_id.in_(lot_ids))
+        select(Vial.lot_id, func.count(Vial.id), func.coalesce(func.sum(Vial.remaining_ul), 0))
+        .where(Vial.status.in_(IN_STOCK), Vial.lot_id.in_(lot_ids))
         .group_by(Vial.lot_id)
     )
-    return {lot_id: LotSummary(int(n), int(stocked), int(ul)) for lot_id, n, stocked, ul in rows}
+    return {lot_id: LotSummary(int(stocked), int(ul)) for lot_id, stocked, ul in rows}
 
 
 @dataclass(frozen=True)
@@ -272,6 +267,7 @@ def discard_in_transaction(vial: Vial, reason: str, note: str, user: User | None
     db.session.refresh(vial)
     unit_cost = db.session.scalar(select(Receipt.unit_cost_minor).where(Receipt.id == vial.receipt_id)) or 0
     vial.waste_cost_minor = waste_cost_minor(unit_cost, vial.waste_ul, vial.initial_ul)
+    summaries.vial_wasted(vial)
     audit.record(
         "vial_discarded",
         "vial",

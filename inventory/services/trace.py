@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, func, or_, select
 
+from inventory import csvexport
 from inventory.errors import NotFound
 from inventory.extensions import db
 from inventory.models.catalogue import Product
@@ -31,6 +32,7 @@ from inventory.models.compounding import Batch, BatchStatus, Draw, RecipeVersion
 from inventory.models.stock import Lot, LotStatus, Receipt, Vial
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.text import search_key
+from inventory.rules.units import ul_to_ml
 
 
 class Fate(StrEnum):
@@ -685,3 +687,36 @@ def search(query: str, *, limit: int = 25) -> SearchResults:
         )
     )
     return results
+
+
+# --- export of a lot's administrations (the page shows a page of each list) -------------------------
+
+LOT_CSV_HEADER = (
+    "administered_at",
+    "patient_id",
+    "patient",
+    "session_id",
+    "syringe",
+    "batch",
+    "volume_ml",
+    "site",
+)
+
+
+def lot_csv(found: LotTrace) -> str:
+    """Every administration of something made from the lot, one row each (the page shows a page)."""
+    batch_codes = {batch.id: batch.code for batch in found.batches}
+    rows = [
+        (
+            given.administered_at.isoformat(),
+            given.patient_id,
+            given.patient_name,
+            given.session_id,
+            given.syringe_code,
+            batch_codes.get(given.batch_id, ""),
+            ul_to_ml(given.volume_ul),
+            given.site,
+        )
+        for given in sorted(found.administrations, key=lambda given: (given.administered_at, given.id))
+    ]
+    return csvexport.to_csv(LOT_CSV_HEADER, rows)

@@ -263,7 +263,30 @@ def events_of_session(session_id: int) -> list[AdverseEvent]:
 
 
 def signals(lot_ids: list[int] | None = None) -> list[Signal]:
-    """AE-02: lots with adverse events from two or more different patients."""
+    """AE-02: lots with adverse events from two or more different patients.
+
+    From the events (few) to the batches their sessions used, distinct; only then to those batches'
+    lots through the draws: the rows read follow the number of events, never the draws of history."""
+    exposed = (
+        select(
+            AdverseEvent.patient_id.label("patient_id"),
+            AdverseEvent.id.label("event_id"),
+            Syringe.batch_id.label("batch_id"),
+        )
+        .select_from(AdverseEvent)
+        .join(Administration, Administration.session_id == AdverseEvent.session_id)
+        .join(Syringe, Syringe.id == Administration.syringe_id)
+        .distinct()
+        .cte("exposed")
+    )
+    lots_of = (
+        select(Draw.batch_id.label("batch_id"), Vial.lot_id.label("lot_id"))
+        .join(Vial, Vial.id == Draw.vial_id)
+        .where(Draw.batch_id.in_(select(exposed.c.batch_id)))
+        .distinct()
+        .cte("lots_of")
+    )
+    patients = func.count(func.distinct(exposed.c.patient_id))
     query = (
         select(
             Lot.id,
@@ -271,20 +294,17 @@ def signals(lot_ids: list[int] | None = None) -> list[Signal]:
             Product.id,
             Product.name,
             Lot.expiry,
-            func.count(func.distinct(AdverseEvent.patient_id)),
-            func.count(func.distinct(AdverseEvent.id)),
+            patients,
+            func.count(func.distinct(exposed.c.event_id)),
         )
-        .select_from(AdverseEvent)
-        .join(Administration, Administration.session_id == AdverseEvent.session_id)
-        .join(Syringe, Syringe.id == Administration.syringe_id)
-        .join(Draw, Draw.batch_id == Syringe.batch_id)
-        .join(Vial, Vial.id == Draw.vial_id)
-        .join(Lot, Lot.id == Vial.lot_id)
+        .select_from(exposed)
+        .join(lots_of, lots_of.c.batch_id == exposed.c.batch_id)
+        .join(Lot, Lot.id == lots_of.c.lot_id)
         .join(Product, Product.id == Lot.product_id)
         .where(Administration.given())
         .group_by(Lot.id, Lot.number, Product.id, Product.name, Lot.expiry)
-        .having(func.count(func.distinct(AdverseEvent.patient_id)) >= SIGNAL_PATIENTS)
-        .order_by(func.count(func.distinct(AdverseEvent.patient_id)).desc(), Product.name, Lot.number)
+        .having(patients >= SIGNAL_PATIENTS)
+        .order_by(patients.desc(), Product.name, Lot.number)
     )
     if lot_ids is not None:
         query = query.where(Lot.id.in_(lot_ids))

@@ -11,7 +11,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from inventory.database import is_busy
 from inventory.errors import DomainError, Unauthorized
+from inventory.extensions import db
 from inventory.web.hardening import is_unstorable_value
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,8 @@ def handle_csrf_error(error: CSRFError) -> Any:
 def handle_unexpected(error: Exception) -> Any:
     if is_unstorable_value(error):
         return handle_unstorable_value(error)
+    if is_busy(error):
+        return handle_busy()
     log.exception("unhandled error on %s %s", request.method, request.path)
     message = _("Something went wrong on our side. Nothing was saved.")
     if is_api_request():
@@ -93,6 +97,20 @@ def handle_unstorable_value(error: Exception) -> Any:
     if is_api_request():
         return json_error(422, "invalid_input", message)
     return _page(422, message)
+
+
+def handle_busy() -> Any:
+    """SQLite's write lock stayed taken for the whole busy timeout: try again, nothing was saved."""
+    log.warning("database busy on %s %s", request.method, request.path)
+    db.session.rollback()
+    message = _("The pharmacy database is busy. Nothing was saved; please try again in a moment.")
+    if is_api_request():
+        response, status = json_error(503, "database_busy", message)
+    else:
+        page, status = _page(503, message)
+        response = Response(page, status=status)
+    response.headers["Retry-After"] = "1"
+    return response, status
 
 
 def form_failed(form: FlaskForm, error: DomainError) -> None:

@@ -28,6 +28,7 @@ from inventory.permissions import Permission, permission_required, require
 from inventory.rules.gs1 import GS
 from inventory.services import catalogue, purchasing, receiving, stock, usability
 from inventory.services import counts as count_service
+from inventory.services.paging import page_of
 from inventory.services.stock import VialFilter
 from inventory.web.errors import form_failed
 from inventory.web.forms import MoneyField, choices
@@ -329,10 +330,11 @@ def lots() -> str:
     status = request.args.get("status", "")
     product_id = request.args.get("product_id", type=int) or None
     found = stock.list_lots(product_id=product_id, status=status if status in set(LotStatus) else None)
+    shown = page_of(found, request.args.get("page", type=int))
     return render_template(
         "stock/lots.html",
-        lots=found,
-        summaries=stock.lot_summaries([lot.id for lot in found]),
+        lots=shown,
+        summaries=stock.lot_summaries([lot.id for lot in shown.items]),
         products=catalogue.list_products(),
         product_id=product_id,
         status=status,

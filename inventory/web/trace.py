@@ -25,6 +25,7 @@ from inventory.models.clinic import TreatmentSession
 from inventory.models.recall import AdverseEventSeverity, FollowUpStatus, RecallClass
 from inventory.permissions import Permission, permission_required
 from inventory.services import recalls, trace, vigilance
+from inventory.services.paging import page_of
 from inventory.web.downloads import download
 from inventory.web.errors import form_failed
 
@@ -125,13 +126,29 @@ def search() -> str | WerkzeugResponse:
 @bp.route("/lots/<int:lot_id>")
 @permission_required(Permission.TRACE)
 def lot(lot_id: int) -> str:
+    """Counts of everything made from the lot, and a page of each long list (the CSV has every row)."""
     found = trace.lot_forward(lot_id)
     return render_template(
         "trace/lot.html",
         trace=found,
+        patients=page_of(found.patients, request.args.get("patients", type=int)),
+        vials=page_of(found.vials, request.args.get("vials", type=int)),
+        batches=page_of(found.batches, request.args.get("batches", type=int)),
         signal=vigilance.signal_for_lot(lot_id),
         events=vigilance.events_of_lot(lot_id),
         recall=recalls.recall_for(found.lot.product_id, found.lot.number),
+    )
+
+
+@bp.route("/lots/<int:lot_id>.csv")
+@permission_required(Permission.TRACE)
+def lot_csv(lot_id: int) -> Response:
+    found = trace.lot_forward(lot_id)
+    return download(
+        trace.lot_csv(found),
+        "text/csv; charset=utf-8",
+        f"lot-{found.lot.number}-administrations.csv",
+        entity=("lot", lot_id),
     )
 
 

@@ -11,6 +11,7 @@ import pytest
 from inventory import clock
 from inventory.extensions import db
 from inventory.models import Batch, Draw, Lot, Product, Receipt, Vial
+from inventory.services import summaries
 from tests import factories
 
 #: Wednesday 18 March 2026, 12:00 in Istanbul.
@@ -102,7 +103,10 @@ def batch(*, indication: str = "skin", syringes: int = 1, at: datetime | None = 
 
 def draw(vial: Vial, volume_ul: int, *, at: datetime, into: Batch | None = None) -> Draw:
     into = into or batch(at=at)
-    return factories.DrawFactory(batch=into, vial=vial, volume_ul=volume_ul, drawn_at=at)
+    row = factories.DrawFactory(batch=into, vial=vial, volume_ul=volume_ul, drawn_at=at)
+    db.session.flush()
+    summaries.drawn([row])  # as the batch service does with every draw
+    return row
 
 
 def commit() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from inventory.extensions import db
 from inventory.models import AdverseEvent, Recall, RecallPatient
-from inventory.services import dashboard
+from inventory.services import dashboard, summaries
 from tests import factories
 from tests.manager.conftest import NOW, TODAY, batch, draw, lot, product, utc, vials
 
@@ -94,6 +94,8 @@ def desk(app, frozen, in_request):
             syringe = factories.SyringeFactory(batch=made, number=n, status="administered")
             factories.AdministrationFactory(session=session, syringe=syringe)
             _adverse_event(session, manager)
+    db.session.flush()
+    summaries.rebuild()  # the factories wrote past the services that keep the daily totals
     db.session.commit()
     return {"multi": multi, "single": single}
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from inventory.extensions import db
-from inventory.services import reports
+from inventory.services import reports, summaries
 from inventory.services.reports import Grain, Period
 from tests import factories
 from tests.manager.conftest import TODAY, batch, draw, lot, product, utc, vials
@@ -67,6 +67,8 @@ def world(app, frozen):
     wasted.status, wasted.discard_reason = "discarded", "expired"
     wasted.remaining_ul, wasted.waste_ul = 0, 2500
     wasted.discarded_at = utc("2026-03-05T12:00:00")
+    db.session.flush()
+    summaries.rebuild()  # the factories wrote past the services that keep the daily totals
     db.session.commit()
     return {"lido": lido, "vit": vit, "skin": skin, "hair": hair, "late": late}
 

@@ -6,6 +6,7 @@ from inventory import clock
 from inventory.extensions import db
 from inventory.models import AuditEntry, Batch, Lot, Recall, Syringe
 from inventory.rules.expiry import vial_blocked_reason
+from inventory.services import recalls, transaction
 from tests import factories as f
 
 
@@ -215,10 +216,16 @@ def test_rcl_05_exposed_patients_are_refreshed_and_statuses_kept(scenario, api_a
     late = f.SyringeFactory(batch=scenario.b1, number=5, status="administered")
     newcomer = f.PatientFactory()
     f.AdministrationFactory(session=f.SessionFactory(patient=newcomer), syringe=late)
+    shown = api.get(f"/api/v1/recalls/{recall['id']}").get_json()
+    # a GET only reads: the late administration is not on the list until a writer refreshes it
+    assert {row["patient_id"] for row in shown["patients"]} == {scenario.p12.id, scenario.p15.id}
+    with transaction():  # the writer that changed who received the lot keeps the list
+        recalls.refresh_exposed_patients([scenario.lot_2409.id])
     detail = api.get(f"/api/v1/recalls/{recall['id']}").get_json()
     rows = {row["patient_id"]: row for row in detail["patients"]}
     assert set(rows) == {scenario.p12.id, scenario.p15.id, newcomer.id}
     assert rows[scenario.p12.id]["status"] == "contacted"
+    assert rows[newcomer.id]["status"] == "pending"
 
 
 def test_recall_permissions(scenario, api_as):

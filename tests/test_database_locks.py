@@ -1,0 +1,118 @@
+"""SCAN-first on SQLite: a request that only reads never takes (or waits for) the write lock, and a writer
+that cannot get the lock within the busy timeout is answered 503 with the error body, never a 500."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import make_url
+
+from inventory import create_app
+from inventory.extensions import db as _db
+from tests import factories
+from tests.support import TEST_PASSWORD, csrf_from
+
+BUSY_MS = 300
+
+
+@pytest.fixture
+def impatient_app(app: Flask, database_url: str) -> Iterator[Flask]:
+    """A second app on the same SQLite file whose writers wait only BUSY_MS for the lock."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock: PostgreSQL readers never wait for writers")
+    other = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "CLINIC_TIMEZONE": "Europe/Istanbul",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLITE_BUSY_TIMEOUT_MS": BUSY_MS,
+        }
+    )
+    yield other
+    with other.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def write_lock(database_url: str) -> Iterator[sqlite3.Connection]:
+    """Another process's writer in the middle of a long transaction."""
+    path = make_url(database_url).database
+    assert path
+    connection = sqlite3.connect(path, isolation_level=None, timeout=5)
+    yield connection
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
+    connection.close()
+
+
+def _token(app: Flask) -> dict[str, str]:
+    factories.UserFactory(roles=("manager",), username="desk")
+    _db.session.commit()
+    client = app.test_client()
+    response = client.post("/api/v1/tokens", json={"username": "desk", "password": TEST_PASSWORD})
+    assert response.status_code == 201
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def _timed(call: Any) -> tuple[Any, float]:
+    started = time.perf_counter()
+    response = call()
+    return response, time.perf_counter() - started
+
+
+def test_scan_first_reads_never_wait_for_the_write_lock(
+    impatient_app: Flask, write_lock: sqlite3.Connection
+) -> None:
+    with impatient_app.app_context():
+        headers = _token(impatient_app)
+        factories.ProductFactory(name="Hyaluronic acid 2 %")
+        _db.session.commit()
+        _db.session.remove()
+        client = impatient_app.test_client()
+        write_lock.execute("BEGIN IMMEDIATE")
+        write_lock.execute("UPDATE products SET name = name")
+        response, seconds = _timed(lambda: client.get("/api/v1/products", headers=headers))
+        assert response.status_code == 200
+        assert [item["name"] for item in response.get_json()["items"]] == ["Hyaluronic acid 2 %"]
+        assert seconds < BUSY_MS / 1000, "a read waited for the writer"
+
+
+def test_scan_first_a_writer_that_cannot_get_the_lock_is_answered_503(
+    impatient_app: Flask, write_lock: sqlite3.Connection
+) -> None:
+    with impatient_app.app_context():
+        _token(impatient_app)
+        _db.session.remove()
+        client = impatient_app.test_client()
+        write_lock.execute("BEGIN IMMEDIATE")
+        response = client.post("/api/v1/tokens", json={"username": "desk", "password": TEST_PASSWORD})
+        assert response.status_code == 503
+        assert response.get_json()["error"]["code"] == "database_busy"
+        assert response.headers["Retry-After"] == "1"
+        write_lock.execute("ROLLBACK")
+        again = client.post("/api/v1/tokens", json={"username": "desk", "password": TEST_PASSWORD})
+        assert again.status_code == 201
+
+
+def test_scan_first_a_page_that_cannot_write_shows_a_503_page(
+    impatient_app: Flask, write_lock: sqlite3.Connection
+) -> None:
+    with impatient_app.app_context():
+        _token(impatient_app)
+        _db.session.remove()
+        client = impatient_app.test_client()
+        page = client.get("/login")
+        assert page.status_code == 200
+        write_lock.execute("BEGIN IMMEDIATE")
+        token = csrf_from(page.get_data(as_text=True))
+        form = {"username": "desk", "password": TEST_PASSWORD, "csrf_token": token}
+        response = client.post("/login", data=form)
+        assert response.status_code == 503
+        assert "busy" in response.get_data(as_text=True)
