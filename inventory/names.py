@@ -61,8 +61,10 @@ LOT_STATUS_LABELS = {
     LotStatus.QUARANTINED: _l("quarantined"),
     LotStatus.RECALLED: _l("recalled"),
 }
-#: Why a vial cannot be drawn now (rules.expiry.vial_blocked_reason).
+#: Why a vial cannot be drawn now (rules.expiry.vial_blocked_reason), or a syringe given (its single
+#: blocked_reason, services.usability).
 BLOCK_LABELS = {
+    "bud_passed": _l("past its BUD"),
     "expired": _l("expired"),
     "in_use_limit": _l("past its in-use limit"),
     "quarantined": _l("quarantined"),
@@ -78,6 +80,21 @@ SYRINGE_STATUS_LABELS = {
     SyringeStatus.AVAILABLE: _l("Available"),
     SyringeStatus.ADMINISTERED: _l("Administered"),
     SyringeStatus.DISCARDED: _l("Discarded"),
+}
+
+#: Why a syringe must not be injected now (services.usability and services.scanning), as a sentence.
+SCAN_REASON_LABELS = {
+    "unknown_code": _l("Unknown code: this is not a syringe prepared by this clinic."),
+    "not_released": _l("Not released: the batch is waiting for its second-person check."),
+    "bud_passed": _l("Past its beyond-use date (BUD)."),
+    "expired_component": _l("A component's lot is past its expiry date."),
+    "quarantined": _l("Quarantined: the batch or a lot in it is on hold."),
+    "recalled": _l("Recalled: a lot in this syringe is recalled."),
+    "missing_lot": _l("A biological component has no recorded lot."),
+    "already_administered": _l("Already administered: this syringe was used before."),
+    "discarded": _l("Discarded: this syringe was destroyed."),
+    "wrong_patient": _l("Wrong patient: this syringe was prepared for another patient."),
+    "session_closed": _l("This session is closed: open a new session to treat the patient."),
 }
 
 #: Our own codes (domain.md §4.1), as a word inside a sentence.

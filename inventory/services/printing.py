@@ -22,11 +22,11 @@ from inventory.errors import Conflict, DomainError, Invalid
 from inventory.extensions import db
 from inventory.models.catalogue import Product
 from inventory.models.clinic import Patient
-from inventory.models.compounding import Batch, BatchStatus, Draw, LabelPrint, Route, Syringe, SyringeStatus
+from inventory.models.compounding import Batch, Draw, LabelPrint, Route, Syringe
 from inventory.models.users import User
 from inventory.rules.policy import Storage
 from inventory.rules.units import format_ml
-from inventory.services import audit, transaction
+from inventory.services import audit, transaction, usability
 
 DEFAULT_LAYOUT = "roll-50x25"
 ZPL_DPIS = (203, 300, 600)
@@ -125,33 +125,55 @@ def syringe_labels(batch: Batch, syringes: Sequence[Syringe] | None = None) -> l
 
 
 def printable_syringes(batch: Batch) -> list[Syringe]:
-    """Syringes still to be used: neither administered nor discarded."""
-    return [
-        s
-        for s in batch.syringes
-        if s.status in (SyringeStatus.AWAITING_VERIFICATION, SyringeStatus.AVAILABLE)
-    ]
+    """Syringes still to be used: neither administered nor discarded (services.usability decides)."""
+    return [s for s in batch.syringes if usability.syringe_unused(s)]
+
+
+def label_refusal(batch: Batch, syringes: Sequence[Syringe] | None = None) -> Conflict | None:
+    """Why these syringes (by default the batch's unused ones) must not be labelled: the scan would block
+    them for quarantine or recall (services.usability). None when they may be labelled."""
+    chosen = list(syringes if syringes is not None else printable_syringes(batch))
+    verdicts = usability.syringe_verdicts(chosen)
+    refused = {s.code: verdicts[s.id].label_refusal for s in chosen if verdicts[s.id].label_refusal}
+    if not refused:
+        return None
+    reason = next(r for r in usability.REFUSE_LABEL if r in refused.values())
+    if reason == usability.RECALLED:
+        message = _(
+            "Batch %(code)s holds a recalled lot: its syringes must not be labelled.", code=batch.code
+        )
+    else:
+        message = _(
+            "Batch %(code)s is quarantined: its syringes must not be labelled for use.", code=batch.code
+        )
+    return Conflict(
+        f"batch_{reason}",
+        message,
+        fields={"reason": reason, "syringes": ", ".join(sorted(refused))},
+    )
 
 
 def _pick(batch: Batch, codes: Sequence[str] | None) -> list[Syringe]:
-    if batch.status == BatchStatus.QUARANTINED:
-        raise Conflict(
-            "batch_quarantined",
-            _("Batch %(code)s is quarantined: its syringes must not be labelled for use.", code=batch.code),
-        )
     printable = printable_syringes(batch)
     if not codes:
         if not printable:
             raise Invalid(
                 "nothing_to_print", _("Batch %(code)s has no syringe left to label.", code=batch.code)
             )
-        return printable
+        return _refuse_blocked(batch, printable)
     wanted = {code.strip().upper() for code in codes}
     chosen = [s for s in printable if s.code in wanted]
     if len(chosen) != len(wanted):
         raise Invalid(
             "unknown_syringe", _("Some of these syringes are not in batch %(code)s.", code=batch.code)
         )
+    return _refuse_blocked(batch, chosen)
+
+
+def _refuse_blocked(batch: Batch, chosen: list[Syringe]) -> list[Syringe]:
+    refusal = label_refusal(batch, chosen)
+    if refusal is not None:
+        raise refusal
     return chosen
 
 
@@ -273,6 +295,7 @@ def syringe_qr(code: str, *, kind: str, user: User) -> Rendered:
     from inventory.services.batches import get_syringe
 
     syringe = get_syringe(code)
+    _refuse_blocked(syringe.batch, [syringe])
     if kind == "png":
         rendered = Rendered(labels.qr_png(syringe.code), "image/png", f"{syringe.code}.png")
     else:

@@ -34,7 +34,7 @@ from inventory.models.compounding import Batch, BatchStatus, Route
 from inventory.names import BATCH_STATUS_LABELS, INDICATION_LABELS, STORAGE_LABELS, SYRINGE_STATUS_LABELS
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.policy import Category, Storage
-from inventory.services import audit, batches, catalogue, recipes
+from inventory.services import audit, batches, catalogue, recipes, usability
 from inventory.web.errors import form_failed
 from inventory.web.forms import VolumeField
 
@@ -345,7 +345,8 @@ def _batch_page(batch: Batch, verify_form: VerifyForm | None = None, status: int
         storage_form=StorageForm(formdata=None, storage=batch.storage),
         own=batch.prepared_by_id == current_user.id,
         history=history,
-        bud_passed=batch.bud < clock.now(),
+        bud_passed=usability.bud_passed(batch.bud),
+        verdicts=usability.syringe_verdicts(batch.syringes),
     ), status
 
 

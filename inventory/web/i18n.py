@@ -50,10 +50,16 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_volume, "ml")
     app.add_template_filter(format_money, "money")
     app.add_template_filter(format_when, "when")
+    _register_globals(app)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        from inventory.names import CATEGORY_LABELS, CONTAINER_LABELS, ROLE_LABELS, STORAGE_LABELS
+        from inventory.names import (
+            CATEGORY_LABELS,
+            CONTAINER_LABELS,
+            ROLE_LABELS,
+            STORAGE_LABELS,
+        )
         from inventory.permissions import Permission, can
         from inventory.web.navigation import nav_items
 
@@ -68,3 +74,12 @@ def register(app: Flask) -> None:
             "clinic_name": current_app.config["CLINIC_NAME"],
             "languages": current_app.config["LANGUAGES"],
         }
+
+
+def _register_globals(app: Flask) -> None:
+    """Globals (seen by imported macros too): the usability flags and the label helpers."""
+    from inventory.names import BLOCK_LABELS, label
+    from inventory.services.usability import template_flags
+
+    app.jinja_env.globals.update(template_flags())
+    app.jinja_env.globals["block_reason_label"] = lambda value: label(BLOCK_LABELS, value)

@@ -18,7 +18,7 @@ from inventory.errors import DomainError, Unauthorized
 from inventory.extensions import db
 from inventory.models.clinic import Patient
 from inventory.permissions import Permission, permission_required, require
-from inventory.services import batches, printing
+from inventory.services import batches, printing, usability
 from inventory.web.errors import handle_domain_error
 
 bp = Blueprint("printing", __name__, url_prefix="/labels")
@@ -158,6 +158,8 @@ def batch(batch_id: int) -> str:
         ),
         prints=printing.prints_of(row),
         patient=patient,
+        refusal=printing.label_refusal(row),
+        not_released=not usability.batch_released(row),
     )
 
 

@@ -13,7 +13,7 @@ from inventory.errors import Invalid
 from inventory.models import Administration, AuditEntry, Recall, ScanAttempt, Syringe
 from inventory.rules.bud import Component, compute_bud
 from inventory.rules.policy import Category, Storage
-from inventory.services import scanning
+from inventory.services import scanning, usability
 from tests import factories
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
@@ -286,7 +286,7 @@ def test_block_reasons_for_many_syringes_in_one_query(db, make_syringe, app):
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        found = scanning.syringe_block_reasons(ids, clock.now())
+        found = usability.syringe_reasons(ids, clock.now())
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert found == dict(zip(ids, [[], ["bud_passed"], ["recalled"]], strict=True))
@@ -294,7 +294,7 @@ def test_block_reasons_for_many_syringes_in_one_query(db, make_syringe, app):
 
 
 def test_block_reasons_of_nothing_is_empty():
-    assert scanning.syringe_block_reasons([], datetime.now(UTC)) == {}
+    assert usability.syringe_reasons([], datetime.now(UTC)) == {}
 
 
 def test_every_reason_has_words():
