@@ -16,7 +16,7 @@ from inventory.models import (
     SyringeStatus,
     VialStatus,
 )
-from inventory.rules.policy import Container, Storage
+from inventory.rules.policy import Category, Container, Storage
 
 CATEGORY_LABELS = {
     ProductCategory.VITAMIN: _l("Vitamin"),
@@ -36,6 +36,19 @@ STORAGE_LABELS = {
     Storage.ROOM: _l("Room temperature (20–25 °C)"),
     Storage.FRIDGE: _l("Refrigerator (2–8 °C)"),
     Storage.FREEZER: _l("Freezer (−25 to −10 °C)"),
+}
+BATCH_CATEGORY_LABELS = {
+    Category.IMMEDIATE: _l("Immediate use (one patient, 4 h)"),
+    Category.CATEGORY_1: _l("Category 1"),
+    Category.CATEGORY_2: _l("Category 2"),
+}
+#: The GS1 fields a pharmacy pack carries, as named in scan messages (others show as "AI (nn)").
+GS1_FIELD_LABELS = {
+    "01": _l("GTIN"),
+    "10": _l("lot number"),
+    "11": _l("production date"),
+    "17": _l("expiry date"),
+    "21": _l("serial number"),
 }
 ROLE_LABELS = {
     Role.NURSE: _l("Nurse"),

@@ -207,9 +207,17 @@ def render_batch(
     except labels.LabelDoesNotFit as error:
         raise _does_not_fit(error, layout) from None
     except ValueError as error:  # ZPL of a sheet layout
-        raise Invalid("unsupported_layout", str(error), fields={"layout": layout}) from None
+        raise _unsupported(layout) from error
     record_print(batch, syringes, layout=layout, output=output, user=user)
     return rendered
+
+
+def _unsupported(layout: str) -> Invalid:
+    return Invalid(
+        "unsupported_layout",
+        _("The layout %(layout)s cannot be printed as ZPL: choose a roll layout.", layout=layout),
+        fields={"layout": layout},
+    )
 
 
 def _dpi(dpi: int) -> int:
@@ -235,7 +243,7 @@ def send_to_printer(
     except labels.LabelDoesNotFit as error:
         raise _does_not_fit(error, layout) from None
     except ValueError as error:
-        raise Invalid("unsupported_layout", str(error), fields={"layout": layout}) from None
+        raise _unsupported(layout) from error
     try:
         with socket.create_connection((host, port), timeout=PRINTER_TIMEOUT_S) as connection:
             connection.sendall(data)

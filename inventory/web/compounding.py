@@ -31,7 +31,13 @@ from inventory.errors import DomainError
 from inventory.extensions import db
 from inventory.models.clinic import Patient
 from inventory.models.compounding import Batch, BatchStatus, Route
-from inventory.names import BATCH_STATUS_LABELS, INDICATION_LABELS, STORAGE_LABELS, SYRINGE_STATUS_LABELS
+from inventory.names import (
+    BATCH_CATEGORY_LABELS,
+    BATCH_STATUS_LABELS,
+    INDICATION_LABELS,
+    STORAGE_LABELS,
+    SYRINGE_STATUS_LABELS,
+)
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.policy import Category, Storage
 from inventory.services import audit, batches, catalogue, recipes, usability
@@ -40,11 +46,6 @@ from inventory.web.forms import VolumeField
 
 bp = Blueprint("compounding", __name__, url_prefix="/compounding")
 
-BATCH_CATEGORY_LABELS = {
-    Category.IMMEDIATE: _l("Immediate use (one patient, 4 h)"),
-    Category.CATEGORY_1: _l("Category 1"),
-    Category.CATEGORY_2: _l("Category 2"),
-}
 ROUTE_LABELS = {Route.INTRADERMAL: _l("Intradermal"), Route.SUBCUTANEOUS: _l("Subcutaneous")}
 DISCARD_LABELS = {
     "expired": _l("Expired"),

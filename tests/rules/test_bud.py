@@ -67,7 +67,7 @@ def test_bud_t2_category_1_fridge_24h(tz: ZoneInfo) -> None:
 @zones
 def test_bud_t3_category_1_freezer_rejected(tz: ZoneInfo) -> None:
     error = rule_error("storage_not_allowed", tz, Category.CATEGORY_1, Storage.FREEZER, "2025-03-10 09:00")
-    assert error.message == "A category 1 preparation cannot be stored in the freezer."
+    assert error.params == {"category": "category_1", "storage": "freezer"}
     assert error.fields == {"category": "category_1", "storage": "freezer"}
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from inventory.messages import rule_message
 from inventory.rules.errors import RuleError
 from inventory.rules.money import money_number, parse_money
 from inventory.rules.units import ml_number, parse_volume_ml
@@ -27,7 +28,7 @@ class VolumeMl(fields.Field):
         try:
             return parse_volume_ml(value, allow_zero=self.allow_zero)
         except RuleError as error:
-            raise ValidationError(error.message) from None
+            raise ValidationError(rule_message(error)) from None
 
 
 class Money(fields.Field):
@@ -42,4 +43,4 @@ class Money(fields.Field):
         try:
             return parse_money(value)
         except RuleError as error:
-            raise ValidationError(error.message) from None
+            raise ValidationError(rule_message(error)) from None
