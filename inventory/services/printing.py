@@ -22,9 +22,9 @@ from inventory.errors import Conflict, DomainError, Invalid
 from inventory.extensions import db
 from inventory.models.catalogue import Product
 from inventory.models.clinic import Patient
-from inventory.models.compounding import Batch, Draw, LabelPrint, Route, Syringe
+from inventory.models.compounding import Batch, Draw, LabelPrint, Syringe
 from inventory.models.users import User
-from inventory.rules.policy import Storage
+from inventory.names import ROUTE_LABELS, STORAGE_INSTRUCTIONS, label
 from inventory.rules.units import format_ml
 from inventory.services import audit, transaction, usability
 
@@ -59,17 +59,12 @@ def captions() -> labels.Captions:
 
 
 def route_text(route: str) -> str:
-    return {Route.INTRADERMAL.value: _("Intradermal"), Route.SUBCUTANEOUS.value: _("Subcutaneous")}.get(
-        route, route
-    )
+    return label(ROUTE_LABELS, route)
 
 
 def storage_text(storage: str) -> str | None:
     """Printed only when the syringe is not kept at room temperature."""
-    return {
-        Storage.FRIDGE.value: _("Refrigerate 2–8 °C"),
-        Storage.FREEZER.value: _("Freeze −25 to −10 °C"),
-    }.get(storage)
+    return label(STORAGE_INSTRUCTIONS, storage) if storage in STORAGE_INSTRUCTIONS else None
 
 
 def check_layout(layout: str) -> str:

@@ -56,7 +56,6 @@ class ButtonForm(FlaskForm):
 @bp.app_context_processor
 def _clinic_helpers() -> dict[str, Any]:
     return {
-        "indication_label": lambda value: INDICATION_LABELS.get(value, value),
         "reason_text": scanning.reason_text,
     }
 

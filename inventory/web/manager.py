@@ -36,7 +36,6 @@ bp = Blueprint("manager", __name__, url_prefix="/manager")
 def _helpers() -> dict[str, Any]:
     return {
         "link": link,
-        "order_status_label": purchasing.status_label,
     }
 
 
