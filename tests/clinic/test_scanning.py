@@ -28,7 +28,8 @@ def test_safe_06_good_syringe_is_administered(db, make_syringe, open_session, pr
     made = make_syringe()
     outcome = scan(open_session, made.syringe.code, practitioner, site="scalp")
 
-    assert outcome.ok and outcome.reasons == []
+    assert outcome.ok
+    assert outcome.reasons == []
     administration = db.session.scalar(select(Administration))
     assert administration.syringe_id == made.syringe.id
     assert administration.volume_ul == made.syringe.volume_ul
@@ -229,7 +230,8 @@ def test_forgiving_input_finds_the_syringe(make_syringe, open_session, practitio
     code = made.syringe.code
     raw = typed.format(code=code, code_lower=code.lower(), spaced=" ".join([code[:4], code[4:8], code[8:]]))
     outcome = scan(open_session, raw, practitioner)
-    assert outcome.ok and outcome.code == code
+    assert outcome.ok
+    assert outcome.code == code
 
 
 def test_input_is_never_guessed(make_syringe, open_session, practitioner):

@@ -53,10 +53,12 @@ def test_zpl_has_one_format_per_syringe_with_a_qr_of_its_code(api_as: Any, hair:
     api = api_as("nurse")
     batch = _prepare(api, hair["recipe"].id)
     zpl = api.get(f"/labels/batches/{batch['id']}.zpl?layout=zebra-2x1in").get_data(as_text=True)
-    assert zpl.count("^XA") == 3 and zpl.count("^XZ") == 3
+    assert zpl.count("^XA") == 3
+    assert zpl.count("^XZ") == 3
     for syringe in batch["syringes"]:
         assert f"^FDMA,{syringe['code']}" in zpl
-    assert "BUD" in zpl and "Exp" not in zpl
+    assert "BUD" in zpl
+    assert "Exp" not in zpl
 
 
 def test_zpl_of_a_sheet_layout_is_refused_not_a_500(api_as: Any, hair: dict[str, Any]) -> None:
@@ -103,9 +105,11 @@ def test_syringe_qr_png_and_svg(api_as: Any, hair: dict[str, Any], db: Any) -> N
     api = api_as("nurse")
     code = _prepare(api, hair["recipe"].id)["syringes"][0]["code"]
     png = api.get(f"/labels/syringes/{code}.png")
-    assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
+    assert png.status_code == 200
+    assert png.data.startswith(b"\x89PNG")
     svg = api.get(f"/labels/syringes/{code}.svg")
-    assert svg.status_code == 200 and b"<svg" in svg.data
+    assert svg.status_code == 200
+    assert b"<svg" in svg.data
     assert [r.output for r in db.session.scalars(select(LabelPrint).order_by(LabelPrint.id))] == [
         "png",
         "svg",

@@ -188,10 +188,12 @@ def test_vial_label_states_the_facts(vial, pdf_pages, text_of):
 def assert_legible_and_inside(art: LabelArt, margin: float) -> None:
     qr = art.qr
     assert qr.module_mm == qr.module_dots * 0.125  # whole 203 dpi dots
-    assert qr.x_mm >= qr.quiet_mm and qr.y_mm >= qr.quiet_mm
+    assert qr.x_mm >= qr.quiet_mm
+    assert qr.y_mm >= qr.quiet_mm
     qr_right = qr.x_mm + qr.side_mm + qr.quiet_mm
     qr_bottom = qr.y_mm + qr.side_mm + qr.quiet_mm
-    assert qr_right <= art.width_mm and qr_bottom <= art.height_mm
+    assert qr_right <= art.width_mm
+    assert qr_bottom <= art.height_mm
     for line in art.lines:
         assert line.size_pt >= MIN_FONT_PT
         assert line.x_mm >= qr_right - 1e-6 or line.top_mm >= qr_bottom - 1e-6  # off the quiet zone
@@ -247,5 +249,5 @@ def test_syringe_number_must_be_within_its_batch():
 
 
 def test_vial_code_must_not_be_blank():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="non-empty"):
         VialLabel(" ", "P", "L", "o", "u")

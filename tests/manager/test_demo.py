@@ -11,6 +11,8 @@ def test_demo_loads_a_draft_order(app, in_request):
     catalogue.load()
     manager.load()
     order = db.session.scalars(db.select(PurchaseOrder)).one()
-    assert order.status == "draft" and order.is_demo
-    assert order.created_by is not None and order.created_by.username == "manager"
+    assert order.status == "draft"
+    assert order.is_demo
+    assert order.created_by is not None
+    assert order.created_by.username == "manager"
     assert sorted(line.product.name.split()[0] for line in order.lines) == ["Hyaluronidase", "Lidocaine"]

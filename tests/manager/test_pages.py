@@ -48,7 +48,8 @@ def test_dashboard_renders_every_tile_for_a_manager(client, login_as, frozen):
     ):
         assert f'id="{tile}"' in html
     assert 'data-figure="reorder">1<' in html
-    assert "<svg" in html and "style=" not in html
+    assert "<svg" in html
+    assert "style=" not in html
 
 
 def test_reorder_list_creates_a_draft_order_per_supplier(client, login_as, frozen):
@@ -56,7 +57,8 @@ def test_reorder_list_creates_a_draft_order_per_supplier(client, login_as, froze
     login_as("manager")
     page = client.get("/manager/reorder")
     html = page.get_data(as_text=True)
-    assert "Vitamin C 5 mL" in html and 'data-reason="below_reorder_point"' in html
+    assert "Vitamin C 5 mL" in html
+    assert 'data-reason="below_reorder_point"' in html
     response = client.post(
         "/manager/orders/from-reorder",
         data={
@@ -70,7 +72,8 @@ def test_reorder_list_creates_a_draft_order_per_supplier(client, login_as, froze
     assert response.status_code == 302
     order = db.session.scalars(db.select(PurchaseOrder)).one()
     assert response.headers["Location"].endswith(f"/manager/orders/{order.id}")
-    assert order.supplier == "Medisupply" and order.status == "draft"
+    assert order.supplier == "Medisupply"
+    assert order.status == "draft"
     assert [(line.product_id, line.quantity) for line in order.lines] == [(prod.id, 12)]
 
 
@@ -120,20 +123,23 @@ def test_order_flow_edit_send_receive_on_the_page(client, login_as, frozen):
     assert response.status_code == 302
     assert client.post(f"/manager/orders/{order.id}/send", data={"csrf_token": token}).status_code == 302
     db.session.expire_all()
-    assert order.status == "sent" and order.lines[0].quantity == 6
+    assert order.status == "sent"
+    assert order.lines[0].quantity == 6
     # once sent the lines are frozen
     refused = client.post(
         f"/manager/orders/{order.id}/lines/{line.id}",
         data={"csrf_token": token, "quantity": "7", "unit_cost_minor": "12.00"},
     )
-    assert refused.status_code == 422 and "can no longer change" in refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "can no longer change" in refused.get_data(as_text=True)
     response = client.post(
         f"/manager/orders/{order.id}/lines/{line.id}/receive",
         data={"csrf_token": token, "quantity": "4", "note": "DN-1"},
     )
     assert response.status_code == 302
     db.session.expire_all()
-    assert order.status == "partially_received" and order.lines[0].received_quantity == 4
+    assert order.status == "partially_received"
+    assert order.lines[0].received_quantity == 4
     client.post(
         f"/manager/orders/{order.id}/lines/{line.id}/receive", data={"csrf_token": token, "quantity": "2"}
     )
@@ -151,7 +157,8 @@ def test_order_flow_edit_send_receive_on_the_page(client, login_as, frozen):
         "purchase_order_received",
     ]
     page = client.get(f"/manager/orders/{order.id}").get_data(as_text=True)
-    assert "DN-1" in page and "counted on this page" in page
+    assert "DN-1" in page
+    assert "counted on this page" in page
 
 
 def test_receive_form_errors_are_shown_on_the_order(client, login_as, frozen):
@@ -177,18 +184,23 @@ def test_order_exports_pdf_and_csv_with_turkish_letters(client, login_as, frozen
         data={"csrf_token": token, "supplier": "Işık Medikal Ltd. Şti.", "note": "Çarşamba teslim"},
     )
     pdf = client.get(f"/manager/orders/{order.id}.pdf")
-    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
     assert b"DejaVuSans" in pdf.data  # embedded: the 14 standard fonts have no ı or ş
     document = pdfium.PdfDocument(pdf.data)
     text = document[0].get_textpage().get_text_range()
     document.close()
-    assert "Işık Medikal Ltd. Şti." in text and "Vitamin C 5 mL" in text and "50.00" in text
+    assert "Işık Medikal Ltd. Şti." in text
+    assert "Vitamin C 5 mL" in text
+    assert "50.00" in text
     exported = client.get(f"/manager/orders/{order.id}.csv")
     text = exported.data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:4] == ["order", "supplier", "status", "product"]
-    assert rows[1][1] == "Işık Medikal Ltd. Şti." and rows[1][3] == "Vitamin C 5 mL" and rows[1][5] == "4"
+    assert rows[1][1] == "Işık Medikal Ltd. Şti."
+    assert rows[1][3] == "Vitamin C 5 mL"
+    assert rows[1][5] == "4"
 
 
 def test_reports_page_and_csv_exports_render(client, login_as, frozen):

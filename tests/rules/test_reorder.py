@@ -146,9 +146,9 @@ def test_reorder_first_expiry_first_out_order_does_not_depend_on_input_order() -
 
 
 def test_reorder_rejects_impossible_input() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="drawn volume"):
         suggest(data(drawn_ul=-1))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="more than 0"):
         suggest(ReorderInput(TODAY, 0, 0, 0, 0, 0, 1))
 
 
@@ -229,7 +229,8 @@ def test_reorder_property_suggests_vials_exactly_when_needed(given_input: Reorde
     result = suggest(given_input)
     assert (result.suggested_vials > 0) == result.needs_reorder
     if result.reason is ReorderReason.NO_RECENT_USE:
-        assert result.usable_ul == 0 and not result.needs_reorder
+        assert result.usable_ul == 0
+        assert not result.needs_reorder
 
 
 @PROPERTY

@@ -120,7 +120,9 @@ def test_rcl_04_recall_of_a_lot_not_yet_received_is_kept(app, frozen, api_as):
     )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    assert body["lot_id"] is None and body["lot"] == "ABC123" and body["patients"] == []
+    assert body["lot_id"] is None
+    assert body["lot"] == "ABC123"
+    assert body["patients"] == []
     assert body["quarantined"] == {"vials": 0, "batches": 0, "syringes": 0}
     assert db.session.scalar(db.select(Recall).where(Recall.lot_number == "ABC123")) is not None
     assert recall_for(product.id, "abc123 ").id == body["id"]
@@ -188,9 +190,11 @@ def test_rcl_05_follow_up_statuses_and_history(scenario, api_as):
     history = [
         e.action for e in db.session.scalars(db.select(AuditEntry).where(AuditEntry.entity_type == "recall"))
     ]
-    assert "recall_patient_contacted" in history and "recall_patient_not_required" in history
+    assert "recall_patient_contacted" in history
+    assert "recall_patient_not_required" in history
     listed = api.get("/api/v1/recalls").get_json()["items"]
-    assert listed[0]["patients"] == 2 and listed[0]["pending"] == 1
+    assert listed[0]["patients"] == 2
+    assert listed[0]["pending"] == 1
 
 
 def test_rcl_05_exposed_patients_are_refreshed_and_statuses_kept(scenario, api_as):
@@ -231,4 +235,5 @@ def test_rcl_03_lot_trace_json_has_exactly_the_documented_fields(scenario, api_a
     assert body["lot"]["number"] == "HYAL-2409"
     assert body["lot"]["expiry"] == scenario.lot_2409.expiry.isoformat()
     administered = body["administrations"][0]
-    assert administered["volume_ml"] == 1 and administered["administered_at"].endswith("+00:00")
+    assert administered["volume_ml"] == 1
+    assert administered["administered_at"].endswith("+00:00")

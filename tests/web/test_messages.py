@@ -43,7 +43,8 @@ def _msgid(key: str) -> str:
 
 def _turkish_of(msgid: str) -> str:
     message = read_catalogue().get(msgid)
-    assert message is not None and message.string, f"no Turkish for {msgid!r}"
+    assert message is not None, f"no Turkish for {msgid!r}"
+    assert message.string, f"no Turkish for {msgid!r}"
     return str(message.string)
 
 

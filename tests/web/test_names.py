@@ -80,7 +80,8 @@ def test_vial_history_shows_words_links_and_changes(app: Any, login_as: Any, cli
     login_as("nurse")
     html = client.get(f"/stock/vials/{vial.id}").get_data(as_text=True)
     history = html[html.index('id="vial-history"') :]
-    assert "Vial moved" in history and "vial_moved<" not in history
+    assert "Vial moved" in history
+    assert "vial_moved<" not in history
     assert "location: A1 → B2" in history
     assert f'href="/compounding/batches/{batch.id}"' in history
     assert "{'" not in history
