@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy.orm import scoped_session
 
@@ -11,7 +12,7 @@ from inventory.extensions import db
 
 
 @contextmanager
-def transaction() -> Iterator[scoped_session]:
+def transaction() -> Iterator[scoped_session[Any]]:
     """One use case, one transaction: commit on success, roll back on any error."""
     session = db.session
     try:

@@ -102,7 +102,7 @@ def authenticate(username: str, password: str) -> User:
         throttle = _throttle(username)
         if throttle.locked_until and throttle.locked_until > now:
             raise AccountLocked(throttle.locked_until)
-        user = db.session.scalar(select(User).where(User.username == username))
+        user: User | None = db.session.scalar(select(User).where(User.username == username))
         valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
         if user is not None and valid and user.active:
             throttle.failures = 0

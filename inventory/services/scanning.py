@@ -54,7 +54,7 @@ def reason_text(reason: str) -> str:
 
 
 def blocked_message(reasons: Sequence[str]) -> str:
-    return _("Do not inject: %(reasons)s", reasons=" ".join(reason_text(reason) for reason in reasons))
+    return str(_("Do not inject: %(reasons)s", reasons=" ".join(reason_text(reason) for reason in reasons)))
 
 
 def session_reasons(treatment: TreatmentSession, batch_patient_id: int | None) -> list[str]:

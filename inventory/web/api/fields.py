@@ -12,7 +12,7 @@ from inventory.rules.money import money_number, parse_money
 from inventory.rules.units import ml_number, parse_volume_ml
 
 
-class VolumeMl(fields.Field):
+class VolumeMl(fields.Field[int]):
     """A JSON number of millilitres, at most 3 decimals; loads as integer microlitres."""
 
     def __init__(self, *, allow_zero: bool = False, **kwargs: Any) -> None:
@@ -31,7 +31,7 @@ class VolumeMl(fields.Field):
             raise ValidationError(rule_message(error)) from None
 
 
-class Money(fields.Field):
+class Money(fields.Field[int]):
     """A JSON number with at most 2 decimals; loads as integer minor units."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
