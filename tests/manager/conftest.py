@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from inventory import clock
 from inventory.extensions import db
 from inventory.models import Batch, Draw, Lot, Product, Receipt, Vial
 from tests import factories
@@ -19,9 +18,8 @@ TODAY = date(2026, 3, 18)
 
 
 @pytest.fixture
-def frozen() -> Iterator[datetime]:
-    with clock.frozen_at(NOW):
-        yield NOW
+def frozen(freeze: Callable[[datetime], datetime]) -> datetime:
+    return freeze(NOW)
 
 
 @pytest.fixture

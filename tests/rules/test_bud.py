@@ -202,8 +202,9 @@ def test_bud_03_single_dose_opened_earlier_binds(tz: ZoneInfo) -> None:
     )
 
 
-def test_bud_06_container_opened_by_this_preparation_does_not_bind() -> None:
-    # An ampoule opened by this preparation is passed without an in-use limit (see Component).
+def test_bud_03_container_opened_by_this_preparation_does_not_bind() -> None:
+    # An ampoule opened by this preparation is passed without an in-use limit (see Component); what
+    # becomes of its remainder (BUD-06) is the preparation service's: tests/compounding/test_batches_api.
     components = [comp(1), comp(2)]
     assert bud(ISTANBUL, Category.CATEGORY_1, Storage.FRIDGE, "2025-03-10 09:00", components) == local(
         ISTANBUL, "2025-03-11 09:00"
