@@ -42,7 +42,7 @@ def qr_image(code: str) -> Image.Image:
         import qrcode
 
         buffer = io.BytesIO()
-        qrcode.make(code, border=4, box_size=8).save(buffer, format="PNG")
+        qrcode.make(code, border=4, box_size=8).save(buffer, format="PNG")  # type: ignore[call-arg]
         png = buffer.getvalue()
     return Image.open(io.BytesIO(png)).convert("L")
 

@@ -258,7 +258,7 @@ def _t8_bud() -> datetime:
     [((18, 5, 0), False), ((18, 5, 1), True), ((18, 6, 0), True), ((18, 7, 0), True)],
     ids=["18:05:00", "18:05:01", "18:06:00", "18:07"],
 )
-def test_bud_t8_scan_at_18_06_is_blocked(make_syringe, practitioner, at, blocked):
+def test_bud_t8_scan_at_18_06_is_blocked(make_syringe, practitioner, at: tuple[int, int, int], blocked):
     bud = _t8_bud()
     assert bud == datetime(2025, 3, 10, 18, 5, tzinfo=ISTANBUL)
     with clock.frozen_at(datetime(2025, 3, 10, 14, 5, tzinfo=ISTANBUL)):

@@ -73,7 +73,7 @@ def vials(
     supplier: str = "Acme Pharma",
 ) -> list[Vial]:
     the_receipt = the_receipt or receipt(the_lot, cost=cost, at=received_at, supplier=supplier, count=n)
-    made = []
+    made: list[Any] = []
     for _ in range(n):
         extra: dict[str, Any] = {}
         if remaining is not None:

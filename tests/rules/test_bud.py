@@ -363,7 +363,7 @@ def test_bud_03_never_later_than_any_bound(
             category=category, storage=storage, prepared_at=start, components=components, tz=tz
         )
     except RuleError as error:
-        refused = error.code
+        refused: str | None = error.code
     else:
         refused = None
     if refused is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -39,7 +40,7 @@ def data(
         drawn_ul=drawn_ul,
         observed_days=observed_days,
         portions=portions,
-        **values,  # type: ignore[arg-type]
+        **values,
     )
 
 
@@ -99,7 +100,7 @@ VECTORS = [
 
 
 @pytest.mark.parametrize(("case", "given_input", "expected"), VECTORS, ids=[v[0] for v in VECTORS])
-def test_reorder_vectors(case: str, given_input: ReorderInput, expected: tuple) -> None:
+def test_reorder_vectors(case: str, given_input: ReorderInput, expected: tuple[Any, ...]) -> None:
     result = suggest(given_input)
     needs, vials, reason, usable_ul, expiring_ul, usable_vials = expected
     assert (result.needs_reorder, result.suggested_vials, result.reason) == (needs, vials, reason)
@@ -217,9 +218,7 @@ def test_reorder_property_lapsing_stock_is_not_cover(given_input: ReorderInput) 
     assert result.usable_ul <= math.floor(rate * horizon)
     # Stock that can no longer be drawn after today, added on top, never adds more than a day's use.
     extra = Portion(TODAY, 1_000_000)
-    more = suggest(
-        ReorderInput(**{**given_input.__dict__, "portions": [*given_input.portions, extra]})  # type: ignore[arg-type]
-    )
+    more = suggest(ReorderInput(**{**given_input.__dict__, "portions": [*given_input.portions, extra]}))
     assert more.usable_ul - result.usable_ul <= math.floor(rate)
 
 
@@ -241,6 +240,5 @@ def test_reorder_property_later_expiry_never_reduces_cover(given_input: ReorderI
         Portion(p.usable_through + timedelta(days=later), p.remaining_ul) for p in given_input.portions
     ]
     assert (
-        suggest(ReorderInput(**{**given_input.__dict__, "portions": postponed})).usable_ul  # type: ignore[arg-type]
-        >= result.usable_ul
+        suggest(ReorderInput(**{**given_input.__dict__, "portions": postponed})).usable_ul >= result.usable_ul
     )
