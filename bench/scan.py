@@ -11,7 +11,7 @@ expired, some patient-specific. Then it times, for good syringes and for blocked
 - ``POST /api/v1/sessions/{id}/scans`` through the Flask test client with a bearer token (the whole
   request: token, permissions, validation, the verdict, the writes, the commit, the JSON);
 - ``services.scanning.scan`` called directly (the verdict and its writes, one transaction);
-- ``services.scanning.syringe_block_reasons`` for one syringe (the read alone).
+- ``services.usability.syringe_reasons`` for one syringe (the read alone).
 
 It prints p50/p95/p99 in milliseconds. Target: under 20 ms p95 on one core. With BENCH_DATABASE_URL
 (an admin URL) the run is repeated in a new PostgreSQL database of its own, dropped afterwards.
@@ -276,7 +276,7 @@ def _pick_codes(
 ) -> Dataset:
     """Codes that will scan green (released, in date, no lot on hold, for anyone) and codes that will not."""
     from inventory import clock
-    from inventory.services.scanning import syringe_block_reasons
+    from inventory.services.usability import syringe_reasons
 
     candidates = [
         row
@@ -284,7 +284,7 @@ def _pick_codes(
         if row["status"] == "available" and not batch_rows[row["batch_id"] - 1]["patient_id"]
     ]
     sample = rng.sample(candidates, min(len(candidates), 20000))
-    reasons = syringe_block_reasons([row["id"] for row in sample], clock.now())
+    reasons = syringe_reasons([row["id"] for row in sample], clock.now())
     good = [row["code"] for row in sample if not reasons[row["id"]]]
     some = rng.sample(syringe_rows, min(5000, len(syringe_rows)))
     blocked = [row["code"] for row in some if row["status"] != "available"]
@@ -328,7 +328,7 @@ def run(url: str, *, syringes: int, scans: int) -> tuple[dict[str, int], float, 
     from inventory import clock, create_app
     from inventory.extensions import db
     from inventory.models import User
-    from inventory.services import scanning
+    from inventory.services import scanning, usability
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "CLINIC_TIMEZONE": "Europe/Istanbul"}
@@ -374,11 +374,11 @@ def run(url: str, *, syringes: int, scans: int) -> tuple[dict[str, int], float, 
                 assert outcome.ok, outcome.reasons
 
             def reasons_only(index: int) -> None:
-                scanning.syringe_block_reasons([index * 5 + 1], clock.now())
+                usability.syringe_reasons([index * 5 + 1], clock.now())
                 db.session.rollback()
 
             results.append(("service scan(), ok", measure(service_scan, scans)))
-            results.append(("syringe_block_reasons(), 1 syringe", measure(reasons_only, scans)))
+            results.append(("syringe_reasons(), 1 syringe", measure(reasons_only, scans)))
         db.session.remove()
         db.engine.dispose()
     return data.counts, build_s, results

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from inventory.rules.errors import RuleError
+
 
 class DomainError(Exception):
     status = 422
@@ -74,10 +76,10 @@ CONFLICT_CODES = frozenset(
 )
 
 
-def from_rule(error: Exception) -> DomainError:
-    """A rules-layer error (which knows nothing of HTTP) as a domain error with its status."""
-    code = getattr(error, "code", "invalid")
-    message = getattr(error, "message", str(error))
-    fields = getattr(error, "fields", None)
-    kind = Conflict if code in CONFLICT_CODES else Invalid
-    return kind(code, message, fields=fields)
+def from_rule(error: RuleError) -> DomainError:
+    """A rules-layer error (which knows nothing of HTTP or languages) as a domain error with its status,
+    its words in the reader's language from the one table (``inventory.messages``)."""
+    from inventory.messages import rule_message
+
+    kind = Conflict if error.code in CONFLICT_CODES else Invalid
+    return kind(error.code, rule_message(error), fields=error.fields)

@@ -37,7 +37,7 @@ def font_name(bold: bool) -> str:
 
 
 def text_width_mm(text: str, size_pt: float, bold: bool = False) -> float:
-    return pdfmetrics.stringWidth(text, font_name(bold), size_pt) / PT_PER_MM
+    return float(pdfmetrics.stringWidth(text, font_name(bold), size_pt)) / PT_PER_MM
 
 
 def line_pitch_mm(size_pt: float) -> float:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -16,7 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from inventory import create_app
+from inventory import clock, create_app
 from inventory.extensions import db as _db
 from inventory.models import User, history
 from tests import factories
@@ -81,6 +83,42 @@ def app(_app: Flask) -> Iterator[Flask]:
 @pytest.fixture
 def db(app: Flask) -> Any:
     return _db
+
+
+_UNSET = object()
+
+
+@pytest.fixture
+def config(app: Flask) -> Iterator[Callable[..., None]]:
+    """``config(REORDER_WINDOW_DAYS=30)``: change settings for this test; they are restored after it,
+    whatever it does (the app is shared by the whole session)."""
+    saved: dict[str, Any] = {}
+
+    def change(**values: Any) -> None:
+        for key, value in values.items():
+            saved.setdefault(key, app.config.get(key, _UNSET))
+            app.config[key] = value
+
+    yield change
+    for key, value in saved.items():
+        if value is _UNSET:
+            app.config.pop(key, None)
+        else:
+            app.config[key] = value
+
+
+@pytest.fixture
+def freeze() -> Iterator[Callable[[datetime], datetime]]:
+    """``freeze(moment)``: business time stands still at ``moment`` (aware) until the test ends; the one
+    frozen-clock helper of the suite (``clock.advance`` moves it on)."""
+    stack = ExitStack()
+
+    def at(moment: datetime) -> datetime:
+        stack.enter_context(clock.frozen_at(moment))
+        return moment
+
+    with stack:
+        yield at
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import factory
@@ -123,7 +123,7 @@ class RecipeFactory(Base):
     @factory.post_generation
     def first_version(self, create: bool, extracted: Any, **kwargs: Any) -> None:
         """Version 1 with the recipe's fields; components are added to it (RecipeComponentFactory)."""
-        recipe: Recipe = self  # type: ignore[assignment]
+        recipe: Recipe = self
         recipe.versions.append(
             RecipeVersion(
                 version=1,
@@ -239,3 +239,42 @@ class PatientAllergyFactory(Base):
     substance = "lidocaine"
     reaction = ""
     noted_at = factory.LazyFunction(clock.now)
+
+
+def make_vials(
+    product: Product,
+    count: int = 1,
+    *,
+    expiry: date | None = None,
+    lot_number: str | None = None,
+    lot_status: str = "available",
+    remaining_ul: int | None = None,
+    received_at: datetime | None = None,
+    opened_at: datetime | None = None,
+    location: str = "",
+    unit_cost_minor: int = 1000,
+) -> list[Vial]:
+    """``count`` vials of one new lot of ``product`` (expiry a year from today unless given): the one
+    helper every area's tests use."""
+    lot_values: dict[str, Any] = {
+        "product": product,
+        "status": lot_status,
+        "expiry": expiry or clock.today() + timedelta(days=365),
+    }
+    if lot_number:
+        lot_values["number"] = lot_number
+    lot = LotFactory(**lot_values)
+    receipt = ReceiptFactory(
+        lot=lot, vial_count=count, unit_cost_minor=unit_cost_minor, received_at=received_at or clock.now()
+    )
+    return [
+        VialFactory(
+            lot=lot,
+            receipt=receipt,
+            remaining_ul=product.volume_ul if remaining_ul is None else remaining_ul,
+            status="open" if opened_at else "sealed",
+            opened_at=opened_at,
+            location=location,
+        )
+        for _ in range(count)
+    ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +17,7 @@ from tests import factories
 
 
 @pytest.fixture
-def rows(app: Any) -> Iterator[dict[str, int]]:
+def rows(app: Any) -> dict[str, int]:
     session = factories.SessionFactory()
     syringe = factories.SyringeFactory()
     administration = factories.AdministrationFactory(session=session, syringe=syringe)
@@ -35,7 +34,7 @@ def rows(app: Any) -> Iterator[dict[str, int]]:
         {"session": session.id, "user": session.practitioner_id, "at": datetime(2026, 1, 1, tzinfo=UTC)},
     )
     db.session.commit()
-    yield {
+    return {
         "audit_entries": entry.id,
         "administrations": administration.id,
         "draws": draw.id,

@@ -19,7 +19,7 @@ SUPPLIERS = ("Medikal Depo A.Ş.", "Estetik Tedarik Ltd.")
 
 
 def _user(username: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == username))
+    user: User | None = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise RuntimeError(f"the demo user {username!r} must be loaded first")
     return user

@@ -16,14 +16,6 @@ from inventory.rules.errors import RuleError
 from inventory.rules.expiry import add_limit, expiry_end, is_expired, require_aware
 from inventory.rules.policy import DEFAULT_POLICY, Category, Policy, Storage
 
-_CATEGORY_LABELS = {
-    Category.IMMEDIATE: "An immediate-use preparation",
-    Category.CATEGORY_1: "A category 1 preparation",
-    Category.CATEGORY_2: "A category 2 preparation",
-}
-_STORAGE_LABELS = {Storage.ROOM: "at room temperature", Storage.FRIDGE: "in the fridge",
-                   Storage.FREEZER: "in the freezer"}  # fmt: skip
-
 
 @dataclass(frozen=True)
 class Component:
@@ -81,7 +73,7 @@ def category_limit(
     if limit is None:
         raise RuleError(
             "storage_not_allowed",
-            f"{_CATEGORY_LABELS[category]} cannot be stored {_STORAGE_LABELS[storage]}.",
+            f"A {category.value} preparation cannot be stored in {storage.value} storage.",
             {"category": category.value, "storage": storage.value},
         )
     if category is Category.IMMEDIATE:
@@ -98,6 +90,7 @@ def _check_immediate_use(components: Sequence[Component], policy: Policy) -> Non
                 "An immediate-use preparation may only combine sterile products; "
                 f"product {component.product_id} is not sterile.",
                 {"product_id": str(component.product_id)},
+                reason="not_sterile",
             )
     products = len({component.product_id for component in components})
     if products > policy.immediate_max_products:
@@ -106,6 +99,7 @@ def _check_immediate_use(components: Sequence[Component], policy: Policy) -> Non
             f"An immediate-use preparation may combine at most {policy.immediate_max_products} different "
             f"sterile products; this recipe has {products}.",
             {"max_products": str(policy.immediate_max_products), "products": str(products)},
+            reason="too_many_products",
         )
 
 
@@ -127,6 +121,7 @@ def _check_components(components: Sequence[Component], start: datetime, tz: Zone
                 f"Product {component.product_id}: the opened vial was usable until {until:%Y-%m-%d %H:%M}; "
                 "it must be discarded.",
                 {"product_id": str(component.product_id), "in_use_until": until.isoformat()},
+                params={"product_id": str(component.product_id), "until": f"{until:%Y-%m-%d %H:%M}"},
             )
 
 

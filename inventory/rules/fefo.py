@@ -29,6 +29,11 @@ class InsufficientStock(RuleError):
                 "available_ml": str(ul_to_ml(available_ul)),
                 "short_ml": str(ul_to_ml(self.short_ul)),
             },
+            params={
+                "needed": format_ml(needed_ul),
+                "available": format_ml(available_ul),
+                "short": format_ml(self.short_ul),
+            },
         )
 
 
@@ -58,7 +63,7 @@ def fefo_order(candidates: Sequence[Candidate]) -> list[Candidate]:
 
 def _check_needed(needed_ul: int) -> None:
     if needed_ul <= 0:
-        raise RuleError("invalid_volume", "The volume to draw must be more than 0 mL.")
+        raise RuleError("invalid_volume", "The volume to draw must be more than 0 mL.", reason="zero")
 
 
 def _draw(vials: Sequence[Candidate], needed_ul: int) -> Plan:
@@ -98,12 +103,14 @@ def plan_draw_from(chosen_ids: Sequence[int], candidates: Sequence[Candidate], n
     for vial_id in dict.fromkeys(chosen_ids):
         candidate = by_id.get(vial_id)
         if candidate is None or not candidate.usable or candidate.remaining_ul <= 0:
-            why = (
-                "is not a vial of this product"
+            reason, why = (
+                ("not_this_product", "is not a vial of this product")
                 if candidate is None
-                else ("cannot be used" if not candidate.usable else "is empty")
+                else (("unusable", "cannot be used") if not candidate.usable else ("empty", "is empty"))
             )
-            raise RuleError("vial_unusable", f"Vial {vial_id} {why}.", {"vial_id": str(vial_id)})
+            raise RuleError(
+                "vial_unusable", f"Vial {vial_id} {why}.", {"vial_id": str(vial_id)}, reason=reason
+            )
         chosen.append(candidate)
     return _draw(chosen, needed_ul)
 
@@ -133,3 +140,13 @@ def departs_from_fefo(
         and drawn.get(vial.vial_id, 0) < vial.remaining_ul
         for vial in fefo_order(candidates)
     )
+
+
+def _unusable(vial_id: int, candidate: Candidate | None) -> RuleError:
+    fields = {"vial_id": str(vial_id)}
+    if candidate is None:
+        message = f"Vial {vial_id} is not a vial of this product."
+        return RuleError("vial_unusable", message, fields, reason="other_product")
+    if not candidate.usable:
+        return RuleError("vial_unusable", f"Vial {vial_id} cannot be used.", fields, reason="unusable")
+    return RuleError("vial_unusable", f"Vial {vial_id} is empty.", fields, reason="empty")

@@ -44,8 +44,13 @@ CHECKED_LINTERS = frozenset({"csum", "yymmd0", "yymmdd", "yyyymmdd", "hhmi", "hh
 class NotGs1(RuleError):
     """The scan is not a GS1 element string (GS1-01): a plain barcode, a URL, or one of our codes."""
 
-    def __init__(self, message: str = "This is not a GS1 code: it carries no lot or expiry.") -> None:
-        super().__init__("not_gs1", message)
+    def __init__(
+        self,
+        message: str = "This is not a GS1 code: it carries no lot or expiry.",
+        *,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__("not_gs1", message, reason=reason)
 
 
 class InvalidBarcode(RuleError):
@@ -57,8 +62,7 @@ class InvalidBarcode(RuleError):
     """
 
     def __init__(self, message: str, *, reason: str, ai: str | None = None) -> None:
-        super().__init__("invalid_barcode", message)
-        self.reason = reason
+        super().__init__("invalid_barcode", message, reason=reason, params={"ai": ai} if ai else {})
         self.ai = ai
 
 
@@ -365,7 +369,8 @@ def _strip_symbology(text: str) -> tuple[str, bool]:
     if identifier in GS1_SYMBOLOGIES:
         return text[3:], True
     raise NotGs1(
-        f"The scanner reports a plain barcode ({identifier}), not a GS1 code: it carries no lot or expiry."
+        f"The scanner reports a plain barcode ({identifier}), not a GS1 code: it carries no lot or expiry.",
+        reason="plain_barcode",
     )
 
 
@@ -376,7 +381,8 @@ def _reject_plain(text: str) -> None:
     if text.isdigit() and len(text) in (8, 12, 13, 14) and gtin_check_digit(text[:-1]) == int(text[-1]):
         raise NotGs1(
             f"This is a plain product barcode (GTIN {text}) without lot or expiry: "
-            "scan the square 2D code (DataMatrix) on the pack instead."
+            "scan the square 2D code (DataMatrix) on the pack instead.",
+            reason="plain_gtin",
         )
 
 

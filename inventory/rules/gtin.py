@@ -18,23 +18,32 @@ def gtin_check_digit(first_digits: str) -> int:
     Weights 3, 1, 3, … from the right; check = (10 - sum mod 10) mod 10.
     """
     if not first_digits or not _is_digits(first_digits):
-        raise RuleError("invalid_gtin", "A GTIN contains only the digits 0-9.")
+        raise RuleError("invalid_gtin", "A GTIN contains only the digits 0-9.", reason="not_digits")
     total = sum(int(digit) * (3 if i % 2 == 0 else 1) for i, digit in enumerate(reversed(first_digits)))
     return (10 - total % 10) % 10
 
 
-def _gtin_problem(gtin: str) -> str | None:
+def _gtin_problem(gtin: str) -> RuleError | None:
+    """What is wrong with this GTIN, or None."""
     if not _is_digits(gtin):
-        return "A GTIN contains only the digits 0-9."
+        return _invalid("A GTIN contains only the digits 0-9.", gtin, reason="not_digits")
     if len(gtin) not in GTIN_LENGTHS:
-        return f"A GTIN has 8, 12, 13 or 14 digits; this one has {len(gtin)}."
+        return _invalid(
+            f"A GTIN has 8, 12, 13 or 14 digits; this one has {len(gtin)}.", gtin, reason="length"
+        )
     expected = gtin_check_digit(gtin[:-1])
     if int(gtin[-1]) != expected:
-        return (
+        return _invalid(
             f"The GTIN {gtin} has a wrong check digit (expected {expected}, found {gtin[-1]}): "
-            "it was probably misread or mistyped."
+            "it was probably misread or mistyped.",
+            gtin,
+            reason="check_digit",
         )
     return None
+
+
+def _invalid(message: str, gtin: str, *, reason: str) -> RuleError:
+    return RuleError("invalid_gtin", message, {"gtin": message}, reason=reason, params={"gtin": gtin})
 
 
 def is_valid_gtin(gtin: str) -> bool:
@@ -50,5 +59,5 @@ def normalize_gtin(gtin: str) -> str:
     gtin = gtin.strip()
     problem = _gtin_problem(gtin)
     if problem is not None:
-        raise RuleError("invalid_gtin", problem, {"gtin": problem})
+        raise problem
     return gtin.zfill(14)

@@ -14,19 +14,19 @@ DEFAULT_CURRENCY = "TRY"
 def parse_money(value: str | int | float | Decimal) -> int:
     """12.5, "12,50" or "12.50" → 1250 minor units; negative or over-precise is an error."""
     if isinstance(value, bool):
-        raise RuleError("invalid_amount", "An amount must be a number.")
+        raise RuleError("invalid_amount", "An amount must be a number.", reason="not_a_number")
     text = str(value).strip().replace(",", ".") if isinstance(value, str) else repr(value)
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise RuleError("invalid_amount", "An amount must be a number.") from None
+        raise RuleError("invalid_amount", "An amount must be a number.", reason="not_a_number") from None
     if not amount.is_finite():
-        raise RuleError("invalid_amount", "An amount must be a number.")
+        raise RuleError("invalid_amount", "An amount must be a number.", reason="not_a_number")
     if amount < 0:
-        raise RuleError("invalid_amount", "An amount cannot be negative.")
+        raise RuleError("invalid_amount", "An amount cannot be negative.", reason="negative")
     minor = amount * MINOR_PER_UNIT
     if minor != minor.to_integral_value():
-        raise RuleError("invalid_amount", "An amount has at most 2 decimals.")
+        raise RuleError("invalid_amount", "An amount has at most 2 decimals.", reason="too_precise")
     return int(minor)
 
 

@@ -44,9 +44,6 @@ class LimitRow(StrEnum):
     CATEGORY_2_NONSTERILE = "category_2_nonsterile"
 
 
-#: Colder to warmer, for BUD-07.
-WARMTH = {Storage.FREEZER: 0, Storage.FRIDGE: 1, Storage.ROOM: 2}
-
 CategoryLimits = Mapping[tuple[LimitRow, Storage], timedelta | None]
 
 _H = timedelta(hours=1)

@@ -14,8 +14,8 @@ MAX_VOLUME_UL = 1_000_000_000
 _NUMBER = re.compile(r"(?P<sign>[+-]?)(?P<whole>[0-9]*)(?:[.,](?P<fraction>[0-9]*))?")
 
 
-def _invalid(message: str) -> RuleError:
-    return RuleError("invalid_volume", message)
+def _invalid(message: str, *, reason: str = "not_a_number", **params: str) -> RuleError:
+    return RuleError("invalid_volume", message, reason=reason, params=params)
 
 
 def _to_decimal(value: str | int | float | Decimal) -> Decimal:
@@ -54,16 +54,18 @@ def parse_volume_ml(
     """
     number = _to_decimal(value)
     if number < 0:
-        raise _invalid("A volume cannot be negative.")
+        raise _invalid("A volume cannot be negative.", reason="negative")
     if number == 0 and not allow_zero:
-        raise _invalid("A volume must be more than 0 mL.")
+        raise _invalid("A volume must be more than 0 mL.", reason="zero")
     if number > Decimal(max_ul) / MICROLITRES_PER_ML:
-        raise _invalid(f"A volume cannot exceed {format_ml(max_ul)}.")
+        raise _invalid(
+            f"A volume cannot exceed {format_ml(max_ul)}.", reason="too_large", max=format_ml(max_ul)
+        )
     with localcontext() as context:
         context.prec = len(number.as_tuple().digits) + 12  # exact: no rounding of long inputs
         microlitres = number * MICROLITRES_PER_ML
         if microlitres != microlitres.to_integral_value():
-            raise _invalid("A volume can have at most 3 decimals (1 µL).")
+            raise _invalid("A volume can have at most 3 decimals (1 µL).", reason="too_precise")
     return int(microlitres)
 
 

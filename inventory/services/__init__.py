@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from sqlalchemy.orm import scoped_session
 
@@ -15,7 +16,7 @@ _composed: ContextVar[bool] = ContextVar("composed_transaction", default=False)
 
 
 @contextmanager
-def transaction() -> Iterator[scoped_session]:
+def transaction() -> Iterator[scoped_session[Any]]:
     """One use case, one transaction: commit on success, roll back on any error.
 
     Inside `all_or_nothing` the use case's work joins the larger transaction instead (a savepoint
@@ -34,7 +35,7 @@ def transaction() -> Iterator[scoped_session]:
 
 
 @contextmanager
-def all_or_nothing(*, commit: bool) -> Iterator[scoped_session]:
+def all_or_nothing(*, commit: bool) -> Iterator[scoped_session[Any]]:
     """Several use cases as one transaction: committed at the end when `commit` (and nothing failed),
     otherwise rolled back (a dry run sees every check and every flush, and stores nothing)."""
     session = db.session

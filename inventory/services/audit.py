@@ -264,9 +264,7 @@ def _status_word(entity_type: str, value: str) -> str:
         "lot": names.LOT_STATUS_LABELS,
     }
     if entity_type == "purchase_order":
-        from inventory.services.purchasing import status_label
-
-        return status_label(value)
+        return names.label(names.ORDER_STATUS_LABELS, value)
     return names.label(labels.get(entity_type, {}), value)
 
 
@@ -281,7 +279,7 @@ def _value_text(name: str, value: Any, entity_type: str = "") -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return _("yes") if value else _("no")
+        return str(_("yes") if value else _("no"))
     if isinstance(value, int) and name.endswith("_minor"):
         return format_money(value)
     if isinstance(value, int) and name.endswith("_ul"):
@@ -289,7 +287,7 @@ def _value_text(name: str, value: Any, entity_type: str = "") -> str:
     if isinstance(value, list):
         return ", ".join(_value_text(name, item, entity_type) for item in value) or "—"
     if isinstance(value, dict):
-        return "(" + "; ".join(str(change) for change in _lines(value, entity_type)) + ")"
+        return "(" + "; ".join(str(change) for change in detail_lines(value, entity_type)) + ")"
     if isinstance(value, str):
         if name == "status":
             return _status_word(entity_type, value)
@@ -303,7 +301,7 @@ def _value_text(name: str, value: Any, entity_type: str = "") -> str:
     return str(value)
 
 
-def _lines(details: dict[str, Any], entity_type: str) -> list[Change]:
+def detail_lines(details: dict[str, Any], entity_type: str = "") -> list[Change]:
     def change(field: str, before: Any, after: Any) -> Change:
         return Change(
             _field_label(field),
@@ -328,4 +326,4 @@ def _lines(details: dict[str, Any], entity_type: str) -> list[Change]:
 
 def describe(entry: AuditEntry) -> list[Change]:
     """The one place that turns an entry's details into lines for pages and the CSV (never a dict)."""
-    return _lines(entry.details or {}, entry.entity_type)
+    return detail_lines(entry.details or {}, entry.entity_type)

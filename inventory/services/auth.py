@@ -47,12 +47,12 @@ def _initials(display_name: str) -> str:
 
 def password_message(problem: PasswordProblem) -> str:
     if problem is PasswordProblem.TOO_SHORT:
-        return _("At least %(n)d characters.", n=MIN_LENGTH)
+        return str(_("At least %(n)d characters.", n=MIN_LENGTH))
     if problem is PasswordProblem.TOO_LONG:
-        return _("At most %(n)d characters.", n=MAX_LENGTH)
+        return str(_("At most %(n)d characters.", n=MAX_LENGTH))
     if problem is PasswordProblem.COMMON:
-        return _("This password is on the list of common or breached passwords: choose another.")
-    return _("A password must not contain the username.")
+        return str(_("This password is on the list of common or breached passwords: choose another."))
+    return str(_("A password must not contain the username."))
 
 
 def check_password(password: str, *, username: str = "", field: str = "password") -> None:
@@ -127,7 +127,7 @@ def authenticate(username: str, password: str) -> User:
         throttle = _throttle(username)
         if throttle.locked_until and throttle.locked_until > now:
             raise AccountLocked(throttle.locked_until)
-        user = db.session.scalar(select(User).where(User.username == username))
+        user: User | None = db.session.scalar(select(User).where(User.username == username))
         valid = _matches(user.password_hash if user else _DUMMY_HASH, password)
         if user is not None and valid and user.active:
             throttle.failures = 0
@@ -211,7 +211,7 @@ def get_user(user_id: int) -> User:
 
 
 def find_user(username: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    user: User | None = db.session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
         raise NotFound("not_found", _("No user named %(name)s.", name=username))
     return user

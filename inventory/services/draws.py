@@ -27,9 +27,8 @@ from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.errors import RuleError
 from inventory.rules.units import ul_to_ml
 from inventory.services import stock as stock_service
+from inventory.services import usability
 from inventory.services.usability import VialState
-
-DRAWABLE_STATUSES = (VialStatus.SEALED.value, VialStatus.OPEN.value)
 
 
 @dataclass(frozen=True)
@@ -80,13 +79,10 @@ class DrawPlan:
     def vial_ids(self) -> list[int]:
         return [line.vial.id for line in self.lines]
 
-    def for_product(self, product_id: int) -> list[PlannedDraw]:
-        return [line for line in self.lines if line.stock.product.id == product_id]
-
 
 def _vial_states(vials: Sequence[Vial], now: datetime) -> dict[int, VialState]:
-    """SAFE-01..03 for each vial, decided in one place: the stock service (recalls included)."""
-    return stock_service.vial_states(vials, now=now)
+    """SAFE-01..03 for each vial, decided in one place: services.usability (recalls included)."""
+    return usability.vial_states(vials, now=now)
 
 
 def load_stock(
@@ -97,9 +93,8 @@ def load_stock(
     With ``lock`` the vial rows are locked (``SELECT … FOR UPDATE`` on PostgreSQL, fresh values);
     SQLite has already taken its write lock at ``BEGIN IMMEDIATE``.
     """
-    wanted = (
-        (Lot.product_id.in_(list(product_ids))) & Vial.status.in_(DRAWABLE_STATUSES) & (Vial.remaining_ul > 0)
-    )
+    in_stock = Vial.status.in_(usability.IN_STOCK) & (Vial.remaining_ul > 0)
+    wanted = Lot.product_id.in_(list(product_ids)) & in_stock
     if extra_vial_ids:
         wanted = wanted | Vial.id.in_(list(extra_vial_ids))
     query = (
@@ -264,7 +259,7 @@ def execute(plan_: DrawPlan, *, now: datetime) -> list[DrawnVial]:
             .where(
                 Vial.id == vial.id,
                 Vial.remaining_ul >= line.volume_ul,
-                Vial.status.in_(DRAWABLE_STATUSES),
+                Vial.status.in_(usability.IN_STOCK),
             )
             .values(
                 remaining_ul=left,
@@ -331,7 +326,7 @@ def _raced(line: PlannedDraw) -> Conflict:
 def discard_remainder(vial: Vial, *, note: str, user: User) -> int:
     """Discard what is left in a vial as waste (VIAL-02, BUD-06), the way the stock service discards
     any vial (waste and its cost); returns the µL discarded."""
-    if vial.status not in DRAWABLE_STATUSES:
+    if vial.status not in usability.IN_STOCK:
         return 0
     stock_service.discard_in_transaction(vial, DiscardReason.IN_USE_LIMIT.value, note, user)
     return vial.waste_ul

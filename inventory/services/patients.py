@@ -323,7 +323,7 @@ def parse_birth_date(text: str) -> date | None:
     """A date typed into the search box: 1985-06-15, 15.06.1985 or 15/06/1985."""
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(text.strip(), fmt).date()
+            return datetime.strptime(text.strip(), fmt).date()  # noqa: DTZ007 (a date alone)
         except ValueError:
             continue
     return None

@@ -24,13 +24,14 @@ from inventory.errors import Conflict, DomainError, Invalid, NotFound
 from inventory.extensions import db
 from inventory.models.catalogue import Product
 from inventory.models.clinic import Patient
-from inventory.models.compounding import Batch, BatchStatus, Draw, LabelPrint, Route, Syringe, SyringeStatus
+from inventory.models.compounding import Batch, Draw, LabelPrint, Syringe
 from inventory.models.printing import VialLabelPrint
 from inventory.models.stock import Receipt, Vial
 from inventory.models.users import User
-from inventory.rules.policy import Container, Storage
+from inventory.names import ROUTE_LABELS, STORAGE_INSTRUCTIONS, label
+from inventory.rules.policy import Container
 from inventory.rules.units import format_ml
-from inventory.services import audit, transaction
+from inventory.services import audit, transaction, usability
 
 DEFAULT_LAYOUT = "roll-50x25"
 DEFAULT_ZPL_LAYOUT = "zebra-2x1in"
@@ -66,17 +67,12 @@ def captions() -> labels.Captions:
 
 
 def route_text(route: str) -> str:
-    return {Route.INTRADERMAL.value: _("Intradermal"), Route.SUBCUTANEOUS.value: _("Subcutaneous")}.get(
-        route, route
-    )
+    return label(ROUTE_LABELS, route)
 
 
 def storage_text(storage: str) -> str | None:
     """Printed only when the syringe is not kept at room temperature."""
-    return {
-        Storage.FRIDGE.value: _("Refrigerate 2–8 °C"),
-        Storage.FREEZER.value: _("Freeze −25 to −10 °C"),
-    }.get(storage)
+    return label(STORAGE_INSTRUCTIONS, storage) if storage in STORAGE_INSTRUCTIONS else None
 
 
 def check_layout(layout: str) -> str:
@@ -138,33 +134,55 @@ def syringe_labels(batch: Batch, syringes: Sequence[Syringe] | None = None) -> l
 
 
 def printable_syringes(batch: Batch) -> list[Syringe]:
-    """Syringes still to be used: neither administered nor discarded."""
-    return [
-        s
-        for s in batch.syringes
-        if s.status in (SyringeStatus.AWAITING_VERIFICATION, SyringeStatus.AVAILABLE)
-    ]
+    """Syringes still to be used: neither administered nor discarded (services.usability decides)."""
+    return [s for s in batch.syringes if usability.syringe_unused(s)]
+
+
+def label_refusal(batch: Batch, syringes: Sequence[Syringe] | None = None) -> Conflict | None:
+    """Why these syringes (by default the batch's unused ones) must not be labelled: the scan would block
+    them for quarantine or recall (services.usability). None when they may be labelled."""
+    chosen = list(syringes if syringes is not None else printable_syringes(batch))
+    verdicts = usability.syringe_verdicts(chosen)
+    refused = {s.code: verdicts[s.id].label_refusal for s in chosen if verdicts[s.id].label_refusal}
+    if not refused:
+        return None
+    reason = next(r for r in usability.REFUSE_LABEL if r in refused.values())
+    if reason == usability.RECALLED:
+        message = _(
+            "Batch %(code)s holds a recalled lot: its syringes must not be labelled.", code=batch.code
+        )
+    else:
+        message = _(
+            "Batch %(code)s is quarantined: its syringes must not be labelled for use.", code=batch.code
+        )
+    return Conflict(
+        f"batch_{reason}",
+        message,
+        fields={"reason": reason, "syringes": ", ".join(sorted(refused))},
+    )
 
 
 def _pick(batch: Batch, codes: Sequence[str] | None) -> list[Syringe]:
-    if batch.status == BatchStatus.QUARANTINED:
-        raise Conflict(
-            "batch_quarantined",
-            _("Batch %(code)s is quarantined: its syringes must not be labelled for use.", code=batch.code),
-        )
     printable = printable_syringes(batch)
     if not codes:
         if not printable:
             raise Invalid(
                 "nothing_to_print", _("Batch %(code)s has no syringe left to label.", code=batch.code)
             )
-        return printable
+        return _refuse_blocked(batch, printable)
     wanted = {code.strip().upper() for code in codes}
     chosen = [s for s in printable if s.code in wanted]
     if len(chosen) != len(wanted):
         raise Invalid(
             "unknown_syringe", _("Some of these syringes are not in batch %(code)s.", code=batch.code)
         )
+    return _refuse_blocked(batch, chosen)
+
+
+def _refuse_blocked(batch: Batch, chosen: list[Syringe]) -> list[Syringe]:
+    refusal = label_refusal(batch, chosen)
+    if refusal is not None:
+        raise refusal
     return chosen
 
 
@@ -318,6 +336,7 @@ def syringe_qr(code: str, *, kind: str, user: User) -> Rendered:
     from inventory.services.batches import get_syringe
 
     syringe = get_syringe(code)
+    _refuse_blocked(syringe.batch, [syringe])
     if kind == "png":
         rendered = Rendered(labels.qr_png(syringe.code), "image/png", f"{syringe.code}.png")
     else:
@@ -361,7 +380,7 @@ def vial_label(vial: Vial, usable_until: str | None = None) -> labels.VialLabel:
 
 
 def vial_labels(vials: Sequence[Vial]) -> list[labels.VialLabel]:
-    from inventory.services.stock import vial_states
+    from inventory.services.usability import vial_states
 
     states = vial_states([vial for vial in vials if vial.opened_at])
     return [

@@ -29,6 +29,7 @@ from inventory.models.purchasing import (
     PurchaseOrderLine,
     PurchaseOrderReceipt,
 )
+from inventory.names import ORDER_STATUS_LABELS, label
 from inventory.rules.money import format_money
 from inventory.services import audit, suppliers, transaction
 from inventory.services import reorder as reorder_service
@@ -395,7 +396,7 @@ def _receive(
             _(
                 "Order %(number)s is not waiting for deliveries (%(status)s).",
                 number=order.number,
-                status=status_label(order.status),
+                status=label(ORDER_STATUS_LABELS, order.status),
             ),
         )
     _check_quantity(quantity)
@@ -570,7 +571,7 @@ def order_pdf(order: PurchaseOrder, *, clinic_name: str = "", clinic_address: st
         Spacer(1, 3 * mm),
         Paragraph(_("Amounts in %(currency)s", currency=formatting.currency()), body),
         Paragraph(f"{_('Date')}: {created:%Y-%m-%d}", body),
-        Paragraph(f"{_('Status')}: {_escape(status_label(order.status))}", body),
+        Paragraph(f"{_('Status')}: {_escape(label(ORDER_STATUS_LABELS, order.status))}", body),
     ]
     if order.note:
         facts.append(Paragraph(f"{_('Note')}: {_escape(order.note)}", body))
@@ -607,14 +608,3 @@ def order_pdf(order: PurchaseOrder, *, clinic_name: str = "", clinic_address: st
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def status_label(status: str) -> str:
-    labels = {
-        OrderStatus.DRAFT: _("Draft"),
-        OrderStatus.SENT: _("Sent"),
-        OrderStatus.PARTIALLY_RECEIVED: _("Partially received"),
-        OrderStatus.RECEIVED: _("Received"),
-        OrderStatus.CANCELLED: _("Cancelled"),
-    }
-    return str(labels.get(OrderStatus(status), status)) if status in set(OrderStatus) else status

@@ -18,17 +18,15 @@ from inventory.errors import Conflict, Invalid, NotFound, from_rule
 from inventory.extensions import db
 from inventory.models.audit import AuditEntry
 from inventory.models.catalogue import Product
-from inventory.models.compounding import Batch, BatchStatus, Syringe, SyringeStatus
+from inventory.models.compounding import Batch, BatchStatus, Syringe
 from inventory.models.recall import FollowUpStatus, Recall, RecallClass, RecallPatient
 from inventory.models.stock import Lot, LotStatus, Vial
 from inventory.models.users import User
 from inventory.rules.errors import RuleError
 from inventory.rules.gtin import normalize_gtin
 from inventory.rules.lots import normalize_lot_number
-from inventory.services import audit, transaction
+from inventory.services import audit, transaction, usability
 from inventory.services.trace import PatientRow, among, batch_ids_of_lot, exposed_patients
-
-UNUSED_SYRINGE = (SyringeStatus.AWAITING_VERIFICATION, SyringeStatus.AVAILABLE)
 
 
 @dataclass(frozen=True)
@@ -130,20 +128,6 @@ def recall_for(product_id: int, lot_number: str) -> Recall | None:
     )
 
 
-def link_new_lot(lot: Lot, user: User | None = None) -> Recall | None:
-    """For whoever creates a lot (in their own transaction): a lot named by an earlier recall is linked
-    to it and marked recalled at once, never available."""
-    recall = recall_for(lot.product_id, lot.number)
-    if recall is None:
-        return None
-    if lot.id is None:
-        db.session.flush()
-    if recall.lot_id is None:
-        recall.lot_id = lot.id
-    _mark_lot_recalled(lot, recall, user)
-    return recall
-
-
 # --- entering a recall -------------------------------------------------------------------------------
 
 
@@ -152,7 +136,7 @@ def _counts(lot_id: int, batch_ids: list[int]) -> Quarantined:
     syringes = 0
     if batch_ids:
         unused = select(func.count(Syringe.id)).where(
-            among(Syringe.batch_id, batch_ids), Syringe.status.in_(UNUSED_SYRINGE)
+            among(Syringe.batch_id, batch_ids), Syringe.status.in_(usability.UNUSED_SYRINGE)
         )
         syringes = db.session.scalar(unused) or 0
     return Quarantined(int(vials), len(batch_ids), int(syringes))
@@ -170,7 +154,7 @@ def preview(**target: Any) -> Preview:
 
 def _refuse_twice(target: Target) -> None:
     existing = recall_for(target.product.id, target.lot_number)
-    if existing is not None or (target.lot is not None and target.lot.status == LotStatus.RECALLED):
+    if existing is not None or (target.lot is not None and usability.is_lot_recalled(target.lot)):
         raise Conflict(
             "already_recalled",
             _(
@@ -448,7 +432,7 @@ def recallable_lots() -> list[Lot]:
         db.session.scalars(
             select(Lot)
             .join(Product, Product.id == Lot.product_id)
-            .where(Lot.status != LotStatus.RECALLED)
+            .where(~usability.lot_recalled_clause())
             .order_by(Product.name, Lot.number)
         )
     )

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from inventory import clock
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.extensions import db
+from inventory.messages import rule_message
 from inventory.models.catalogue import Product
 from inventory.models.stock import Lot, LotStatus, Receipt, Vial, VialStatus
 from inventory.models.users import User
@@ -34,8 +35,10 @@ LOT_MAX_LENGTH = 20
 
 
 def _invalid_barcode(error: InvalidBarcode | NotGs1, field_name: str) -> Invalid:
-    reason = getattr(error, "reason", error.code)
-    return Invalid("invalid_barcode", error.message, fields={field_name: error.message, "reason": reason})
+    message = rule_message(error)
+    return Invalid(
+        "invalid_barcode", message, fields={field_name: message, "reason": error.reason or error.code}
+    )
 
 
 def read_gs1(raw: str, *, field_name: str = "scan") -> Gs1Data:

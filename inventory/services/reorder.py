@@ -232,17 +232,21 @@ def reason_text(result: Suggestion, observed_days: int) -> str:
     reason = result.reason
     days = _days(result.days_of_cover)
     if reason is ReorderReason.NO_RECENT_USE:
-        return ngettext(
-            "Nothing drawn in the last %(num)d day: no reorder suggested.",
-            "Nothing drawn in the last %(num)d days: no reorder suggested.",
-            observed_days,
+        return str(
+            ngettext(
+                "Nothing drawn in the last %(num)d day: no reorder suggested.",
+                "Nothing drawn in the last %(num)d days: no reorder suggested.",
+                observed_days,
+            )
         )
     if reason is ReorderReason.BELOW_REORDER_POINT and result.days_of_cover is None:
-        return _(
-            "No use recorded yet; %(vials)d in-date vials on hand, at or below the reorder point of "
-            "%(point)d vials.",
-            vials=result.on_hand_vials,
-            point=result.reorder_point,
+        return str(
+            _(
+                "No use recorded yet; %(vials)d in-date vials on hand, at or below the reorder point of "
+                "%(point)d vials.",
+                vials=result.on_hand_vials,
+                point=result.reorder_point,
+            )
         )
     if reason is ReorderReason.ENOUGH_COVER:
         text = _(
@@ -269,7 +273,7 @@ def reason_text(result: Suggestion, observed_days: int) -> str:
         )
     if result.capped_by_shelf_life:
         text += " " + _("Limited to what can be used before a new delivery expires.")
-    return text
+    return str(text)
 
 
 def _days(value: Fraction | None) -> str:

@@ -1,8 +1,9 @@
 """The scan at the treatment chair (SAFE-06): one verdict, every reason that applies, one function.
 
 The scan page and ``POST /api/v1/sessions/{id}/scans`` both call :func:`scan`. What blocks a syringe
-whatever the session (:func:`syringe_block_reasons`) is one set-based query, reusable by the
-compounding API and the recall pages.
+whatever the session is decided in ``services.usability`` (the batch API, trace, recall and printing ask
+it too); this module adds what blocks it in this session: the patient, her allergies, the indication
+and whether the session is open.
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
 from typing import Any, cast
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -32,7 +31,6 @@ from inventory.models.clinic import (
 )
 from inventory.models.compounding import (
     Batch,
-    BatchStatus,
     Draw,
     Indication,
     RecipeComponent,
@@ -40,74 +38,33 @@ from inventory.models.compounding import (
     Syringe,
     SyringeStatus,
 )
-from inventory.models.recall import Recall
-from inventory.models.stock import Lot, LotStatus, Vial
+from inventory.models.stock import Lot, Vial
 from inventory.models.users import User
-from inventory.rules import bud as rules_bud
+from inventory.names import SCAN_REASON_LABELS, label
 from inventory.rules import substances
 from inventory.rules.codes import CodeKind, parse_code
-from inventory.rules.expiry import is_expired
-from inventory.services import audit, summaries, transaction
+from inventory.services import audit, summaries, transaction, usability
 from inventory.services.sessions import check_volume, lock_session, refuse_while_pending
 
-# api.md's fixed list, in the order a screen shows them; ``missing_lot`` (SAFE-08) is an addition.
 UNKNOWN_CODE = "unknown_code"
-NOT_RELEASED = "not_released"
-BUD_PASSED = "bud_passed"
-EXPIRED_COMPONENT = "expired_component"
-QUARANTINED = "quarantined"
-RECALLED = "recalled"
-MISSING_LOT = "missing_lot"
-ALREADY_ADMINISTERED = "already_administered"
-DISCARDED = "discarded"
 WRONG_PATIENT = "wrong_patient"
 WRONG_INDICATION = "wrong_indication"
 ALLERGY = "allergy"
 SESSION_CLOSED = "session_closed"
 
-REASONS: tuple[str, ...] = (
-    UNKNOWN_CODE,
-    NOT_RELEASED,
-    BUD_PASSED,
-    EXPIRED_COMPONENT,
-    QUARANTINED,
-    RECALLED,
-    MISSING_LOT,
-    ALREADY_ADMINISTERED,
-    DISCARDED,
-    WRONG_PATIENT,
-    WRONG_INDICATION,
-    ALLERGY,
-    SESSION_CLOSED,
-)
-
-# Larger IN lists make SQLite's planner switch to scans (seconds instead of milliseconds at ~5,000 ids).
-IDS_PER_QUERY = 1000
-
-REASON_TEXT = {
-    UNKNOWN_CODE: _l("Unknown code: this is not a syringe prepared by this clinic."),
-    NOT_RELEASED: _l("Not released: the batch is waiting for its second-person check."),
-    BUD_PASSED: _l("Past its beyond-use date (BUD)."),
-    EXPIRED_COMPONENT: _l("A component's lot is past its expiry date."),
-    QUARANTINED: _l("Quarantined: the batch or a lot in it is on hold."),
-    RECALLED: _l("Recalled: a lot in this syringe is recalled."),
-    MISSING_LOT: _l("A biological component has no recorded lot."),
-    ALREADY_ADMINISTERED: _l("Already administered: this syringe was used before."),
-    DISCARDED: _l("Discarded: this syringe was destroyed."),
-    WRONG_PATIENT: _l("Wrong patient: this syringe was prepared for another patient."),
-    WRONG_INDICATION: _l("Wrong indication: this cocktail is not for the treatment of this session."),
-    ALLERGY: _l("Allergy: the patient is allergic to a substance in this syringe."),
-    SESSION_CLOSED: _l("This session is closed: open a new session to treat the patient."),
-}
+#: What blocks a syringe in this session in particular (SAFE-06, SAFE-12, SAFE-13).
+SESSION_REASONS: tuple[str, ...] = (WRONG_PATIENT, WRONG_INDICATION, ALLERGY, SESSION_CLOSED)
+#: api.md's fixed list, in the order a screen shows them.
+REASONS: tuple[str, ...] = (UNKNOWN_CODE, *usability.SYRINGE_REASONS, *SESSION_REASONS)
 
 
 def reason_text(reason: str) -> str:
-    return str(REASON_TEXT.get(reason, reason))
+    return label(SCAN_REASON_LABELS, reason)
 
 
 def allergy_text(substances: Sequence[str]) -> str:
     """The red screen's line naming what the patient is allergic to (SAFE-12)."""
-    return _("The patient is allergic to %(substances)s.", substances=", ".join(substances))
+    return str(_("The patient is allergic to %(substances)s.", substances=", ".join(substances)))
 
 
 def blocked_message(reasons: Sequence[str], allergens: Sequence[str] = ()) -> str:
@@ -115,141 +72,12 @@ def blocked_message(reasons: Sequence[str], allergens: Sequence[str] = ()) -> st
         allergy_text(allergens) if reason == ALLERGY and allergens else reason_text(reason)
         for reason in reasons
     ]
-    return _("Do not inject: %(reasons)s", reasons=" ".join(texts))
+    return str(_("Do not inject: %(reasons)s", reasons=" ".join(texts)))
 
 
 def _ordered(found: Iterable[str]) -> list[str]:
     present = set(found)
     return [reason for reason in REASONS if reason in present]
-
-
-def _recall_exists() -> Any:
-    """A recall of the lot, by its id or by product and number (RCL-01: exact, already normalised)."""
-    return exists().where(
-        or_(
-            Recall.lot_id == Lot.id,
-            and_(Recall.product_id == Lot.product_id, Recall.lot_number == Lot.number),
-        )
-    )
-
-
-def _lot_facts() -> Any:
-    """Per batch of the syringes asked about: the earliest expiry, and whether a lot drawn is on hold or
-    recalled."""
-    batches = select(Syringe.batch_id).where(Syringe.id.in_(bindparam("ids", expanding=True)))
-    return (
-        select(
-            Draw.batch_id.label("batch_id"),
-            func.min(Lot.expiry).label("earliest_expiry"),
-            func.max(case((Lot.status == LotStatus.QUARANTINED, 1), else_=0)).label("lot_quarantined"),
-            func.max(case((or_(Lot.status == LotStatus.RECALLED, _recall_exists()), 1), else_=0)).label(
-                "lot_recalled"
-            ),
-        )
-        .join(Vial, Vial.id == Draw.vial_id)
-        .join(Lot, Lot.id == Vial.lot_id)
-        .where(Draw.batch_id.in_(batches))
-        .group_by(Draw.batch_id)
-        .subquery()
-    )
-
-
-def _biological_without_lot() -> Any:
-    """SAFE-08: a biological product of the recipe with no draw (so no lot) in the batch."""
-    drawn = (
-        exists()
-        .where(Draw.batch_id == Batch.id, Draw.product_id == RecipeComponent.product_id)
-        .correlate(Batch, RecipeComponent)
-    )
-    return (
-        exists()
-        .where(
-            RecipeComponent.recipe_version_id == Batch.recipe_version_id,
-            Product.id == RecipeComponent.product_id,
-            Product.biological.is_(True),
-        )
-        .where(~drawn)
-        .correlate(Batch)
-    )
-
-
-@cache
-def _block_reasons_statement() -> Any:
-    """Built once: the scan is the hot path, and building this statement costs more than running it."""
-    facts = _lot_facts()
-    administered = exists().where(Administration.syringe_id == Syringe.id, Administration.given())
-    return (
-        select(
-            Syringe.id,
-            Syringe.status,
-            Syringe.bud,
-            Batch.status.label("batch_status"),
-            facts.c.earliest_expiry,
-            facts.c.lot_quarantined,
-            facts.c.lot_recalled,
-            administered.label("administered"),
-            _biological_without_lot().label("missing_lot"),
-        )
-        .join(Batch, Batch.id == Syringe.batch_id)
-        .outerjoin(facts, facts.c.batch_id == Syringe.batch_id)
-        .where(Syringe.id.in_(bindparam("ids", expanding=True)))
-    )
-
-
-def syringe_block_reasons(syringes: Iterable[int] | Iterable[Syringe], now: datetime) -> dict[int, list[str]]:
-    """Every reason each syringe cannot be administered now, whatever the session (SAFE-01..03, 06, 08).
-
-    One query per ``IDS_PER_QUERY`` syringes (joins through draws → vials → lots); an empty list means
-    the syringe may be given. A syringe id that does not exist is absent from the answer.
-    """
-    ids = list(dict.fromkeys(item.id if isinstance(item, Syringe) else int(item) for item in syringes))
-    zone = clock.clinic_zone()
-    found: dict[int, list[str]] = {}
-    for start in range(0, len(ids), IDS_PER_QUERY):
-        rows = db.session.execute(_block_reasons_statement(), {"ids": ids[start : start + IDS_PER_QUERY]})
-        found.update((row.id, _ordered(_row_reasons(row, now, zone))) for row in rows)
-    return found
-
-
-#: api.md: a syringe's single `blocked_reason` is a vial's (recalled, quarantined, expired) plus bud_passed.
-_BLOCKED_REASON_OF = (
-    (RECALLED, "recalled"),
-    (QUARANTINED, "quarantined"),
-    (EXPIRED_COMPONENT, "expired"),
-    (BUD_PASSED, "bud_passed"),
-)
-
-
-def blocked_reason(reasons: Sequence[str]) -> str | None:
-    """The one reason shown beside a syringe's status, the gravest first; None when nothing blocks it
-    beyond its status (awaiting verification, administered, discarded)."""
-    return next((shown for reason, shown in _BLOCKED_REASON_OF if reason in reasons), None)
-
-
-def bud_passed(bud: datetime, now: datetime) -> bool:
-    """BUD-01: administration must not begin after the BUD, not even within its last minute (T8)."""
-    return rules_bud.bud_passed(bud, now)
-
-
-def _row_reasons(row: Any, now: datetime, zone: Any) -> list[str]:
-    reasons = []
-    if SyringeStatus.AWAITING_VERIFICATION in (row.status, row.batch_status):
-        reasons.append(NOT_RELEASED)
-    if bud_passed(row.bud, now):
-        reasons.append(BUD_PASSED)
-    if row.earliest_expiry is not None and is_expired(row.earliest_expiry, now, zone):
-        reasons.append(EXPIRED_COMPONENT)
-    if row.batch_status == BatchStatus.QUARANTINED or row.lot_quarantined:
-        reasons.append(QUARANTINED)
-    if row.lot_recalled:
-        reasons.append(RECALLED)
-    if row.missing_lot:
-        reasons.append(MISSING_LOT)
-    if row.status == SyringeStatus.ADMINISTERED or row.administered:
-        reasons.append(ALREADY_ADMINISTERED)
-    if row.status == SyringeStatus.DISCARDED:
-        reasons.append(DISCARDED)
-    return reasons
 
 
 def indication_fits(recipe_indication: str, session_indication: str) -> bool:
@@ -303,7 +131,7 @@ def scan_reasons(found: _Found, treatment: TreatmentSession, now: datetime) -> S
     check = session_reasons(treatment, found)
     if found.syringe is None:
         return SessionCheck(_ordered([UNKNOWN_CODE, *check.reasons]))
-    blocking = syringe_block_reasons([found.syringe.id], now).get(found.syringe.id, [])
+    blocking = usability.syringe_reasons([found.syringe.id], now).get(found.syringe.id, [])
     return SessionCheck(_ordered([*blocking, *check.reasons]), check.allergens)
 
 
@@ -475,7 +303,7 @@ def scan(
                 found.syringe, treatment, user=user, volume_ul=volume, site=site, now=now
             )
             if administration is None:
-                reasons = scan_reasons(found, treatment, now).reasons or [ALREADY_ADMINISTERED]
+                reasons = scan_reasons(found, treatment, now).reasons or [usability.ALREADY_ADMINISTERED]
             else:
                 contents = _contents(found)
         attempt = _record_attempt(

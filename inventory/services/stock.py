@@ -28,9 +28,10 @@ from inventory.models.stock import (
     VialStatus,
 )
 from inventory.models.users import User
-from inventory.names import VIAL_STATUS_LABELS, label
+from inventory.names import VIAL_STATUS_LABELS, describe_details, label
 from inventory.rules import expiry as expiry_rules
 from inventory.rules.codes import CodeKind, parse_code
+from inventory.rules.units import format_ml
 from inventory.services import audit, summaries, transaction
 from inventory.services.usability import IN_STOCK, VialState, is_lot_recalled, vial_states
 
@@ -148,10 +149,13 @@ def lot_summaries(lot_ids: Sequence[int]) -> dict[int, LotSummary]:
 
 @dataclass(frozen=True)
 class HistoryEvent:
+    """One line of a vial's history: ``action`` is a code (names.AUDIT_ACTION_LABELS has its words),
+    ``details`` lines for a person ("field: before → after"), ``batch`` the batch it went into."""
+
     at: datetime
     action: str
     user: User | None
-    text: str
+    details: list[str]
     batch: Batch | None = None
     reason: str | None = None
 
@@ -164,7 +168,7 @@ def vial_history(vial: Vial) -> list[HistoryEvent]:
             receipt.received_at,
             "received",
             receipt.received_by,
-            _("Received from %(supplier)s", supplier=receipt.supplier or "—"),
+            [_("Received from %(supplier)s", supplier=receipt.supplier or "—")],
         )
     ]
     draws = db.session.scalars(
@@ -177,28 +181,28 @@ def vial_history(vial: Vial) -> list[HistoryEvent]:
                 draw.drawn_at,
                 "drawn",
                 users.get(draw.drawn_by_id),
-                "",
+                [_("%(volume)s drawn", volume=format_ml(draw.volume_ul))],
                 batch=draw.batch,
                 reason=draw.override_reason,
             )
         )
     if vial.opened_at is not None:
-        events.append(HistoryEvent(vial.opened_at, "opened", None, _("First puncture")))
+        events.append(HistoryEvent(vial.opened_at, "opened", None, [_("First puncture")]))
     entries, _more = audit.entries(audit.AuditFilter(entity_type="vial", entity_id=vial.id), per_page=200)
     lot_entries, _more = audit.entries(
         audit.AuditFilter(entity_type="lot", entity_id=vial.lot_id), per_page=200
     )
     for entry in [*entries, *lot_entries]:
         events.append(
-            HistoryEvent(entry.at, entry.action, entry.user, _describe(entry.details), reason=entry.reason)
+            HistoryEvent(
+                entry.at,
+                entry.action,
+                entry.user,
+                describe_details(entry.details, entry.entity_type),
+                reason=entry.reason,
+            )
         )
     return sorted(events, key=lambda event: event.at)
-
-
-def _describe(details: dict[str, Any]) -> str:
-    return ", ".join(
-        f"{key}: {value}" for key, value in details.items() if not isinstance(value, list | dict)
-    )
 
 
 def _users(ids: set[int]) -> dict[int, User]:

@@ -28,11 +28,19 @@ from inventory.models.clinic import (
     Patient,
     TreatmentSession,
 )
-from inventory.models.compounding import Batch, BatchStatus, Draw, RecipeVersion, Syringe, SyringeStatus
-from inventory.models.stock import Lot, LotStatus, Receipt, Vial
+from inventory.models.compounding import (
+    Batch,
+    Draw,
+    RecipeVersion,
+    Syringe,
+    SyringeStatus,
+)
+from inventory.models.stock import Lot, Receipt, Vial
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.text import search_key
 from inventory.rules.units import ul_to_ml
+from inventory.services import usability
+from inventory.services.usability import SyringeVerdict
 
 
 class Fate(StrEnum):
@@ -120,7 +128,15 @@ class SyringeRow(NamedTuple):
     discarded_at: datetime | None
     discard_reason: str | None
     administration: AdministrationRow | None
-    blocked_reason: str | None
+    verdict: SyringeVerdict
+
+    @property
+    def blocked_reason(self) -> str | None:
+        return self.verdict.blocked_reason
+
+    @property
+    def blocked_reasons(self) -> list[str]:
+        return list(self.verdict.reasons)
 
     @property
     def fate(self) -> Fate:
@@ -296,28 +312,6 @@ def _batches(where: Any) -> list[BatchRow]:
     return [BatchRow._make(row) for row in _rows(query)]
 
 
-def _recalled_batch_ids(batch_ids: list[int]) -> set[int]:
-    """Batches holding at least one recalled lot: their unused syringes are blocked as recalled."""
-    query = (
-        select(Draw.batch_id)
-        .join(Vial, Vial.id == Draw.vial_id)
-        .join(Lot, Lot.id == Vial.lot_id)
-        .where(among(Draw.batch_id, batch_ids), Lot.status == LotStatus.RECALLED)
-        .distinct()
-    )
-    return set(db.session.scalars(query))
-
-
-def _blocked_reason(status: str, batch_status: str, recalled: bool) -> str | None:
-    if status in (SyringeStatus.ADMINISTERED, SyringeStatus.DISCARDED):
-        return None
-    if recalled:
-        return "recalled"
-    if batch_status == BatchStatus.QUARANTINED:
-        return "quarantined"
-    return None
-
-
 def _syringe_rows(batch_ids: list[int]) -> Any:
     """Every syringe of these batches with its administration and patient id, if any."""
     return (
@@ -371,7 +365,7 @@ def _forward(batches: list[BatchRow]) -> tuple[list[SyringeRow], list[PatientRow
         return [], []
     by_id = {batch.id: batch for batch in batches}
     rows = _syringe_rows(list(by_id))
-    recalled = _recalled_batch_ids(list(by_id))
+    verdicts = usability.syringe_verdicts([row[0] for row in rows])
     patients = _patients_by_id(Counter(row[10] for row in rows if row[8] is not None))
     names = {patient.id: patient.name for patient in patients}
     syringes = []
@@ -393,7 +387,6 @@ def _forward(batches: list[BatchRow]) -> tuple[list[SyringeRow], list[PatientRow
                 site,
             )
         batch = by_id[batch_id]
-        blocked = None if administration else _blocked_reason(status, batch.status, batch_id in recalled)
         syringes.append(
             SyringeRow(
                 sid,
@@ -406,7 +399,7 @@ def _forward(batches: list[BatchRow]) -> tuple[list[SyringeRow], list[PatientRow
                 discarded_at,
                 reason,
                 administration,
-                blocked,
+                verdicts[sid],
             )
         )
     return syringes, patients

@@ -1,8 +1,10 @@
-"""What may be used now: whether a vial can be drawn (SAFE-01..03, VIAL-01..04), which lots are
-recalled, and the usable stock per product.
+"""What may be used now, in one place: whether a vial can be drawn (SAFE-01..03, VIAL-01..04), whether a
+syringe can be given or labelled (SAFE-01..03, 06, 08), whether a lot is on hold, and the status sets.
 
-``vial_states`` is the one place that decides whether a vial can be drawn: the draw service, the product
-stock summary and every page call it.
+``vial_states`` decides for vials, ``syringe_reasons`` / ``syringe_verdicts`` for syringes, ``lot_hold``
+and ``lot_recalled_clause`` for lots. The draw service, the scan (which adds only what depends on the
+session), the batch API, traces, recalls, printing, the dashboard and every page ask here; templates get
+the flags these answer, never a status string to compare.
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 
 from inventory import clock
 from inventory.extensions import db
 from inventory.models.catalogue import Product
+from inventory.models.clinic import Administration
+from inventory.models.compounding import Batch, BatchStatus, Draw, RecipeComponent, Syringe, SyringeStatus
 from inventory.models.recall import Recall
 from inventory.models.stock import (
     Lot,
@@ -24,6 +30,7 @@ from inventory.models.stock import (
     Vial,
     VialStatus,
 )
+from inventory.rules import bud as rules_bud
 from inventory.rules import expiry as expiry_rules
 from inventory.rules.expiry import BlockReason
 from inventory.rules.policy import Container, Policy
@@ -36,7 +43,98 @@ class StockLevel:
     volume_ul: int = 0
 
 
-IN_STOCK = (VialStatus.SEALED, VialStatus.OPEN)
+# --- the status sets ----------------------------------------------------------------------------------
+
+#: A vial still on the shelf: it may be drawn when nothing else blocks it, counted, discarded.
+IN_STOCK: tuple[str, ...] = (VialStatus.SEALED.value, VialStatus.OPEN.value)
+#: A syringe not used up: it may still be given, labelled, discarded, quarantined by a recall.
+UNUSED_SYRINGE: tuple[str, ...] = (SyringeStatus.AWAITING_VERIFICATION.value, SyringeStatus.AVAILABLE.value)
+#: A lot on hold: nothing of it may be drawn or given.
+LOT_ON_HOLD: tuple[str, ...] = (LotStatus.QUARANTINED.value, LotStatus.RECALLED.value)
+
+
+def vial_in_stock(vial: Vial) -> bool:
+    return vial.status in IN_STOCK
+
+
+def syringe_unused(syringe: Syringe) -> bool:
+    return syringe.status in UNUSED_SYRINGE
+
+
+def vial_discarded(vial: Vial) -> bool:
+    return vial.status == VialStatus.DISCARDED
+
+
+def lot_quarantined(lot: Lot) -> bool:
+    """On hold by a manager (not recalled): it may be released by a second manager."""
+    return lot.status == LotStatus.QUARANTINED
+
+
+def status_on_hold(lot_status: str) -> bool:
+    """A lot status (as a trace row carries it) that keeps the lot out of use."""
+    return lot_status in LOT_ON_HOLD
+
+
+def status_recalled(lot_status: str) -> bool:
+    return lot_status == LotStatus.RECALLED
+
+
+def batch_released(batch: Batch) -> bool:
+    return batch.status == BatchStatus.RELEASED
+
+
+def batch_awaiting_verification(batch: Batch) -> bool:
+    return batch.status == BatchStatus.AWAITING_VERIFICATION
+
+
+def batch_quarantined(batch: Batch) -> bool:
+    return batch.status == BatchStatus.QUARANTINED
+
+
+#: The flags pages get (``{% if syringe_unused(s) %}``): templates never compare status strings.
+def template_flags() -> dict[str, Any]:
+    return {
+        "vial_in_stock": vial_in_stock,
+        "vial_discarded": vial_discarded,
+        "syringe_unused": syringe_unused,
+        "lot_quarantined": lot_quarantined,
+        "lot_hold": lot_hold,
+        "status_on_hold": status_on_hold,
+        "status_recalled": status_recalled,
+        "batch_released": batch_released,
+        "batch_awaiting_verification": batch_awaiting_verification,
+        "batch_quarantined": batch_quarantined,
+    }
+
+
+# --- is this lot on hold ----------------------------------------------------------------------------
+
+
+def lot_recalled_clause() -> Any:
+    """SQL: the lot (``Lot`` in the enclosing query) is recalled, by its status or by a recall naming it
+    by id, or by product and number (RCL-01: exact match after trim and upper-case)."""
+    named = exists().where(
+        or_(
+            Recall.lot_id == Lot.id,
+            and_(
+                Recall.product_id == Lot.product_id,
+                func.upper(func.trim(Recall.lot_number)) == func.upper(func.trim(Lot.number)),
+            ),
+        )
+    )
+    return or_(Lot.status == LotStatus.RECALLED, named)
+
+
+def lot_hold(lot: Lot, *, recalled: bool | None = None) -> str | None:
+    """``recalled``, ``quarantined`` or None: why nothing of this lot may be used (SAFE-03). ``recalled``
+    is the answer of :func:`recalled_lot_ids` when the caller has it already."""
+    if recalled is None:
+        recalled = lot.id in recalled_lot_ids([lot])
+    if recalled or lot.status == LotStatus.RECALLED:
+        return LotStatus.RECALLED.value
+    if lot.status == LotStatus.QUARANTINED:
+        return LotStatus.QUARANTINED.value
+    return None
 
 
 # --- what a vial may be used for now ----------------------------------------------------------------
@@ -55,18 +153,11 @@ class VialState:
 
 
 def recalled_lot_ids(lots: Iterable[Lot]) -> set[int]:
-    """Lots named by a recall, whatever their status says (RCL-01: exact match after trim/upper-case)."""
-    keys = {(lot.product_id, lot.number.strip().upper()): lot.id for lot in lots}
-    if not keys:
+    """The lots among these that are recalled (:func:`lot_recalled_clause`), in one query."""
+    ids = {lot.id for lot in lots}
+    if not ids:
         return set()
-    recall_key = tuple_(Recall.product_id, func.upper(func.trim(Recall.lot_number)))
-    rows = db.session.execute(
-        select(Recall.product_id, func.upper(func.trim(Recall.lot_number))).where(
-            Recall.product_id.in_({product_id for product_id, _n in keys}),
-            recall_key.in_(list(keys)),
-        )
-    )
-    return {keys[(product_id, number)] for product_id, number in rows if (product_id, number) in keys}
+    return set(db.session.scalars(select(Lot.id).where(Lot.id.in_(ids), lot_recalled_clause())))
 
 
 def _load_lots(vials: Sequence[Vial]) -> dict[int, Lot]:
@@ -92,7 +183,7 @@ def vial_state(
         now=now,
         expiry=lot.expiry,
         tz=zone,
-        lot_status=LotStatus.RECALLED if recalled else lot.status,
+        lot_status=lot_hold(lot, recalled=recalled) or lot.status,
         opened_at=vial.opened_at,
         in_use_until=until if vial.opened_at is not None else None,
     )
@@ -143,4 +234,195 @@ def usable_stock(product_ids: list[int] | None = None) -> dict[int, StockLevel]:
 
 def is_lot_recalled(lot: Lot) -> bool:
     """SAFE-03: recalled by its status or by a recall naming its number; never released."""
-    return lot.status == LotStatus.RECALLED or lot.id in recalled_lot_ids([lot])
+    return lot_hold(lot) == LotStatus.RECALLED
+
+
+# --- whether a syringe may be given ------------------------------------------------------------------
+
+# api.md's fixed reasons that belong to the syringe itself, in the order a screen shows them;
+# ``missing_lot`` (SAFE-08) is an addition. The scan adds the session's own (services.scanning).
+NOT_RELEASED = "not_released"
+BUD_PASSED = "bud_passed"
+EXPIRED_COMPONENT = "expired_component"
+QUARANTINED = "quarantined"
+RECALLED = "recalled"
+MISSING_LOT = "missing_lot"
+ALREADY_ADMINISTERED = "already_administered"
+DISCARDED = "discarded"
+
+SYRINGE_REASONS: tuple[str, ...] = (
+    NOT_RELEASED,
+    BUD_PASSED,
+    EXPIRED_COMPONENT,
+    QUARANTINED,
+    RECALLED,
+    MISSING_LOT,
+    ALREADY_ADMINISTERED,
+    DISCARDED,
+)
+
+#: A label must not be printed for a syringe blocked for these (the scan would refuse it for good).
+REFUSE_LABEL: tuple[str, ...] = (RECALLED, QUARANTINED)
+
+#: api.md: a syringe's single `blocked_reason` is a vial's (recalled, quarantined, expired) plus bud_passed,
+#: the gravest first.
+_BLOCKED_REASON_OF = (
+    (RECALLED, "recalled"),
+    (QUARANTINED, "quarantined"),
+    (EXPIRED_COMPONENT, "expired"),
+    (BUD_PASSED, "bud_passed"),
+)
+
+# Larger IN lists make SQLite's planner switch to scans (seconds instead of milliseconds at ~5,000 ids).
+IDS_PER_QUERY = 1000
+
+
+def bud_passed(bud: datetime, now: datetime | None = None) -> bool:
+    """BUD-01: administration must not begin after the BUD, not even within its last minute (T8)."""
+    return rules_bud.bud_passed(bud, now or clock.now())
+
+
+def blocked_reason(reasons: Iterable[str]) -> str | None:
+    """The one reason shown beside a syringe's status, the gravest first; None when nothing blocks it
+    beyond its status (awaiting verification, administered, discarded)."""
+    present = set(reasons)
+    return next((shown for reason, shown in _BLOCKED_REASON_OF if reason in present), None)
+
+
+@dataclass(frozen=True)
+class SyringeVerdict:
+    """Every reason a syringe cannot be given now whatever the session, and what follows from them."""
+
+    status: str
+    reasons: tuple[str, ...]
+
+    @property
+    def usable(self) -> bool:
+        return not self.reasons
+
+    @property
+    def blocked_reason(self) -> str | None:
+        return blocked_reason(self.reasons)
+
+    @property
+    def unused(self) -> bool:
+        return self.status in UNUSED_SYRINGE
+
+    @property
+    def label_refusal(self) -> str | None:
+        """Why no label may be printed for it (recalled, quarantined), else None."""
+        return next((reason for reason in REFUSE_LABEL if reason in self.reasons), None)
+
+
+def ordered(found: Iterable[str], order: Sequence[str] = SYRINGE_REASONS) -> list[str]:
+    present = set(found)
+    return [reason for reason in order if reason in present]
+
+
+def _lot_facts() -> Any:
+    """Per batch of the syringes asked about: the earliest expiry, and whether a lot drawn is on hold or
+    recalled."""
+    batches = select(Syringe.batch_id).where(Syringe.id.in_(bindparam("ids", expanding=True)))
+    return (
+        select(
+            Draw.batch_id.label("batch_id"),
+            func.min(Lot.expiry).label("earliest_expiry"),
+            func.max(case((Lot.status == LotStatus.QUARANTINED, 1), else_=0)).label("lot_quarantined"),
+            func.max(case((lot_recalled_clause(), 1), else_=0)).label("lot_recalled"),
+        )
+        .join(Vial, Vial.id == Draw.vial_id)
+        .join(Lot, Lot.id == Vial.lot_id)
+        .where(Draw.batch_id.in_(batches))
+        .group_by(Draw.batch_id)
+        .subquery()
+    )
+
+
+def _biological_without_lot() -> Any:
+    """SAFE-08: a biological product of the recipe with no draw (so no lot) in the batch."""
+    drawn = (
+        exists()
+        .where(Draw.batch_id == Batch.id, Draw.product_id == RecipeComponent.product_id)
+        .correlate(Batch, RecipeComponent)
+    )
+    return (
+        exists()
+        .where(
+            RecipeComponent.recipe_version_id == Batch.recipe_version_id,
+            Product.id == RecipeComponent.product_id,
+            Product.biological.is_(True),
+        )
+        .where(~drawn)
+        .correlate(Batch)
+    )
+
+
+@cache
+def _reasons_statement() -> Any:
+    """Built once: the scan is the hot path, and building this statement costs more than running it."""
+    facts = _lot_facts()
+    administered = exists().where(Administration.syringe_id == Syringe.id, Administration.given())
+    return (
+        select(
+            Syringe.id,
+            Syringe.status,
+            Syringe.bud,
+            Batch.status.label("batch_status"),
+            facts.c.earliest_expiry,
+            facts.c.lot_quarantined,
+            facts.c.lot_recalled,
+            administered.label("administered"),
+            _biological_without_lot().label("missing_lot"),
+        )
+        .join(Batch, Batch.id == Syringe.batch_id)
+        .outerjoin(facts, facts.c.batch_id == Syringe.batch_id)
+        .where(Syringe.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+def _row_reasons(row: Any, now: datetime, zone: Any) -> list[str]:
+    reasons = []
+    if SyringeStatus.AWAITING_VERIFICATION in (row.status, row.batch_status):
+        reasons.append(NOT_RELEASED)
+    if bud_passed(row.bud, now):
+        reasons.append(BUD_PASSED)
+    if row.earliest_expiry is not None and expiry_rules.is_expired(row.earliest_expiry, now, zone):
+        reasons.append(EXPIRED_COMPONENT)
+    if row.batch_status == BatchStatus.QUARANTINED or row.lot_quarantined:
+        reasons.append(QUARANTINED)
+    if row.lot_recalled:
+        reasons.append(RECALLED)
+    if row.missing_lot:
+        reasons.append(MISSING_LOT)
+    if row.status == SyringeStatus.ADMINISTERED or row.administered:
+        reasons.append(ALREADY_ADMINISTERED)
+    if row.status == SyringeStatus.DISCARDED:
+        reasons.append(DISCARDED)
+    return ordered(reasons)
+
+
+def syringe_verdicts(
+    syringes: Iterable[int] | Iterable[Syringe], now: datetime | None = None
+) -> dict[int, SyringeVerdict]:
+    """Each syringe's verdict now, whatever the session (SAFE-01..03, 06, 08).
+
+    One query per ``IDS_PER_QUERY`` syringes (joins through draws → vials → lots). A syringe id that
+    does not exist is absent from the answer.
+    """
+    ids = list(dict.fromkeys(item.id if isinstance(item, Syringe) else int(item) for item in syringes))
+    now = now or clock.now()
+    zone = clock.clinic_zone()
+    found: dict[int, SyringeVerdict] = {}
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        rows = db.session.execute(_reasons_statement(), {"ids": ids[start : start + IDS_PER_QUERY]})
+        found.update(
+            (row.id, SyringeVerdict(str(row.status), tuple(_row_reasons(row, now, zone)))) for row in rows
+        )
+    return found
+
+
+def syringe_reasons(
+    syringes: Iterable[int] | Iterable[Syringe], now: datetime | None = None
+) -> dict[int, list[str]]:
+    """Every reason each syringe cannot be given now, whatever the session; an empty list: it may be."""
+    return {sid: list(verdict.reasons) for sid, verdict in syringe_verdicts(syringes, now).items()}

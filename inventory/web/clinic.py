@@ -91,7 +91,6 @@ class AllergyForm(FlaskForm):
 @bp.app_context_processor
 def _clinic_helpers() -> dict[str, Any]:
     return {
-        "indication_label": lambda value: INDICATION_LABELS.get(value, value),
         "reason_text": scanning.reason_text,
         "allergy_text": scanning.allergy_text,
         "void_reason_label": lambda value: label(VOID_REASON_LABELS, value),

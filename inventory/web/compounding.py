@@ -30,48 +30,27 @@ from inventory import clock
 from inventory.errors import DomainError
 from inventory.extensions import db
 from inventory.models.clinic import Patient
-from inventory.models.compounding import Batch, BatchStatus, Route
-from inventory.names import BATCH_STATUS_LABELS, INDICATION_LABELS, STORAGE_LABELS, SYRINGE_STATUS_LABELS
+from inventory.models.compounding import Batch, BatchStatus
+from inventory.names import (
+    BATCH_CATEGORY_LABELS,
+    BATCH_STATUS_LABELS,
+    DISCARD_LABELS,
+    INDICATION_LABELS,
+    ROUTE_LABELS,
+    STORAGE_LABELS,
+)
 from inventory.permissions import Permission, can, permission_required, require
 from inventory.rules import verification
 from inventory.rules.policy import Category, Storage
-from inventory.services import audit, batches, catalogue, recipes
+from inventory.services import audit, batches, catalogue, recipes, usability
 from inventory.web.errors import form_failed
 from inventory.web.forms import VolumeField
 
 bp = Blueprint("compounding", __name__, url_prefix="/compounding")
 
-BATCH_CATEGORY_LABELS = {
-    Category.IMMEDIATE: _l("Immediate use (one patient, 4 h)"),
-    Category.CATEGORY_1: _l("Category 1"),
-    Category.CATEGORY_2: _l("Category 2"),
-}
-ROUTE_LABELS = {Route.INTRADERMAL: _l("Intradermal"), Route.SUBCUTANEOUS: _l("Subcutaneous")}
-DISCARD_LABELS = {
-    "expired": _l("Expired"),
-    "bud_passed": _l("Past its BUD"),
-    "in_use_limit": _l("Past its in-use limit"),
-    "contaminated": _l("Contaminated"),
-    "damaged": _l("Damaged"),
-    "recalled": _l("Recalled"),
-    "other": _l("Other"),
-}
-
 
 def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
     return [SelectChoice(str(key), label) for key, label in labels.items()]
-
-
-@bp.context_processor
-def _labels() -> dict[str, Any]:
-    return {
-        "batch_category_label": lambda value: BATCH_CATEGORY_LABELS.get(value, value),
-        "indication_label": lambda value: INDICATION_LABELS.get(value, value),
-        "route_label": lambda value: ROUTE_LABELS.get(value, value),
-        "batch_status_label": lambda value: BATCH_STATUS_LABELS.get(value, value),
-        "syringe_status_label": lambda value: SYRINGE_STATUS_LABELS.get(value, value),
-        "discard_labels": DISCARD_LABELS,
-    }
 
 
 # --- recipes ---------------------------------------------------------------------------------------
@@ -338,7 +317,10 @@ class VerifyForm(FlaskForm):
 
 
 class DiscardForm(FlaskForm):
-    reason = SelectField(_l("Reason"), choices=_choices(DISCARD_LABELS))
+    reason = SelectField(
+        _l("Reason"),
+        choices=[SelectChoice(reason, DISCARD_LABELS[reason]) for reason in batches.SYRINGE_DISCARD_REASONS],
+    )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 
@@ -358,11 +340,12 @@ def _batch_page(batch: Batch) -> tuple[str, int]:
         storage_form=StorageForm(formdata=None, storage=batch.storage),
         own=batch.prepared_by_id == current_user.id,
         # SAFE-15: a possible second person sees no volume, vial or lot before the check
-        blind=batch.status == BatchStatus.AWAITING_VERIFICATION
+        blind=usability.batch_awaiting_verification(batch)
         and batch.prepared_by_id != current_user.id
         and can(current_user, Permission.COMPOUND),
         history=history,
-        bud_passed=batch.bud < clock.now(),
+        bud_passed=usability.bud_passed(batch.bud),
+        verdicts=usability.syringe_verdicts(batch.syringes),
     ), 200
 
 

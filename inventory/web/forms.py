@@ -10,6 +10,7 @@ from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from inventory.messages import rule_message
 from inventory.rules.errors import RuleError
 from inventory.rules.money import format_money, parse_money
 from inventory.rules.units import parse_volume_ml, ul_to_ml
@@ -36,7 +37,7 @@ class _ParsedField(StringField):
             try:
                 self.data = self.parse(self.raw)
             except RuleError as error:
-                self.parse_error = error.message
+                self.parse_error = rule_message(error)
 
     def pre_validate(self, form: Any) -> None:
         if self.parse_error:

@@ -38,22 +38,27 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_money, "money")
     app.add_template_filter(format_amount, "amount")
     app.add_template_filter(format_when, "when")
+    _register_globals(app)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        from inventory.names import CATEGORY_LABELS, CONTAINER_LABELS, ROLE_LABELS, STORAGE_LABELS
         from inventory.permissions import Permission, can
         from inventory.web.navigation import nav_items
 
         return {
             "nav_items": nav_items,
             "get_locale": get_locale,
-            "role_label": lambda role: ROLE_LABELS.get(role, role),
-            "category_label": lambda value: CATEGORY_LABELS.get(value, value),
-            "container_label": lambda value: CONTAINER_LABELS.get(value, value),
-            "storage_label": lambda value: STORAGE_LABELS.get(value, value),
             "can": lambda permission: can(current_user, Permission(permission)),
             "clinic_name": current_app.config["CLINIC_NAME"],
             "currency": currency(),
             "languages": current_app.config["LANGUAGES"],
         }
+
+
+def _register_globals(app: Flask) -> None:
+    """Globals (seen by imported macros too): the usability flags and the names of enum values."""
+    from inventory.names import template_labels
+    from inventory.services.usability import template_flags
+
+    app.jinja_env.globals.update(template_flags())
+    app.jinja_env.globals.update(template_labels())

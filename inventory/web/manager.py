@@ -40,7 +40,6 @@ bp = Blueprint("manager", __name__, url_prefix="/manager")
 def _helpers() -> dict[str, Any]:
     return {
         "link": link,
-        "order_status_label": purchasing.status_label,
     }
 
 
@@ -56,7 +55,7 @@ def _day(value: str | None, *, end: bool = False) -> datetime | None:
     if not value:
         return None
     try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
+        day = datetime.strptime(value, "%Y-%m-%d").date()  # noqa: DTZ007 (a date alone)
     except ValueError:
         return None
     start = datetime.combine(day, time.min, tzinfo=clock.clinic_zone())

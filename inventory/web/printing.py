@@ -28,7 +28,7 @@ from inventory.extensions import db
 from inventory.models.clinic import Patient
 from inventory.models.stock import Receipt, Vial
 from inventory.permissions import Permission, permission_required, require
-from inventory.services import batches, printing, receiving
+from inventory.services import batches, printing, receiving, usability
 from inventory.web.errors import handle_domain_error
 
 bp = Blueprint("printing", __name__, url_prefix="/labels")
@@ -248,6 +248,7 @@ def batch(batch_id: int) -> str:
         ),
         prints=printing.prints_of(row),
         patient=patient,
+        not_released=not usability.batch_released(row),
     )
 
 

@@ -93,7 +93,7 @@ class ReceiveForm(FlaskForm):
         if not (self.scan.data or "").strip() and not ((self.lot.data or "").strip() and self.expiry.data):
             self.lot.errors = [*self.lot.errors, _("Scan the pack, or type its lot number and expiry date.")]
             return False
-        return valid
+        return bool(valid)
 
 
 class CancelForm(FlaskForm):

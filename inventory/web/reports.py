@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from flask import Response, render_template, request
 from flask_babel import format_currency, format_date, format_decimal
@@ -12,17 +11,12 @@ from werkzeug.exceptions import NotFound as HttpNotFound
 
 from inventory import charts, csvexport
 from inventory.formatting import currency
+from inventory.names import DISCARD_LABELS, INDICATION_LABELS, label
 from inventory.permissions import Permission, permission_required
 from inventory.rules.money import format_money
 from inventory.rules.units import ul_to_ml
 from inventory.services import reports
 from inventory.web.manager import bp, download
-
-
-@bp.context_processor
-def _report_helpers() -> dict[str, Any]:
-    return {"reason_label": reason_label, "indication_label": indication_label}
-
 
 # ---- reports -------------------------------------------------------------------------------------
 
@@ -85,7 +79,7 @@ def reports_page() -> str:
         fmt=_fmt_number,
     )
     waste_chart = charts.bar_chart(
-        [reason_label(row.reason) for row in waste.rows],
+        [label(DISCARD_LABELS, row.reason) for row in waste.rows],
         [_money(row.cost_minor) for row in waste.rows],
         title=_("Waste cost by reason"),
         unit=currency(),
@@ -93,7 +87,7 @@ def reports_page() -> str:
         color=charts.PALETTE[3],
     )
     session_chart = charts.bar_chart(
-        [indication_label(row.indication) for row in sessions],
+        [label(INDICATION_LABELS, row.indication) for row in sessions],
         [_money(row.per_session_minor) for row in sessions],
         title=_("Average cost per session by indication"),
         unit=currency(),
@@ -187,27 +181,3 @@ def _report_rows(name: str, period: reports.Period, grain: reports.Grain) -> str
         [grain.value, "syringes"],
         [[key.isoformat(), count] for key, count in reports.syringes_administered(period, grain)],
     )
-
-
-def reason_label(reason: str) -> str:
-    labels = {
-        "expired": _("Expired"),
-        "in_use_limit": _("Past in-use limit"),
-        "contaminated": _("Contaminated"),
-        "damaged": _("Damaged"),
-        "recalled": _("Recalled"),
-        "bud_passed": _("Past BUD"),
-        "other": _("Other"),
-    }
-    return str(labels.get(reason, reason))
-
-
-def indication_label(indication: str) -> str:
-    labels = {
-        "skin": _("Skin"),
-        "hair": _("Hair"),
-        "cellulite": _("Cellulite"),
-        "fat": _("Fat"),
-        "other": _("Other"),
-    }
-    return str(labels.get(indication, indication))

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from inventory.errors import DomainError
 from inventory.models.stock import DiscardReason, LotStatus, VialStatus
-from inventory.names import BLOCK_LABELS, LOT_STATUS_LABELS, VIAL_STATUS_LABELS
+from inventory.names import DISCARD_LABELS
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.gs1 import GS
 from inventory.services import catalogue, purchasing, receiving, stock, usability
@@ -35,27 +35,6 @@ from inventory.web.forms import MoneyField, choices
 from inventory.web.printing import vial_label_context
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
-
-DISCARD_LABELS = {
-    DiscardReason.EXPIRED: _l("Expired"),
-    DiscardReason.IN_USE_LIMIT: _l("Past its in-use limit"),
-    DiscardReason.CONTAMINATED: _l("Contaminated"),
-    DiscardReason.DAMAGED: _l("Damaged or broken"),
-    DiscardReason.RECALLED: _l("Recalled"),
-    DiscardReason.OTHER: _l("Other (say why)"),
-}
-KIND_LABELS = {"lot": _l("Lot"), "vial": _l("Opened vial"), "syringe": _l("Syringe")}
-
-
-@bp.context_processor
-def _labels() -> dict[str, Any]:
-    return {
-        "vial_status_label": lambda value: VIAL_STATUS_LABELS.get(value, value),
-        "lot_status_label": lambda value: LOT_STATUS_LABELS.get(value, value),
-        "block_label": lambda value: BLOCK_LABELS.get(value, value),
-        "discard_label": lambda value: DISCARD_LABELS.get(value, value),
-        "kind_label": lambda value: KIND_LABELS.get(value, value),
-    }
 
 
 def _product_choices(blank: Any) -> list[tuple[int, Any]]:

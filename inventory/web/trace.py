@@ -22,7 +22,14 @@ from inventory.errors import DomainError, NotFound
 from inventory.extensions import db
 from inventory.models.catalogue import Product
 from inventory.models.clinic import TreatmentSession
-from inventory.models.recall import AdverseEventSeverity, FollowUpStatus, RecallClass
+from inventory.models.recall import RecallClass
+from inventory.names import (
+    FOLLOW_UP_LABELS,
+    RECALL_CLASS_LABELS,
+    SEVERITY_LABELS,
+    TRACE_STATUS_LABELS,
+    label,
+)
 from inventory.permissions import Permission, permission_required
 from inventory.services import recalls, trace, vigilance
 from inventory.services.paging import page_of
@@ -32,44 +39,6 @@ from inventory.web.errors import form_failed
 bp = Blueprint("trace", __name__, url_prefix="/trace")
 recall_exports = Blueprint("recall_exports", __name__)
 
-FOLLOW_UP_LABELS = {
-    FollowUpStatus.PENDING: _l("Pending"),
-    FollowUpStatus.CONTACTED: _l("Contacted"),
-    FollowUpStatus.UNREACHABLE: _l("Unreachable"),
-    FollowUpStatus.NOT_REQUIRED: _l("Not required"),
-}
-SEVERITY_LABELS = {
-    AdverseEventSeverity.MILD: _l("Mild"),
-    AdverseEventSeverity.MODERATE: _l("Moderate"),
-    AdverseEventSeverity.SEVERE: _l("Severe"),
-    AdverseEventSeverity.LIFE_THREATENING: _l("Life-threatening"),
-}
-CLASS_LABELS = {
-    RecallClass.I: _l("Class I: serious harm likely"),
-    RecallClass.II: _l("Class II: temporary or reversible harm"),
-    RecallClass.III: _l("Class III: harm unlikely"),
-}
-
-
-# The states a trace shows (lots, vials, batches, syringes, follow-up), their words and their colour.
-STATUS_LABELS = {
-    "recalled": _l("recalled"),
-    "quarantined": _l("quarantined"),
-    "available": _l("available"),
-    "released": _l("released"),
-    "awaiting_verification": _l("awaiting verification"),
-    "administered": _l("administered"),
-    "discarded": _l("discarded"),
-    "destroyed": _l("destroyed, not administered"),
-    "unused": _l("not used yet"),
-    "sealed": _l("sealed"),
-    "open": _l("open"),
-    "empty": _l("empty"),
-    "pending": _l("pending"),
-    "contacted": _l("contacted"),
-    "unreachable": _l("unreachable"),
-    "not_required": _l("not required"),
-}
 STATUS_KINDS = {
     "recalled": "stop",
     "quarantined": "stop",
@@ -88,12 +57,12 @@ STATUS_KINDS = {
 
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
-    return {"follow_up_labels": FOLLOW_UP_LABELS, "severity_labels": SEVERITY_LABELS}
+    return {"follow_up_labels": FOLLOW_UP_LABELS}
 
 
 @bp.app_template_global("trace_status_label")
 def status_label(status: str) -> str:
-    return str(STATUS_LABELS.get(status, status))
+    return label(TRACE_STATUS_LABELS, status)
 
 
 @bp.app_template_global("trace_status_tag")
@@ -185,7 +154,7 @@ class RecallForm(FlaskForm):
     lot_id = SelectField(_l("A lot the clinic has"), coerce=_optional_int, validators=[Optional()])
     product_id = SelectField(_l("Or: product"), coerce=_optional_int, validators=[Optional()])
     lot = StringField(_l("and lot number"), validators=[Optional(), Length(max=20)])
-    classification = SelectField(_l("Class"), choices=_choices(CLASS_LABELS), default=RecallClass.II)
+    classification = SelectField(_l("Class"), choices=_choices(RECALL_CLASS_LABELS), default=RecallClass.II)
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
     reference = StringField(_l("Manufacturer's or authority's reference"), validators=[Length(max=80)])
 

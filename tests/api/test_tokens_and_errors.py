@@ -126,18 +126,15 @@ def test_cookie_session_api_writes_keep_csrf(client, login_as):
     assert response.get_json()["error"]["code"] == "csrf_failed"
 
 
-def test_an_unexpected_error_is_a_json_500_without_details(app, api_as, monkeypatch):
+def test_an_unexpected_error_is_a_json_500_without_details(app, api_as, monkeypatch, config):
     from inventory.services import catalogue
 
     def explode():
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(catalogue, "list_products", explode)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    try:
-        response = api_as("nurse").get("/api/v1/products")
-    finally:
-        app.config["PROPAGATE_EXCEPTIONS"] = None
+    config(PROPAGATE_EXCEPTIONS=False)
+    response = api_as("nurse").get("/api/v1/products")
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "internal_error"
     assert b"secret internals" not in response.data

@@ -32,7 +32,7 @@ def make_syringe(app: Any) -> Callable[..., Made]:
         *, lots: list[dict[str, Any]] | None = None, syringe: dict[str, Any] | None = None, **batch: Any
     ) -> Made:
         made_batch = factories.BatchFactory(**batch)
-        made_lots = []
+        made_lots: list[Any] = []
         for lot_values in lots if lots is not None else [{}]:
             lot = factories.LotFactory(**lot_values)
             vial = factories.VialFactory(lot=lot, status="open")

@@ -42,7 +42,7 @@ def qr_image(code: str) -> Image.Image:
         import qrcode
 
         buffer = io.BytesIO()
-        qrcode.make(code, border=4, box_size=8).save(buffer, format="PNG")
+        qrcode.make(code, border=4, box_size=8).save(buffer, format="PNG")  # type: ignore[call-arg]
         png = buffer.getvalue()
     return Image.open(io.BytesIO(png)).convert("L")
 
@@ -118,7 +118,8 @@ def new_page(browser: Any, live_server: Any, username: str) -> tuple[Any, list[s
 
 def assert_all_local(urls: list[str], live_server: Any) -> None:
     foreign = [url for url in urls if not url.startswith((live_server.url, "data:", "blob:"))]
-    assert urls and not foreign, foreign
+    assert urls
+    assert not foreign, foreign
 
 
 @pytest.fixture
@@ -161,7 +162,8 @@ def test_handheld_scan_shows_green_then_red_for_the_same_syringe(live_server, sc
         page.keyboard.type("S0000000000")
         page.keyboard.press("Enter")
         page.wait_for_timeout(300)
-        assert page.locator(".verdict.ok").count() == 1 and page.locator(".verdict.blocked").count() == 0
+        assert page.locator(".verdict.ok").count() == 1
+        assert page.locator(".verdict.blocked").count() == 0
         assert page.locator("#session-log .tag.ok").count() == 0
         page.click("[data-given]")
         assert page.evaluate("document.activeElement.id") == "scan-code"
@@ -209,7 +211,8 @@ def test_camera_scan_reads_the_qr_and_shows_each_verdict(live_server, scene, tmp
             text = red.inner_text()
             if recalled in text:
                 break
-            assert good in text and red.locator('[data-reason="already_administered"]').count() == 1
+            assert good in text
+            assert red.locator('[data-reason="already_administered"]').count() == 1
             page.click("text=Back to scanning")
             red.wait_for(state="detached")
         assert red.locator('[data-reason="recalled"]').count() == 1

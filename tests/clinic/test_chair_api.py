@@ -183,7 +183,8 @@ def test_safe_14_correction_is_appended_and_shown(
     assert session["administrations"][0]["site"] == "right thigh"
     assert len(session["administrations"][0]["corrections"]) == 2
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "administration_corrected"))
-    assert entry is not None and entry.reason == "charted the wrong leg"
+    assert entry is not None
+    assert entry.reason == "charted the wrong leg"
 
 
 def test_safe_14_correction_needs_a_reason_and_a_volume_within_the_syringe(

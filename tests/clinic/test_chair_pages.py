@@ -52,7 +52,8 @@ def test_safe_14_not_given_without_javascript_voids_and_frees_the_syringe(
     )
     assert response.status_code == 302
     page = client.get(path).get_data(as_text=True)
-    assert "scanned, not given" in page and "Wrong patient" in page
+    assert "scanned, not given" in page
+    assert "Wrong patient" in page
     assert 'data-status="given"' not in page
     db.session.expire_all()
     assert db.session.get(Syringe, made.syringe.id).status == "available"
@@ -68,7 +69,8 @@ def test_safe_14_a_pending_scan_is_asked_again_and_the_next_scan_waits(
     refused = _post(client, path, f"{path}/scan", {"code": second.syringe.code})
     assert refused.status_code == 409
     page = refused.get_data(as_text=True)
-    assert 'data-verdict="pending"' in page and "Confirm the previous syringe first" in page
+    assert 'data-verdict="pending"' in page
+    assert "Confirm the previous syringe first" in page
     assert (
         db.session.scalar(select(Administration).where(Administration.syringe_id == second.syringe.id))
         is None
@@ -116,9 +118,11 @@ def test_safe_14_a_correction_from_the_session_page_is_shown_and_audited(
     )
     assert response.status_code == 302
     page = client.get(path).get_data(as_text=True)
-    assert "forehead → scalp" in page and "wrong area charted" in page
+    assert "forehead → scalp" in page
+    assert "wrong area charted" in page
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "administration_corrected"))
-    assert entry is not None and entry.reason == "wrong area charted"
+    assert entry is not None
+    assert entry.reason == "wrong area charted"
 
 
 def test_safe_12_allergy_recorded_on_the_patient_page_shows_everywhere(
@@ -135,7 +139,8 @@ def test_safe_12_allergy_recorded_on_the_patient_page_shows_everywhere(
     assert db.session.scalar(select(PatientAllergy.substance)) == "lidocaine"
     for shown in (page, f"/clinic/sessions?patient_id={patient.id}"):
         text = client.get(shown).get_data(as_text=True)
-        assert 'data-allergy="lidocaine"' in text and "hives after dental work" in text
+        assert 'data-allergy="lidocaine"' in text
+        assert "hives after dental work" in text
     session = factories.SessionFactory(patient=patient, practitioner=db.session.scalar(select(User)))
     assert 'data-allergy="lidocaine"' in client.get(f"/clinic/sessions/{session.id}").get_data(as_text=True)
 
@@ -173,4 +178,5 @@ def test_safe_14_voided_scans_stay_in_the_trace_as_scanned_not_given(
     administration = _scanned(client, path, make_syringe(), db)
     _post(client, path, f"{path}/administrations/{administration.id}/void", {"reason": "not_given"})
     trace = client.get(f"/trace/sessions/{session.id}").get_data(as_text=True)
-    assert 'data-status="voided"' in trace and "scanned, not given" in trace
+    assert 'data-status="voided"' in trace
+    assert "scanned, not given" in trace

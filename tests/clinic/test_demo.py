@@ -13,7 +13,8 @@ def test_demo_patients_and_sessions(app, db):
     catalogue.load()
     clinic.load()
     demo = list(db.session.scalars(select(Patient)))
-    assert len(demo) == len(clinic.DEMO_PATIENTS) and all(p.is_demo for p in demo)
+    assert len(demo) == len(clinic.DEMO_PATIENTS)
+    assert all(p.is_demo for p in demo)
     assert [p.name for p in patients.search_patients("IŞIK")[0]] == ["Ayşe Işık"]
     statuses = sorted(db.session.scalars(select(TreatmentSession.status)))
     assert statuses == ["closed"] * len(clinic.PAST_SESSIONS) + ["open"]

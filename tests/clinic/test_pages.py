@@ -146,7 +146,8 @@ def test_scan_form_without_javascript_shows_green_then_red(client, session_page,
     assert first.status_code == 201
     assert 'data-verdict="ok"' in page
     assert session.patient.name in page
-    assert "Given" in page and "Not given" in page
+    assert "Given" in page
+    assert "Not given" in page
     assert made.lots[0].number in page
     administration = db.session.scalar(select(Administration))
     post_form(client, path, f"{path}/administrations/{administration.id}/identity", {})

@@ -196,7 +196,8 @@ def test_edit_page_saves_and_the_patient_page_shows_the_history(client: Any, log
         "email": "",
     }
     bad = client.post(f"/clinic/patients/{patient.id}/edit", data={**form, "phone": "call me maybe"})
-    assert bad.status_code == 200 and 'value="call me maybe"' in bad.get_data(as_text=True)
+    assert bad.status_code == 200
+    assert 'value="call me maybe"' in bad.get_data(as_text=True)
     saved = client.post(f"/clinic/patients/{patient.id}/edit", data=form)
     assert saved.status_code == 302
     shown = client.get(f"/clinic/patients/{patient.id}").get_data(as_text=True)
@@ -259,7 +260,8 @@ def test_merge_moves_sessions_events_batches_and_recall_follow_ups(api_as: Any, 
     assert db.session.get(RecallPatient, follow_up.id).patient_id == kept.id
     assert db.session.get(RecallPatient, on_both[1].id).patient_id == duplicate.id
     merged = api.get(f"/api/v1/patients/{duplicate.id}").get_json()
-    assert merged["merged_into_id"] == kept.id and merged["merged_at"]
+    assert merged["merged_into_id"] == kept.id
+    assert merged["merged_at"]
     assert [p["id"] for p in api.get("/api/v1/patients?q=isik").get_json()["items"]] == [kept.id]
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "patient_merged")).all()
     assert {e.entity_id for e in entries} == {kept.id, duplicate.id}
@@ -278,13 +280,15 @@ def test_merge_refusals(api_as: Any) -> None:
         == 200
     )
     again = api.post(f"/api/v1/patients/{duplicate.id}/merge", json={"into_patient_id": kept.id})
-    assert again.status_code == 409 and again.get_json()["error"]["code"] == "merged"
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "merged"
     into_merged = api.post(f"/api/v1/patients/{kept.id}/merge", json={"into_patient_id": duplicate.id})
     assert into_merged.status_code == 409
     assert api.patch(f"/api/v1/patients/{duplicate.id}", json={"name": "X"}).status_code == 409
     doctor = api_as("practitioner")
     visit = doctor.post("/api/v1/sessions", json={"patient_id": duplicate.id, "indication": "hair"})
-    assert visit.status_code == 409 and visit.get_json()["error"]["fields"]["existing_id"] == kept.id
+    assert visit.status_code == 409
+    assert visit.get_json()["error"]["fields"]["existing_id"] == kept.id
 
 
 @pytest.mark.parametrize(
@@ -312,7 +316,8 @@ def test_merge_pages_suggest_the_duplicate_confirm_and_point_at_the_kept_record(
         f"/clinic/patients/{duplicate.id}/merge",
         data={"csrf_token": csrf_from(confirm), "into_patient_id": kept.id},
     )
-    assert done.status_code == 302 and done.location.endswith(f"/clinic/patients/{kept.id}")
+    assert done.status_code == 302
+    assert done.location.endswith(f"/clinic/patients/{kept.id}")
     kept_page = client.get(done.location).get_data(as_text=True)
     assert f"record {duplicate.id} merged into this one" in kept_page
     merged_page = client.get(f"/clinic/patients/{duplicate.id}").get_data(as_text=True)

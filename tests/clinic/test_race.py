@@ -29,6 +29,7 @@ def test_safe_06_same_syringe_scanned_twice_at_once_is_given_once(app, db, make_
             _db.session.commit()
             barrier.wait()
             try:
+                assert user is not None
                 verdicts.append(scanning.scan(session_id, code, user=user).reasons)
             except Exception as error:  # pragma: no cover - reported below
                 verdicts.append(error)

@@ -13,7 +13,7 @@ from inventory.errors import Invalid
 from inventory.models import Administration, AuditEntry, Recall, ScanAttempt, Syringe
 from inventory.rules.bud import Component, compute_bud
 from inventory.rules.policy import Category, Storage
-from inventory.services import scanning, sessions
+from inventory.services import scanning, sessions, usability
 from tests import factories
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
@@ -28,7 +28,8 @@ def test_safe_06_good_syringe_is_administered(db, make_syringe, open_session, pr
     made = make_syringe()
     outcome = scan(open_session, made.syringe.code, practitioner, site="scalp")
 
-    assert outcome.ok and outcome.reasons == []
+    assert outcome.ok
+    assert outcome.reasons == []
     administration = db.session.scalar(select(Administration))
     assert administration.syringe_id == made.syringe.id
     assert administration.volume_ul == made.syringe.volume_ul
@@ -231,7 +232,8 @@ def test_forgiving_input_finds_the_syringe(make_syringe, open_session, practitio
     code = made.syringe.code
     raw = typed.format(code=code, code_lower=code.lower(), spaced=" ".join([code[:4], code[4:8], code[8:]]))
     outcome = scan(open_session, raw, practitioner)
-    assert outcome.ok and outcome.code == code
+    assert outcome.ok
+    assert outcome.code == code
 
 
 def test_input_is_never_guessed(make_syringe, open_session, practitioner):
@@ -258,7 +260,7 @@ def _t8_bud() -> datetime:
     [((18, 5, 0), False), ((18, 5, 1), True), ((18, 6, 0), True), ((18, 7, 0), True)],
     ids=["18:05:00", "18:05:01", "18:06:00", "18:07"],
 )
-def test_bud_t8_scan_at_18_06_is_blocked(make_syringe, practitioner, at, blocked):
+def test_bud_t8_scan_at_18_06_is_blocked(make_syringe, practitioner, at: tuple[int, int, int], blocked):
     bud = _t8_bud()
     assert bud == datetime(2025, 3, 10, 18, 5, tzinfo=ISTANBUL)
     with clock.frozen_at(datetime(2025, 3, 10, 14, 5, tzinfo=ISTANBUL)):
@@ -288,7 +290,7 @@ def test_block_reasons_for_many_syringes_in_one_query(db, make_syringe, app):
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        found = scanning.syringe_block_reasons(ids, clock.now())
+        found = usability.syringe_reasons(ids, clock.now())
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert found == dict(zip(ids, [[], ["bud_passed"], ["recalled"]], strict=True))
@@ -296,7 +298,7 @@ def test_block_reasons_for_many_syringes_in_one_query(db, make_syringe, app):
 
 
 def test_block_reasons_of_nothing_is_empty():
-    assert scanning.syringe_block_reasons([], datetime.now(UTC)) == {}
+    assert usability.syringe_reasons([], datetime.now(UTC)) == {}
 
 
 def test_every_reason_has_words():

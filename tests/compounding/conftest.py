@@ -3,41 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from inventory import clock
 from inventory.models import Product, Recipe, Vial
 from tests import factories
+from tests.factories import make_vials
 
-
-def make_vials(
-    product: Product,
-    count: int = 1,
-    *,
-    expiry: date | None = None,
-    remaining_ul: int | None = None,
-    lot_status: str = "available",
-    received_at: datetime | None = None,
-    opened_at: datetime | None = None,
-) -> list[Vial]:
-    """``count`` vials of one new lot of ``product``."""
-    lot = factories.LotFactory(
-        product=product, expiry=expiry or clock.today() + timedelta(days=365), status=lot_status
-    )
-    receipt = factories.ReceiptFactory(lot=lot, received_at=received_at or clock.now(), vial_count=count)
-    return [
-        factories.VialFactory(
-            lot=lot,
-            receipt=receipt,
-            remaining_ul=product.volume_ul if remaining_ul is None else remaining_ul,
-            status="open" if opened_at else "sealed",
-            opened_at=opened_at,
-        )
-        for _ in range(count)
-    ]
+__all__ = ["make_vials"]  # the one helper lives in tests.factories
 
 
 def make_recipe(parts: list[tuple[Product, int]], **kwargs: Any) -> Recipe:

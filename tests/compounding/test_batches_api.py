@@ -248,25 +248,38 @@ def test_bud_05_t8_immediate_use_is_released_at_once_with_a_4_hour_bud(
     assert abs(datetime.fromisoformat(body["bud"]) - (start + timedelta(hours=4))) < timedelta(seconds=1)
 
 
-def test_bud_06_immediate_use_discards_what_is_left_in_single_dose_vials(api_as: Any, db: Any) -> None:
+def test_bud_06_immediate_use_discards_what_is_left_and_no_other_preparation_gets_it(
+    api_as: Any, db: Any
+) -> None:
     single = factories.ProductFactory(volume_ul=3000, container="single_dose")
+    ampoule = factories.ProductFactory(volume_ul=2000, container="ampoule")
     multi = factories.ProductFactory(volume_ul=20000, container="multi_dose")
     single_vial = make_vials(single)[0]
+    ampoule_vial = make_vials(ampoule)[0]
     multi_vial = make_vials(multi)[0]
-    recipe = make_recipe([(single, 1000), (multi, 500)])
+    recipe = make_recipe([(single, 1000), (ampoule, 500), (multi, 500)])
     patient = factories.PatientFactory()
-    response = _batch(api_as("nurse"), recipe.id, category="immediate", syringes=1, patient_id=patient.id)
+    nurse = api_as("nurse")
+    response = _batch(nurse, recipe.id, category="immediate", syringes=1, patient_id=patient.id)
     assert response.status_code == 201, response.get_json()
     db.session.expire_all()
-    wasted = db.session.get(Vial, single_vial.id)
-    assert (wasted.status, wasted.remaining_ul, wasted.waste_ul) == ("discarded", 0, 2000)
+    # what was left in the single-dose vial and the ampoule is discarded as waste, with an audit entry
+    for vial_id, waste in ((single_vial.id, 2000), (ampoule_vial.id, 1500)):
+        wasted = db.session.get(Vial, vial_id)
+        assert (wasted.status, wasted.remaining_ul, wasted.waste_ul) == ("discarded", 0, waste)
+        assert db.session.scalar(
+            select(AuditEntry.id).where(
+                AuditEntry.action == "vial_discarded", AuditEntry.entity_id == vial_id
+            )
+        )
     kept = db.session.get(Vial, multi_vial.id)
     assert (kept.status, kept.remaining_ul) == ("open", 19500)
-    assert db.session.scalar(
-        select(AuditEntry.id).where(
-            AuditEntry.action == "vial_discarded", AuditEntry.entity_id == single_vial.id
-        )
-    )
+    # and it never goes to another preparation: the next batch finds no single-dose stock at all
+    again = _batch(nurse, recipe.id, category="immediate", syringes=1, patient_id=patient.id)
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "insufficient_stock"
+    listed = nurse.get(f"/api/v1/vials?product_id={single.id}").get_json()["items"]
+    assert [(item["status"], item["usable"]) for item in listed] == [("discarded", False)]
 
 
 def test_vial_02_an_opened_ampoule_is_never_stored(api_as: Any, db: Any) -> None:

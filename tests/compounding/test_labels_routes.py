@@ -65,7 +65,8 @@ def test_zpl_has_one_format_per_syringe_with_a_qr_of_its_code(api_as: Any, hair:
     # in syringe order, each syringe's labels together (one, or two when the recipe continues)
     assert list(dict.fromkeys(qr_codes)) == [s["code"] for s in batch["syringes"]]
     assert "^BY2,3,10" in zpl  # LBL-04
-    assert "BUD" in zpl and "Exp" not in zpl
+    assert "BUD" in zpl
+    assert "Exp" not in zpl
 
 
 def test_zpl_of_a_sheet_layout_is_refused_not_a_500(api_as: Any, hair: dict[str, Any]) -> None:
@@ -110,8 +111,10 @@ def test_lbl_02_a_recipe_too_long_for_one_label_continues_on_the_next(api_as: An
     assert response.status_code == 200
     texts = _pdf_texts(response.data)
     text = " ".join(texts)
-    assert "Label 1/" in text and "Label 2/" in text
-    assert text.count(code) >= 2 and text.count("BUD ") >= 2
+    assert "Label 1/" in text
+    assert "Label 2/" in text
+    assert text.count(code) >= 2
+    assert text.count("BUD ") >= 2
     for i in range(6):
         assert f"A rather long product name number {i} (100 mg/mL): 0.5 mL" in text  # never "5 mL 0.5 mL"
     assert "5 mL 0.5 mL" not in text
@@ -130,9 +133,11 @@ def test_syringe_qr_png_and_svg(api_as: Any, hair: dict[str, Any], db: Any) -> N
     api = api_as("nurse")
     code = _prepare(api, hair["recipe"].id)["syringes"][0]["code"]
     png = api.get(f"/labels/syringes/{code}.png")
-    assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
+    assert png.status_code == 200
+    assert png.data.startswith(b"\x89PNG")
     svg = api.get(f"/labels/syringes/{code}.svg")
-    assert svg.status_code == 200 and b"<svg" in svg.data
+    assert svg.status_code == 200
+    assert b"<svg" in svg.data
     assert [r.output for r in db.session.scalars(select(LabelPrint).order_by(LabelPrint.id))] == [
         "png",
         "svg",
@@ -264,7 +269,8 @@ def test_a_refused_pdf_is_said_on_the_print_page_in_plain_words(
     page = client.get(f"/labels/batches/{batch['id']}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert 'data-testid="refusal"' in html and "is quarantined" in html
+    assert 'data-testid="refusal"' in html
+    assert "is quarantined" in html
     assert 'data-testid="pdf-link"' not in html  # nothing to click that would be refused
     response = client.get(f"/labels/batches/{batch['id']}.zpl?layout=a4-l7651", follow_redirects=True)
     assert response.status_code == 200
@@ -296,6 +302,6 @@ def test_the_preview_is_a_picture_of_the_real_output(
     assert pictures
     for picture in pictures:  # each picture is a label that scans, as printed
         image = Image.open(io.BytesIO(base64.b64decode(picture)))
-        found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+        found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)  # type: ignore[arg-type]
         assert [(s.text, s.format) for s in found] == [(code, zxingcpp.BarcodeFormat.QRCode)]
     assert db.session.scalar(select(LabelPrint.id)) is None  # a preview is not a print

@@ -158,7 +158,8 @@ def test_recipe_page_shows_versions_and_what_changed(
     )
     login_as("nurse")
     html = client.get(f"/compounding/recipes/{recipe.id}").get_data(as_text=True)
-    assert "Version 2" in html and "Version 1" in html
+    assert "Version 2" in html
+    assert "Version 1" in html
     assert "Hair cocktail → Hair cocktail forte" in html
     assert f"{hair['dex'].name}: 1 mL → 1.5 mL" in html
 

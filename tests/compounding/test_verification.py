@@ -101,7 +101,8 @@ def test_safe_15_the_right_vials_in_any_order_and_the_right_volume_release(
     assert right.get_json()["status"] == "released"
     attempts = _attempts(db, batch["id"])
     assert [entry.action for entry in attempts] == ["verification_mismatch", "batch_released"]
-    assert attempts[0].details["entered_ul"] == 2000 and attempts[0].user_id == verifier.user.id
+    assert attempts[0].details["entered_ul"] == 2000
+    assert attempts[0].user_id == verifier.user.id
     assert sorted(attempts[1].details["vials_scanned"]) == sorted(_drawn(batch))
 
 
@@ -113,7 +114,8 @@ def test_safe_15_the_preparers_own_attempt_is_refused_and_recorded(
     batch = nurse.post("/api/v1/batches", json=body).get_json()
     url = f"/api/v1/batches/{batch['id']}/verify"
     response = nurse.post(url, json={"volume_ml": 3, "vials": _drawn(batch)})
-    assert response.status_code == 403 and response.get_json()["error"]["code"] == "own_batch"
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "own_batch"
     assert [entry.details["refused"] for entry in _attempts(db, batch["id"])] == ["own_batch"]
 
 
@@ -125,7 +127,9 @@ def test_safe_15_the_verify_page_shows_the_recipe_but_never_the_volume_or_the_vi
     page = client.get(f"/compounding/batches/{batch['id']}/verify")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Hair cocktail" in html and "Dexpanthenol 5 mL" in html and "Organic silicon 5 mL" in html
+    assert "Hair cocktail" in html
+    assert "Dexpanthenol 5 mL" in html
+    assert "Organic silicon 5 mL" in html
     assert _reveals(html, batch) == []
     missing_one = client.post(
         f"/compounding/batches/{batch['id']}/verify",
@@ -133,7 +137,8 @@ def test_safe_15_the_verify_page_shows_the_recipe_but_never_the_volume_or_the_vi
     )
     again = missing_one.get_data(as_text=True)
     assert missing_one.status_code == 422
-    assert "does not match" in again and "not the vials drawn" in again
+    assert "does not match" in again
+    assert "not the vials drawn" in again
     assert _reveals(again.replace(_drawn(batch)[0], ""), batch) == []  # only what was scanned comes back
     assert re.search(r'<input[^>]*name="volume_ml"[^>]*value=""', again)
 
@@ -160,7 +165,8 @@ def test_safe_15_the_batch_page_keeps_the_record_from_a_possible_second_person(
     api_as("practitioner").post(f"/api/v1/batches/{batch['id']}/verify", json={"volume_ml": 2, "vials": []})
     login_as("practitioner")
     html = client.get(f"/compounding/batches/{batch['id']}").get_data(as_text=True)
-    assert 'data-testid="blind-note"' in html and 'data-testid="verify-link"' in html
+    assert 'data-testid="blind-note"' in html
+    assert 'data-testid="verify-link"' in html
     assert _reveals(html, batch) == []  # not even in the history of the wrong attempt
     released = api_as("practitioner").post(
         f"/api/v1/batches/{batch['id']}/verify", json={"volume_ml": 3, "vials": _drawn(batch)}

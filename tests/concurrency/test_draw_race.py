@@ -69,7 +69,9 @@ def test_safe_11_nurses_racing_for_the_last_millilitres_never_overdraw(app: Flas
     request = batches.BatchRequest(recipe_id=recipe.id, syringes=1, category="category_1", storage="room")
 
     def prepare() -> int:
-        return batches.prepare_batch(request, _db.session.get(User, user_id)).id
+        user = _db.session.get(User, user_id)
+        assert user is not None
+        return batches.prepare_batch(request, user).id
 
     results = _race(app, THREADS, prepare)
     succeeded = [r for r in results if isinstance(r, int)]

@@ -71,7 +71,8 @@ def test_admin_creates_a_user_who_must_choose_a_password_at_first_sign_in(app, d
     assert changed.status_code == 200, changed.get_json()
     assert changed.get_json()["must_change_password"] is False
     assert client.get("/api/v1/products", headers=_bearer(token)).status_code == 200
-    assert _actions(db, "user_created") and _actions(db, "password_changed")
+    assert _actions(db, "user_created")
+    assert _actions(db, "password_changed")
 
 
 def test_user_api_refuses_a_common_password_and_other_roles(api_as):
@@ -92,7 +93,8 @@ def test_deactivation_stops_tokens_and_sessions_at_once(app, db, api_as, client)
     assert login(client, "nurse-a").status_code == 302
     assert client.get("/stock/vials").status_code == 200
     response = admin.patch(f"/api/v1/users/{nurse.id}", json={"active": False})
-    assert response.status_code == 200 and response.get_json()["active"] is False
+    assert response.status_code == 200
+    assert response.get_json()["active"] is False
     assert app.test_client().get("/api/v1/products", headers=_bearer(token)).status_code == 401
     assert client.get("/stock/vials").status_code == 302  # back to sign-in
     entry = _actions(db, "user_deactivated")[0]
@@ -127,7 +129,8 @@ def test_unlock_lifts_the_lock_at_once(app, db, api_as, client):
     listed = next(u for u in admin.get("/api/v1/users").get_json()["items"] if u["id"] == person.id)
     assert listed["locked_until"] is not None
     response = admin.post(f"/api/v1/users/{person.id}/unlock")
-    assert response.status_code == 200 and response.get_json()["locked_until"] is None
+    assert response.status_code == 200
+    assert response.get_json()["locked_until"] is None
     assert db.session.get(LoginThrottle, "locked-nurse").locked_until is None
     assert login(client, "locked-nurse").status_code == 302
     assert _actions(db, "user_unlocked")
@@ -138,7 +141,8 @@ def test_reset_password_ends_sessions_and_the_user_must_change_it(app, db, api_a
     old_token = _token(app.test_client(), "nurse-c").get_json()["token"]
     admin = api_as("admin")
     response = admin.post(f"/api/v1/users/{person.id}/password", json={"password": "given-by-admin-1"})
-    assert response.status_code == 200 and response.get_json()["must_change_password"] is True
+    assert response.status_code == 200
+    assert response.get_json()["must_change_password"] is True
     assert app.test_client().get("/api/v1/products", headers=_bearer(old_token)).status_code == 401
     assert _actions(db, "password_reset")
     # On the pages: signed in, sent to choose a new password before anything else.
@@ -190,12 +194,14 @@ def test_own_password_change_ends_other_sessions_and_tokens_but_not_this_one(app
     wrong = api.post(
         "/api/v1/account/password", json={"current": "not-it-at-all", "new": NEW}, headers=_bearer(this_token)
     )
-    assert wrong.status_code == 422 and wrong.get_json()["error"]["code"] == "wrong_password"
+    assert wrong.status_code == 422
+    assert wrong.get_json()["error"]["code"] == "wrong_password"
     assert set(wrong.get_json()["error"]["fields"]) == {"current"}
     common = api.post(
         "/api/v1/account/password", json={"current": NEW, "new": "iloveyou1"}, headers=_bearer(this_token)
     )
-    assert common.status_code == 422 and set(common.get_json()["error"]["fields"]) == {"new"}
+    assert common.status_code == 422
+    assert set(common.get_json()["error"]["fields"]) == {"new"}
 
 
 def test_web_password_change_keeps_this_session_and_ends_the_copy(app, client):
@@ -233,7 +239,8 @@ def test_account_pages_create_deactivate_unlock_and_reset(app, db, client, login
         },
     )
     html = created.get_data(as_text=True)
-    assert created.status_code == 200 and "common or breached" in html
+    assert created.status_code == 200
+    assert "common or breached" in html
     assert 'value="Hande"' in html  # what was typed is kept
     created = client.post(
         "/admin/users",
@@ -266,7 +273,8 @@ def test_cli_deactivate_unlock_and_set_password(app, db):
     result = runner.invoke(
         args=["users", "set-password", "cli-nurse", "--password-stdin"], input="qwertyuiop\n"
     )
-    assert result.exit_code != 0 and "common" in result.output
+    assert result.exit_code != 0
+    assert "common" in result.output
     result = runner.invoke(args=["users", "set-password", "cli-nurse", "--password-stdin"], input=f"{NEW}\n")
     assert result.exit_code == 0, result.output
     db.session.refresh(person)

@@ -104,8 +104,10 @@ def test_backup_cli_keeps_the_newest_n_and_verify_finds_a_damaged_manifest(app, 
     kept = sorted(p for p in tmp_path.iterdir() if not p.name.endswith(".json"))
     assert kept == sorted(made[1:])
     ok = runner.invoke(args=["backup", "verify", str(made[-1])])
-    assert ok.exit_code == 0 and "verified" in ok.output, ok.output
+    assert ok.exit_code == 0, ok.output
+    assert "verified" in ok.output, ok.output
     manifest = backup_service.manifest_path(made[-1])
     manifest.write_text(manifest.read_text().replace('"users": 0', '"users": 7'))
     damaged = runner.invoke(args=["backup", "verify", str(made[-1])])
-    assert damaged.exit_code != 0 and "users: 7 rows in the manifest, 0 restored" in damaged.output
+    assert damaged.exit_code != 0
+    assert "users: 7 rows in the manifest, 0 restored" in damaged.output

@@ -45,7 +45,8 @@ def test_import_dry_run_shows_every_row_and_stores_nothing(db, api_as):
     }
     assert _count(db, Product) == 0
     done = _post(api, "/api/v1/imports/products", GOOD.encode())
-    assert done.status_code == 200 and done.get_json()["created"] == 2
+    assert done.status_code == 200
+    assert done.get_json()["created"] == 2
     lido = db.session.scalars(db.select(Product).where(Product.gtin == "00363323208011")).one()
     assert (lido.volume_ul, lido.unit_cost_minor, lido.in_use_days) == (20_000, 1250, 28)
     entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "import_products")).one()
@@ -68,7 +69,8 @@ def test_import_one_bad_row_creates_nothing_and_says_line_and_column(db, api_as)
     response = _post(api_as("manager"), "/api/v1/imports/products", bad.encode())
     assert response.status_code == 422
     body = response.get_json()
-    assert body["created"] == 0 and body["error"]["code"] == "import_failed"
+    assert body["created"] == 0
+    assert body["error"]["code"] == "import_failed"
     rows = {row["line"]: row for row in body["rows"]}
     assert rows[2]["status"] == rows[3]["status"] == "ok"
     assert set(rows[4]["errors"]) == {"volume_ml"}
@@ -108,7 +110,8 @@ def test_import_opening_stock_by_gtin_or_name(db, api_as):
     )
     api = api_as("manager")
     dry = _post(api, "/api/v1/imports/stock?dry_run=true", csv.encode(), "stock.csv")
-    assert dry.status_code == 200 and _count(db, Vial) == 0
+    assert dry.status_code == 200
+    assert _count(db, Vial) == 0
     response = _post(api, "/api/v1/imports/stock", csv.encode(), "stock.csv")
     assert response.status_code == 200, response.get_json()
     lot = db.session.scalars(db.select(Lot).where(Lot.product_id == lido.id)).one()
@@ -131,7 +134,8 @@ def test_import_stock_errors_unknown_product_expired_lot_and_not_for_nurses(db, 
     assert response.status_code == 422
     rows = {row["line"]: row["errors"] for row in response.get_json()["rows"]}
     assert set(rows[2]) == {"product_gtin"}
-    assert rows[3] and set(rows[4]) == {"vials"}
+    assert rows[3]
+    assert set(rows[4]) == {"vials"}
     assert _count(db, Vial) == 0
     assert _post(api_as("nurse"), "/api/v1/imports/stock", csv.encode(), "stock.csv").status_code == 403
 
@@ -139,16 +143,19 @@ def test_import_stock_errors_unknown_product_expired_lot_and_not_for_nurses(db, 
 def test_import_refuses_a_file_that_is_not_csv_or_xlsx(api_as):
     api = api_as("manager")
     response = _post(api, "/api/v1/imports/products", b"%PDF-1.4", "catalogue.pdf")
-    assert response.status_code == 422 and response.get_json()["error"]["fields"] == {"file": "CSV or .xlsx."}
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"file": "CSV or .xlsx."}
     fake = _post(api, "/api/v1/imports/products", b"not a zip", "catalogue.xlsx")
-    assert fake.status_code == 422 and fake.get_json()["error"]["code"] == "invalid_file"
+    assert fake.status_code == 422
+    assert fake.get_json()["error"]["code"] == "invalid_file"
     assert api.client.post("/api/v1/imports/products", headers=api.headers).status_code == 422
 
 
 def test_import_pages_check_then_import_and_offer_the_template(db, client, login_as):
     login_as("manager")
     template = client.get("/imports/template/products.csv")
-    assert template.status_code == 200 and template.get_data(as_text=True).startswith("name,category,")
+    assert template.status_code == 200
+    assert template.get_data(as_text=True).startswith("name,category,")
     page = client.get("/imports").get_data(as_text=True)
     assert "Download the template" in page
 
@@ -165,8 +172,12 @@ def test_import_pages_check_then_import_and_offer_the_template(db, client, login
         ).get_data(as_text=True)
 
     checked = send("check", GOOD.encode())
-    assert "Every row can be imported" in checked and _count(db, Product) == 0
+    assert "Every row can be imported" in checked
+    assert _count(db, Product) == 0
     wrong = send("import", (GOOD + "X,vitamin,,ampoule,abc,room,,true,false,,0,0,7,1\n").encode())
-    assert "nothing was imported" in wrong and "<code>volume_ml</code>" in wrong and _count(db, Product) == 0
+    assert "nothing was imported" in wrong
+    assert "<code>volume_ml</code>" in wrong
+    assert _count(db, Product) == 0
     done = send("import", GOOD.encode())
-    assert "2 rows imported." in done and _count(db, Product) == 2
+    assert "2 rows imported." in done
+    assert _count(db, Product) == 2

@@ -4,6 +4,7 @@ before → after in the audit trail, and stored values govern computations at on
 from __future__ import annotations
 
 import copy
+from typing import Any
 from datetime import timedelta
 
 from inventory import clock
@@ -11,7 +12,7 @@ from inventory.models import AuditEntry
 from tests import factories
 from tests.support import csrf_from
 
-USP = {
+USP: dict[str, Any] = {
     "bud_hours": {
         "immediate": {"room": 4, "fridge": 4, "freezer": None},
         "category_1": {"room": 12, "fridge": 24, "freezer": None},
@@ -109,7 +110,9 @@ def test_policy_page_saves_with_a_decimal_comma_and_shows_before_after(db, clien
     response = client.post("/policy", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)
     shown = client.get("/policy").get_data(as_text=True)
-    assert 'value="1.5"' in shown and "12 → 1.5" in shown and "28 → 14" in shown
+    assert 'value="1.5"' in shown
+    assert "12 → 1.5" in shown
+    assert "28 → 14" in shown
     # The product form says what the policy says, not "28 days".
     assert "policy (14 days)" in client.get("/products/new").get_data(as_text=True)
 
@@ -123,7 +126,9 @@ def test_policy_page_keeps_what_was_typed_when_a_reason_is_missing(client, login
     response = client.post("/policy", data=form)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert 'value="42"' in html and "Longer than USP &lt;797&gt; allows." in html
+    assert 'value="42"' in html
+    assert "Longer than USP &lt;797&gt; allows." in html
     form["in_use.multi_dose_days"] = "abc"
     html = client.post("/policy", data=form).get_data(as_text=True)
-    assert 'value="abc"' in html and "A whole number." in html
+    assert 'value="abc"' in html
+    assert "A whole number." in html

@@ -26,7 +26,8 @@ def test_healthz_is_503_and_pages_show_our_own_503_when_the_database_is_down(tmp
     page = client.get("/login")
     assert page.status_code == 503
     html = page.get_data(as_text=True)
-    assert "The pharmacy is not available right now" in html and "Nothing was saved" in html
+    assert "The pharmacy is not available right now" in html
+    assert "Nothing was saved" in html
     api = client.get("/api/v1/products", headers={"Authorization": "Bearer whatever"})
     assert api.status_code == 503
     assert api.get_json()["error"]["code"] == "database_unavailable"

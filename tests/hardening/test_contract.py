@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -103,7 +104,7 @@ def test_request_schemas_state_their_bounds(client: FlaskClient) -> None:
     schemas = document["components"]["schemas"]
     loose = []
 
-    def walk(where: str, schema: dict) -> None:
+    def walk(where: str, schema: dict[str, Any]) -> None:
         if "$ref" in schema:
             name = schema["$ref"].rsplit("/", 1)[-1]
             return walk(name, schemas[name])

@@ -106,7 +106,8 @@ def _assert_handled(response: Any, what: str, *, api: bool) -> None:
     assert response.status_code < 500, f"{what}: {response.status_code} {response.get_data()[:300]!r}"
     if api and response.status_code >= 400:
         body = response.get_json(silent=True)
-        assert isinstance(body, dict) and "code" in body.get("error", {}), f"{what}: {body!r}"
+        assert isinstance(body, dict), f"{what}: {body!r}"
+        assert "code" in body.get("error", {}), f"{what}: {body!r}"
 
 
 @pytest.mark.slow

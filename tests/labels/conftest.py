@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TypeAlias
 
 import pypdfium2 as pdfium
 import pytest
@@ -9,7 +10,7 @@ from PIL import Image
 
 from labels import Ingredient, SyringeLabel, VialLabel
 
-Page = pdfium.PdfPage
+Page: TypeAlias = pdfium.PdfPage
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def decode_qr() -> Callable[[Page, int], list[zxingcpp.Barcode]]:
     """Every QR-family symbol on the page rendered at dpi (Micro QR included: callers check the format)."""
 
     def decode(page: Page, dpi: int) -> list[zxingcpp.Barcode]:
-        return list(zxingcpp.read_barcodes(render_page(page, dpi), formats=zxingcpp.BarcodeFormat.QRCode))
+        return list(zxingcpp.read_barcodes(render_page(page, dpi), formats=zxingcpp.BarcodeFormat.QRCode))  # type: ignore[arg-type]
 
     return decode
 

@@ -105,5 +105,6 @@ def test_lbl_01_a_batch_label_prints_the_label_name_strength_and_amount_never_th
         document.close()
     assert "Vitamin C (100 mg/mL): 1 mL" in text
     assert "Hyaluronic acid 1% (10 mg/mL): 2 mL" in text
-    assert "5 mL 1 mL" not in text and "2 mL 2 mL" not in text
+    assert "5 mL 1 mL" not in text
+    assert "2 mL 2 mL" not in text
     assert not has_two_bare_volumes(text)

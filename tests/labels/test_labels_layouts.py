@@ -18,7 +18,8 @@ def test_avery_l7651_grid():
     last_x, last_y = sheet.cell_origin_mm(64)
     assert last_x == pytest.approx(4.7 + 4 * 40.6)
     assert last_y == pytest.approx(10.7 + 12 * 21.2)
-    assert last_x + sheet.label_width_mm <= 210 and last_y + sheet.label_height_mm <= 297
+    assert last_x + sheet.label_width_mm <= 210
+    assert last_y + sheet.label_height_mm <= 297
 
 
 @pytest.mark.parametrize(

@@ -194,10 +194,12 @@ def test_vial_label_states_the_facts(vial, pdf_pages, text_of):
 def assert_legible_and_inside(art: LabelArt, margin: float) -> None:
     qr = art.qr
     assert qr.module_mm == qr.module_dots * 0.125  # whole 203 dpi dots
-    assert qr.x_mm >= qr.quiet_mm and qr.y_mm >= qr.quiet_mm
+    assert qr.x_mm >= qr.quiet_mm
+    assert qr.y_mm >= qr.quiet_mm
     qr_right = qr.x_mm + qr.side_mm + qr.quiet_mm
     qr_bottom = qr.y_mm + qr.side_mm + qr.quiet_mm
-    assert qr_right <= art.width_mm and qr_bottom <= art.height_mm
+    assert qr_right <= art.width_mm
+    assert qr_bottom <= art.height_mm
     for line in art.lines:
         assert line.size_pt >= MIN_FONT_PT
         assert line.x_mm >= qr_right - 1e-6 or line.top_mm >= qr_bottom - 1e-6  # off the quiet zone
@@ -237,7 +239,8 @@ def test_lbl_02_huge_ingredient_list_continues_instead_of_refusing_or_rendering_
         assert_legible_and_inside(art, spec.margin_mm)
         assert min(line.size_pt for line in art.lines) >= spec.min_font_pt
         assert f"Label {part}/{len(arts)}" in text
-        assert "BUD 2025-03-10 21:00" in text and "S7K3M9QX2A" in text
+        assert "BUD 2025-03-10 21:00" in text
+        assert "S7K3M9QX2A" in text
     every = " ".join(texts)
     for n in range(40):
         assert every.count(f"fraction {n}:") == 1
@@ -266,5 +269,5 @@ def test_syringe_number_must_be_within_its_batch():
 
 
 def test_vial_code_must_not_be_blank():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="non-empty"):
         VialLabel(" ", "P", "L", "2026-01-31")

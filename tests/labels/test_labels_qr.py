@@ -43,7 +43,7 @@ def test_format_check_tells_micro_qr_apart():
     micro = zxingcpp.create_barcode("S7K3", zxingcpp.BarcodeFormat.MicroQRCode)
     image = zxingcpp.write_barcode_to_image(micro, scale=8, add_quiet_zones=True)
 
-    found = zxingcpp.read_barcodes(image, formats=QR)
+    found = zxingcpp.read_barcodes(image, formats=QR)  # type: ignore[arg-type]
     assert [symbol.format for symbol in found] == [zxingcpp.BarcodeFormat.MicroQRCode]
 
 
@@ -67,5 +67,5 @@ def test_random_codes_render_and_scan_on_the_smallest_roll(code):
     finally:
         document.close()
 
-    found = zxingcpp.read_barcodes(image, formats=QR)
+    found = zxingcpp.read_barcodes(image, formats=QR)  # type: ignore[arg-type]
     assert [(symbol.text, symbol.format) for symbol in found] == [(code, QR)]

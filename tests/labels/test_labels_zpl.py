@@ -153,7 +153,9 @@ def test_calibration_label_outlines_the_label_with_a_10_mm_scale(layout, dpi):
     (qr,) = QR_FIELD.findall(one)
     assert qr[3] == "CALIBRATE"
     assert "^BY2,3,10" in one
-    assert spec.name in one and spec.size_text in one and "10 mm" in one
+    assert spec.name in one
+    assert spec.size_text in one
+    assert "10 mm" in one
     ticks = re.findall(r"\^FO(\d+),\d+\^GB\d+,(\d+),\d+\^FS", one)
     tick_x = sorted(int(x) for x, h in ticks if dots_per_mm <= int(h) < height)
     assert len(tick_x) == 11

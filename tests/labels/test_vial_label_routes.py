@@ -50,12 +50,13 @@ def test_lbl_03_one_label_per_vial_that_scans_with_its_facts(
 
     response = api.get(f"/labels/receipts/{body['receipt_id']}.pdf?layout={layout}")
 
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
     pages = pdf_pages(response.data)
     found = [
         (s.text, s.format)
         for page in pages
-        for s in zxingcpp.read_barcodes(render_page(page, 203), formats=QR)
+        for s in zxingcpp.read_barcodes(render_page(page, 203), formats=QR)  # type: ignore[arg-type]
     ]
     assert sorted(found) == sorted((code, QR) for code in codes)
     text = " ".join(text_of(page) for page in pages)
@@ -109,7 +110,8 @@ def test_lbl_03_a_vial_reprint_is_recorded_as_a_reprint(api_as: Any, multi_dose:
     ]
     ids = {vial["code"]: vial["id"] for vial in body["vials"]}
     assert rows[0] == (ids[first], False, "roll-50x25")
-    assert (ids[first], True, "roll-50x25") in rows[1:4] and (ids[second], False, "roll-50x25") in rows[1:4]
+    assert (ids[first], True, "roll-50x25") in rows[1:4]
+    assert (ids[second], False, "roll-50x25") in rows[1:4]
     assert rows[-1] == (ids[first], True, "roll-62x29")
     assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "vial_labels_reprinted"))
 
@@ -120,7 +122,8 @@ def test_vial_labels_refusals_are_clear(api_as: Any, multi_dose: Any, db: Any) -
     assert api.get("/labels/receipts/99999.pdf").status_code == 404
     assert api.get("/labels/vials/VNOTACODE0.pdf").status_code == 404
     sheet = api.get(f"/labels/receipts/{body['receipt_id']}.zpl?layout=a4-l7651")
-    assert sheet.status_code == 422 and sheet.get_json()["error"]["code"] == "unsupported_layout"
+    assert sheet.status_code == 422
+    assert sheet.get_json()["error"]["code"] == "unsupported_layout"
     assert api.get(f"/labels/receipts/{body['receipt_id']}.pdf?layout=nope").status_code == 422
     assert api_as("practitioner").get(f"/labels/receipts/{body['receipt_id']}.pdf").status_code == 403
     assert db.session.scalar(select(VialLabelPrint.id)) is None

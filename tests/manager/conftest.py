@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from inventory import clock
 from inventory.extensions import db
 from inventory.models import Batch, Draw, Lot, Product, Receipt, Vial
 from inventory.services import summaries
@@ -20,9 +19,8 @@ TODAY = date(2026, 3, 18)
 
 
 @pytest.fixture
-def frozen() -> Iterator[datetime]:
-    with clock.frozen_at(NOW):
-        yield NOW
+def frozen(freeze: Callable[[datetime], datetime]) -> datetime:
+    return freeze(NOW)
 
 
 @pytest.fixture
@@ -76,7 +74,7 @@ def vials(
     supplier: str = "Acme Pharma",
 ) -> list[Vial]:
     the_receipt = the_receipt or receipt(the_lot, cost=cost, at=received_at, supplier=supplier, count=n)
-    made = []
+    made: list[Any] = []
     for _ in range(n):
         extra: dict[str, Any] = {}
         if remaining is not None:

@@ -54,7 +54,7 @@ def test_aud_02_the_page_shows_words_before_after_and_clinic_time(client: FlaskC
     moment = datetime(2026, 3, 18, 9, 5, tzinfo=UTC)  # 12:05 in Istanbul
     with clock.frozen_at(moment), client.application.test_request_context():
         order = purchasing.create_order("Acme", "")
-        purchasing.update_order(db.session.get(PurchaseOrder, order.id), supplier="Medisupply", note="")
+        purchasing.update_order(_order(order.id), supplier="Medisupply", note="")
         audit.record(
             "vial_discarded",
             "vial",
@@ -64,11 +64,14 @@ def test_aud_02_the_page_shows_words_before_after_and_clinic_time(client: FlaskC
         )
         db.session.commit()
     html = client.get("/manager/audit").get_data(as_text=True)
-    assert "Purchase order changed" in html and "purchase_order_updated</span>" not in html
+    assert "Purchase order changed" in html
+    assert "purchase_order_updated</span>" not in html
     assert "supplier: Acme → Medisupply" in html
-    assert "waste cost: TRY0.00 → TRY45.00" in html and "waste_cost_minor" not in html
+    assert "waste cost: TRY0.00 → TRY45.00" in html
+    assert "waste_cost_minor" not in html
     assert "status: open → discarded" in html, re.findall(r"status: [^<]*", html)
-    assert ">2026-03-18 12:05<" in html and "09:05<" not in html
+    assert ">2026-03-18 12:05<" in html
+    assert "09:05<" not in html
     assert f'href="/manager/orders/{order.id}"' in html
     assert "{" not in re.sub(r"<script.*?</script>", "", html, flags=re.S).split("<main", 1)[-1]
 
@@ -132,7 +135,9 @@ def test_aud_04_keyset_pages_walk_the_whole_trail_once(client: FlaskClient, logi
     newer = re.search(r'href="([^"]*after=\d+[^"]*)"', html)
     assert newer is not None
     back = client.get(newer.group(1).replace("&amp;", "&")).get_data(as_text=True)
-    assert "Product #70<" in back and "Product #21<" in back and "Product #20<" not in back
+    assert "Product #70<" in back
+    assert "Product #21<" in back
+    assert "Product #20<" not in back
 
 
 def test_aud_05_csv_export_with_the_bearer_token_and_audited(api_as: Callable[..., ApiClient]) -> None:
@@ -141,9 +146,11 @@ def test_aud_05_csv_export_with_the_bearer_token_and_audited(api_as: Callable[..
         audit.record("product_updated", "product", 5, details={"changed": {"unit_cost_minor": [100, 250]}})
         db.session.commit()
     response = api.get("/manager/audit.csv?entity_type=product")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
     (row,) = _csv(response.get_data(as_text=True))
-    assert row["what"] == "Product changed" and row["action"] == "product_updated"
+    assert row["what"] == "Product changed"
+    assert row["action"] == "product_updated"
     assert row["details"] == "cost per vial: TRY1.00 → TRY2.50"
     assert row["at"].endswith("+03:00")
     exported = _entries("exported")
@@ -194,3 +201,9 @@ def test_aud_07_downloads_of_orders_reports_and_recall_lists_are_audited(
         ("purchase_order", order.id, f"{order.number}.csv", manager.id),
         ("report", None, "waste-2026-03-01-2026-03-10.csv", manager.id),
     ]
+
+
+def _order(order_id: int) -> PurchaseOrder:
+    order = db.session.get(PurchaseOrder, order_id)
+    assert order is not None
+    return order

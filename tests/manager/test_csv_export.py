@@ -130,6 +130,12 @@ def test_csv_01_audit_csv_survives_a_typed_reason(client: FlaskClient, login_as:
     login_as("manager")
     with client.application.test_request_context():
         order = purchasing.create_order("Acme", "")
-        purchasing.cancel(db.session.get(PurchaseOrder, order.id), PAYLOADS[2])
+        purchasing.cancel(_order(order.id), PAYLOADS[2])
     text = client.get("/manager/audit.csv").get_data(as_text=True)
     _assert_safe(text, [PAYLOADS[2]])
+
+
+def _order(order_id: int) -> PurchaseOrder:
+    order = db.session.get(PurchaseOrder, order_id)
+    assert order is not None
+    return order

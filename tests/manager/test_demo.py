@@ -12,8 +12,10 @@ def test_demo_loads_a_draft_order(app, in_request):
     catalogue.load()
     manager.load()
     order = db.session.scalars(db.select(PurchaseOrder)).one()
-    assert order.status == "draft" and order.is_demo
-    assert order.created_by is not None and order.created_by.username == "manager"
+    assert order.status == "draft"
+    assert order.is_demo
+    assert order.created_by is not None
+    assert order.created_by.username == "manager"
     # No stock and no use yet: every demo product is at or below its reorder point of 4 (REORDER from
     # day one), so the order is drafted from the reorder list rather than the two fallback products.
     products = db.session.scalars(db.select(Product).where(Product.is_demo.is_(True))).all()

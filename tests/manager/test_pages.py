@@ -48,7 +48,8 @@ def test_dashboard_renders_every_tile_for_a_manager(client, login_as, frozen):
     ):
         assert f'id="{tile}"' in html
     assert 'data-figure="reorder">1<' in html
-    assert "<svg" in html and "style=" not in html
+    assert "<svg" in html
+    assert "style=" not in html
 
 
 def test_reorder_list_creates_a_draft_order_per_supplier(client, login_as, frozen):
@@ -56,7 +57,8 @@ def test_reorder_list_creates_a_draft_order_per_supplier(client, login_as, froze
     login_as("manager")
     page = client.get("/manager/reorder")
     html = page.get_data(as_text=True)
-    assert "Vitamin C 5 mL" in html and 'data-reason="below_reorder_point"' in html
+    assert "Vitamin C 5 mL" in html
+    assert 'data-reason="below_reorder_point"' in html
     response = client.post(
         "/manager/orders/from-reorder",
         data={
@@ -70,7 +72,8 @@ def test_reorder_list_creates_a_draft_order_per_supplier(client, login_as, froze
     assert response.status_code == 302
     order = db.session.scalars(db.select(PurchaseOrder)).one()
     assert response.headers["Location"].endswith(f"/manager/orders/{order.id}")
-    assert order.supplier == "Medisupply" and order.status == "draft"
+    assert order.supplier == "Medisupply"
+    assert order.status == "draft"
     assert [(line.product_id, line.quantity) for line in order.lines] == [(prod.id, 12)]
 
 
@@ -151,7 +154,9 @@ def test_po_01_every_line_edit_is_saved_by_one_form(client, login_as, frozen):
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert 'value="7"' in html and 'value="11,00"' in html and 'value="zero"' in html
+    assert 'value="7"' in html
+    assert 'value="11,00"' in html
+    assert 'value="zero"' in html
     assert "From 1 to 10000 vials." in html
     db.session.expire_all()
     assert [line.quantity for line in order.lines] == [6, 9]
@@ -172,7 +177,8 @@ def test_po_03_delivery_on_the_order_page_creates_stock(client, login_as, frozen
     )
     assert response.status_code == 302
     db.session.expire_all()
-    assert order.status == "partially_received" and order.lines[0].received_quantity == 3
+    assert order.status == "partially_received"
+    assert order.lines[0].received_quantity == 3
     assert db.session.scalar(db.select(db.func.count(Vial.id))) == vials_before + 3
     page = client.get(f"/manager/orders/{order.id}").get_data(as_text=True)
     receipt_id = order.lines[0].receipts[0].receipt_id
@@ -201,7 +207,9 @@ def test_po_04_receiving_more_than_ordered_asks_first(client, login_as, frozen):
     asked = client.post(f"/manager/orders/{order.id}/lines/{line.id}/receive", data=data)
     assert asked.status_code == 409
     html = asked.get_data(as_text=True)
-    assert 'name="confirm_over"' in html and 'value="999"' in html and 'value="VC-1"' in html
+    assert 'name="confirm_over"' in html
+    assert 'value="999"' in html
+    assert 'value="VC-1"' in html
     db.session.expire_all()
     assert order.lines[0].received_quantity == 0
     confirmed = client.post(
@@ -210,7 +218,8 @@ def test_po_04_receiving_more_than_ordered_asks_first(client, login_as, frozen):
     )
     assert confirmed.status_code == 302
     db.session.expire_all()
-    assert order.lines[0].received_quantity == 5 and order.status == "received"
+    assert order.lines[0].received_quantity == 5
+    assert order.status == "received"
 
 
 def test_receive_form_errors_are_shown_on_the_order(client, login_as, frozen):
@@ -237,18 +246,23 @@ def test_order_exports_pdf_and_csv_with_turkish_letters(client, login_as, frozen
         data={"csrf_token": token, "supplier": "Işık Medikal Ltd. Şti.", "note": "Çarşamba teslim"},
     )
     pdf = client.get(f"/manager/orders/{order.id}.pdf")
-    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
     assert b"DejaVuSans" in pdf.data  # embedded: the 14 standard fonts have no ı or ş
     document = pdfium.PdfDocument(pdf.data)
     text = document[0].get_textpage().get_text_range()
     document.close()
-    assert "Işık Medikal Ltd. Şti." in text and "Vitamin C 5 mL" in text and "50.00" in text
+    assert "Işık Medikal Ltd. Şti." in text
+    assert "Vitamin C 5 mL" in text
+    assert "50.00" in text
     exported = client.get(f"/manager/orders/{order.id}.csv")
     text = exported.data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:4] == ["order", "supplier", "status", "product"]
-    assert rows[1][1] == "Işık Medikal Ltd. Şti." and rows[1][3] == "Vitamin C 5 mL" and rows[1][5] == "4"
+    assert rows[1][1] == "Işık Medikal Ltd. Şti."
+    assert rows[1][3] == "Vitamin C 5 mL"
+    assert rows[1][5] == "4"
 
 
 def test_reports_page_and_csv_exports_render(client, login_as, frozen):
@@ -289,7 +303,8 @@ def test_po_04_the_receiving_page_asks_before_more_than_ordered(client, login_as
     }
     asked = client.post("/stock/receive/manual", data=data)
     html = asked.get_data(as_text=True)
-    assert 'name="confirm_over"' in html and "More than ordered" in html
+    assert 'name="confirm_over"' in html
+    assert "More than ordered" in html
     db.session.expire_all()
     assert order.lines[0].received_quantity == 0
     done = client.post("/stock/receive/manual", data={**data, "confirm_over": "y"})

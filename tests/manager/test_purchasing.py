@@ -54,7 +54,9 @@ def test_order_from_suggestions_one_draft_per_supplier(two_suppliers):
 
 def test_order_from_suggestions_single_order(two_suppliers):
     orders = purchasing.create_from_suggestions([p.id for p in two_suppliers.values()], per_supplier=False)
-    assert len(orders) == 1 and len(orders[0].lines) == 3 and orders[0].supplier == ""
+    assert len(orders) == 1
+    assert len(orders[0].lines) == 3
+    assert orders[0].supplier == ""
 
 
 def test_order_from_suggestions_needs_a_product(app, in_request):
@@ -80,7 +82,8 @@ def test_order_lines_change_only_while_draft(two_suppliers):
     purchasing.remove_line(order, extra.id)
     assert [line.id for line in order.lines] == [line.id]
     purchasing.mark_sent(order)
-    assert order.status == "sent" and order.sent_at == NOW
+    assert order.status == "sent"
+    assert order.sent_at == NOW
     for change in (
         lambda: purchasing.add_line(order, LineInput(prod.id, 1)),
         lambda: purchasing.update_line(order, line.id, quantity=1, unit_cost_minor=1),
@@ -117,11 +120,13 @@ def test_po_03_order_received_in_parts_creates_stock_then_closes(two_suppliers):
     purchasing.mark_sent(order)
     first = _deliver(line.id, 4)
     assert (order.status, line.received_quantity, line.outstanding) == ("partially_received", 4, 6)
-    assert len(first.vials) == 4 and {vial.status for vial in first.vials} == {"sealed"}
+    assert len(first.vials) == 4
+    assert {vial.status for vial in first.vials} == {"sealed"}
     with pytest.raises(Conflict):
         purchasing.cancel(order)  # vials already came in
     _deliver(line.id, 6)
-    assert order.status == "received" and order.received_at == NOW
+    assert order.status == "received"
+    assert order.received_at == NOW
     with pytest.raises(Conflict):
         _deliver(line.id, 1)
     entries = _audit("purchase_order_received")
@@ -161,9 +166,11 @@ def test_po_04_api_answers_409_over_receipt_unless_confirmed(two_suppliers, api_
         "order_line_id": order.lines[0].id,
     }
     refused = api.post("/api/v1/receipts", json=body)
-    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "over_receipt"
+    assert refused.status_code == 409
+    assert refused.get_json()["error"]["code"] == "over_receipt"
     accepted = api.post("/api/v1/receipts", json={**body, "confirm_over": True})
-    assert accepted.status_code == 201 and len(accepted.get_json()["vials"]) == 3
+    assert accepted.status_code == 201
+    assert len(accepted.get_json()["vials"]) == 3
 
 
 def test_order_cancelled_with_a_reason(two_suppliers):
@@ -190,7 +197,8 @@ def test_receiving_service_links_a_receipt_to_the_expected_line(two_suppliers):
     row = purchasing.record_receipt(line.id, delivery)
     db.session.commit()
     assert (row.receipt_id, row.quantity) == (delivery.id, 3)
-    assert line.received_quantity == 3 and first.status == "partially_received"
+    assert line.received_quantity == 3
+    assert first.status == "partially_received"
     assert purchasing.expected_lines(prod.id) == []
     with pytest.raises(Invalid):
         purchasing.record_receipt(first.lines[1].id, delivery)  # a DMAE receipt on the caffeine line
@@ -205,7 +213,8 @@ def test_record_receipt_leaves_the_transaction_to_the_caller(two_suppliers):
     purchasing.record_receipt(order.lines[0].id, delivery)
     db.session.rollback()  # the receiving failed later: nothing of the link stays
     assert db.session.scalars(db.select(PurchaseOrderReceipt)).all() == []
-    assert order.lines[0].received_quantity == 0 and order.status == "sent"
+    assert order.lines[0].received_quantity == 0
+    assert order.status == "sent"
 
 
 def test_purchase_orders_api(two_suppliers, api_as):

@@ -63,12 +63,9 @@ def test_reorder_service_suggestion_is_capped_by_the_shelf_life_of_the_last_deli
     assert "8.9 mL will expire before use" in _line(vitamin).reason_text
 
 
-def test_reorder_service_window_comes_from_settings(vitamin, app):
-    app.config["REORDER_WINDOW_DAYS"] = 30
-    try:
-        assert _line(vitamin).suggestion.daily_use_ul == Fraction(2000, 30)  # only the 2 mL of yesterday
-    finally:
-        app.config["REORDER_WINDOW_DAYS"] = 90
+def test_reorder_service_window_comes_from_settings(vitamin, config):
+    config(REORDER_WINDOW_DAYS=30)
+    assert _line(vitamin).suggestion.daily_use_ul == Fraction(2000, 30)  # only the 2 mL of yesterday
 
 
 def test_reorder_service_young_product_rate_over_its_own_history(app, frozen):

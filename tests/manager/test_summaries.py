@@ -45,7 +45,8 @@ def test_summaries_kept_by_the_services_equal_the_raw_rows(app: Any, in_request:
     by_metric = _totals_by_metric(kept)
     assert by_metric[summaries.DRAWN] > 0
     assert by_metric[summaries.ADMINISTERED] == db.session.query(Administration).count()
-    assert by_metric[summaries.VIAL_WASTE] >= 1 and by_metric[summaries.SYRINGE_WASTE] == 1
+    assert by_metric[summaries.VIAL_WASTE] >= 1
+    assert by_metric[summaries.SYRINGE_WASTE] == 1
 
 
 def test_summaries_rebuild_from_raw_rows_is_what_the_migration_back_fills(app: Any, in_request: None) -> None:

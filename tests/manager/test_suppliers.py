@@ -29,7 +29,8 @@ def _pdf_text(data: bytes) -> str:
 def test_po_02_suppliers_page_creates_and_edits_a_record(client: FlaskClient, login_as: Any) -> None:
     login_as("manager")
     page = client.get("/manager/suppliers")
-    assert page.status_code == 200 and "No suppliers yet" in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "No suppliers yet" in page.get_data(as_text=True)
     response = client.post(
         "/manager/suppliers",
         data={
@@ -48,11 +49,13 @@ def test_po_02_suppliers_page_creates_and_edits_a_record(client: FlaskClient, lo
         f"/manager/suppliers/{record.id}",
         data={"csrf_token": csrf_from(edit), "name": "Işık Medikal", "lead_time_days": "900"},
     )
-    assert refused.status_code == 422 and 'value="900"' in refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert 'value="900"' in refused.get_data(as_text=True)
     duplicate = client.post(
         "/manager/suppliers", data={"csrf_token": csrf_from(edit), "name": "IŞIK MEDİKAL"}
     )
-    assert duplicate.status_code == 422 and "exists already" in duplicate.get_data(as_text=True)
+    assert duplicate.status_code == 422
+    assert "exists already" in duplicate.get_data(as_text=True)
 
 
 def test_po_02_supplier_pages_follow_the_role_table(client: FlaskClient, login_as: Any) -> None:
@@ -65,8 +68,9 @@ def test_po_02_an_order_points_at_the_supplier_record_of_its_name(app: Any, in_r
     order = purchasing.create_order("  medisupply ")
     assert (order.supplier_id, order.supplier) == (kept.id, "Medisupply")
     other = purchasing.create_order("Acme Pharma")
-    assert other.supplier_record is not None and other.supplier_record.name == "Acme Pharma"
-    purchasing.update_order(db.session.get(PurchaseOrder, other.id), supplier="MEDISUPPLY", note="")
+    assert other.supplier_record is not None
+    assert other.supplier_record.name == "Acme Pharma"
+    purchasing.update_order(_order(other.id), supplier="MEDISUPPLY", note="")
     assert other.supplier_id == kept.id
     with pytest.raises(Conflict):
         suppliers.create_supplier(suppliers.SupplierInput("MediSupply"))
@@ -85,9 +89,13 @@ def test_mon_01_order_pdf_has_both_addresses_and_the_currency(
             prod = factories.ProductFactory(name="Vitamin C 5 mL", unit_cost_minor=1250)
             order = purchasing.create_order(record.name, "", [purchasing.LineInput(prod.id, 4)])
         text = _pdf_text(client.get(f"/manager/orders/{order.id}.pdf").data)
-        assert "Nişantaşı Mah. 7" in text and "Şişli, İstanbul" in text
-        assert "Bağdat Cad. 12" in text and "Kadıköy" in text and "Ayşe" in text
-        assert "TRY50.00" in text and "TRY12.50" in text
+        assert "Nişantaşı Mah. 7" in text
+        assert "Şişli, İstanbul" in text
+        assert "Bağdat Cad. 12" in text
+        assert "Kadıköy" in text
+        assert "Ayşe" in text
+        assert "TRY50.00" in text
+        assert "TRY12.50" in text
         turkish = client.get(f"/manager/orders/{order.id}.pdf", headers={"Accept-Language": "tr"})
         assert "₺50,00" in _pdf_text(turkish.data)
     finally:
@@ -130,3 +138,9 @@ def test_api_role_table_holds_for_the_new_pages(
     login_as(role)
     for path in ("/manager/suppliers", "/manager/audit", "/manager/audit.csv"):
         assert client.get(path).status_code == (200 if allowed else 403), path
+
+
+def _order(order_id: int) -> PurchaseOrder:
+    order = db.session.get(PurchaseOrder, order_id)
+    assert order is not None
+    return order

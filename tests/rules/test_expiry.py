@@ -54,7 +54,7 @@ def test_exp_01_same_instant_differs_by_zone() -> None:
 
 def test_exp_01_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        is_expired(date(2025, 3, 31), datetime(2025, 3, 31, 12, 0), ISTANBUL)
+        is_expired(date(2025, 3, 31), datetime(2025, 3, 31, 12, 0), ISTANBUL)  # noqa: DTZ001
 
 
 @pytest.mark.parametrize("tz", ZONES, ids=str)

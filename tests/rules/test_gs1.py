@@ -390,7 +390,8 @@ def test_gs1_08_predefined_lengths_agree_with_the_ai_table() -> None:
         total = PREDEFINED_LENGTHS.get(ai[:2])
         assert spec.predefined == (total is not None), ai
         if total is not None:
-            assert spec.fixed and len(ai) + spec.max_length == total, ai
+            assert spec.fixed, ai
+            assert len(ai) + spec.max_length == total, ai
 
 
 def test_gs1_ai_table_is_prefix_free() -> None:

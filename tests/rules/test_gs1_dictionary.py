@@ -25,7 +25,8 @@ TODAY = date(2026, 3, 10)
 
 def _script() -> ModuleType:
     spec = importlib.util.spec_from_file_location("gs1_ai_table", ROOT / "scripts" / "gs1_ai_table.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["gs1_ai_table"] = module
     spec.loader.exec_module(module)
@@ -59,16 +60,18 @@ def test_gs1_08_the_script_reads_ranges_flags_optional_components_and_linters(tm
     assert release == "2099-01-01"
     by_ai = {entry.ai: entry for entry in entries}
     assert sorted(by_ai) == ["01", "3100", "3101", "3102", "7007", "7040"]
-    assert by_ai["01"].flags == "*?" and by_ai["01"].dlpkey == "22,10,21"
+    assert by_ai["01"].flags == "*?"
+    assert by_ai["01"].dlpkey == "22,10,21"
     assert by_ai["01"].components == (("N", 14, 14, False, ("csum", "gcppos2")),)
     assert by_ai["7007"].components[1] == ("N", 6, 6, True, ("yymmdd",))
-    assert by_ai["7040"].flags == "" and len(by_ai["7040"].components) == 4
+    assert by_ai["7040"].flags == ""
+    assert len(by_ai["7040"].components) == 4
     (tmp_path / "dictionary.txt").write_text(SAMPLE, encoding="utf-8")
     rendered = script.generate(tmp_path / "dictionary.txt")
     namespace: dict[str, object] = {}
     exec(compile(rendered, "gs1_ai", "exec"), namespace)  # the generated module is plain Python
     assert namespace["RELEASE"] == "2099-01-01"
-    assert set(namespace["AI_ENTRIES"]) == set(by_ai)  # type: ignore[arg-type]
+    assert set(namespace["AI_ENTRIES"]) == set(by_ai)  # type: ignore[call-overload]
 
 
 def test_gs1_08_the_table_in_use_comes_from_the_generated_module() -> None:
@@ -78,7 +81,8 @@ def test_gs1_08_the_table_in_use_comes_from_the_generated_module() -> None:
 
 def test_gs1_08_ai_717_of_the_2026_dictionary_is_accepted() -> None:
     data = parse_gs1("]d2" + "0109506000134352" + "17271231" + "717" + "SRN-12345" + GS + "10L1", today=TODAY)
-    assert data.other == {"717": "SRN-12345"} and data.lot == "L1"
+    assert data.other == {"717": "SRN-12345"}
+    assert data.lot == "L1"
 
 
 @pytest.mark.parametrize("ai", ["718", "8612", "23", "4"])

@@ -85,7 +85,8 @@ def test_ifa_pack_reads_lot_expiry_and_serial_with_the_pzns_ntin() -> None:
     raw = "[)>\x1e06\x1d9N" + _ppn("03752864") + "\x1d1TLOT-7A\x1dD271231\x1dSSER123\x1e\x04"
     data = read(raw)
     assert fields(data) == (ntin_of_pzn("03752864"), date(2027, 12, 31), "LOT-7A", "SER123")
-    assert data.gtin.startswith("04150") and len(data.gtin) == 14
+    assert data.gtin.startswith("04150")
+    assert len(data.gtin) == 14
     assert (data.source, data.ppn) == ("ifa", "110375286414")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -39,7 +40,7 @@ def data(
         drawn_ul=drawn_ul,
         observed_days=observed_days,
         portions=portions,
-        **values,  # type: ignore[arg-type]
+        **values,
     )
 
 
@@ -124,7 +125,7 @@ VECTORS = [
 
 
 @pytest.mark.parametrize(("case", "given_input", "expected"), VECTORS, ids=[v[0] for v in VECTORS])
-def test_reorder_vectors(case: str, given_input: ReorderInput, expected: tuple) -> None:
+def test_reorder_vectors(case: str, given_input: ReorderInput, expected: tuple[Any, ...]) -> None:
     result = suggest(given_input)
     needs, vials, reason, usable_ul, expiring_ul, usable_vials = expected
     assert (result.needs_reorder, result.suggested_vials, result.reason) == (needs, vials, reason)
@@ -171,9 +172,9 @@ def test_reorder_first_expiry_first_out_order_does_not_depend_on_input_order() -
 
 
 def test_reorder_rejects_impossible_input() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="drawn volume"):
         suggest(data(drawn_ul=-1))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="more than 0"):
         suggest(ReorderInput(TODAY, 0, 0, 0, 0, 0, 1))
 
 
@@ -242,9 +243,7 @@ def test_reorder_property_lapsing_stock_is_not_cover(given_input: ReorderInput) 
     assert result.usable_ul <= math.floor(rate * horizon)
     # Stock that can no longer be drawn after today, added on top, never adds more than a day's use.
     extra = Portion(TODAY, 1_000_000)
-    more = suggest(
-        ReorderInput(**{**given_input.__dict__, "portions": [*given_input.portions, extra]})  # type: ignore[arg-type]
-    )
+    more = suggest(ReorderInput(**{**given_input.__dict__, "portions": [*given_input.portions, extra]}))
     assert more.usable_ul - result.usable_ul <= math.floor(rate)
 
 
@@ -254,7 +253,8 @@ def test_reorder_property_suggests_vials_exactly_when_needed(given_input: Reorde
     result = suggest(given_input)
     assert (result.suggested_vials > 0) == result.needs_reorder
     if result.reason is ReorderReason.NO_RECENT_USE:
-        assert result.usable_ul == 0 and not result.needs_reorder
+        assert result.usable_ul == 0
+        assert not result.needs_reorder
 
 
 @PROPERTY
@@ -265,6 +265,5 @@ def test_reorder_property_later_expiry_never_reduces_cover(given_input: ReorderI
         Portion(p.usable_through + timedelta(days=later), p.remaining_ul) for p in given_input.portions
     ]
     assert (
-        suggest(ReorderInput(**{**given_input.__dict__, "portions": postponed})).usable_ul  # type: ignore[arg-type]
-        >= result.usable_ul
+        suggest(ReorderInput(**{**given_input.__dict__, "portions": postponed})).usable_ul >= result.usable_ul
     )

@@ -31,7 +31,6 @@ from tests.rules.helpers import PROPERTY
         ("2.5000", 2500),  # trailing zeros are not extra precision
         (Decimal("0.125"), 125),
         (Decimal("1E+1"), 10000),
-        (1e-3, 1),
     ],
 )
 def test_safe_11_parse_volume_ml(value: str | int | float | Decimal, ul: int) -> None:

@@ -19,29 +19,35 @@ def test_safe_15_a_vial_scanned_twice_counts_once() -> None:
 
 def test_safe_15_a_missing_vial_is_a_mismatch() -> None:
     result = compare(3000, 3000, DRAWN[:1], DRAWN)
-    assert not result.matches and result.missing == ("V0000000002",)
+    assert not result.matches
+    assert result.missing == ("V0000000002",)
 
 
 def test_safe_15_no_scans_at_all_is_a_mismatch() -> None:
     result = compare(3000, 3000, None, DRAWN)
-    assert not result.matches and result.missing == tuple(DRAWN)
+    assert not result.matches
+    assert result.missing == tuple(DRAWN)
 
 
 def test_safe_15_an_extra_or_wrong_vial_is_a_mismatch() -> None:
     result = compare(3000, 3000, [*DRAWN, "V0000000009"], DRAWN)
-    assert not result.matches and result.extra == ("V0000000009",) and not result.missing
+    assert not result.matches
+    assert result.extra == ("V0000000009",)
+    assert not result.missing
     wrong = compare(3000, 3000, ["V0000000001", "V0000000009"], DRAWN)
     assert (wrong.missing, wrong.extra) == (("V0000000002",), ("V0000000009",))
 
 
 def test_safe_15_a_scan_that_is_no_vial_code_is_a_mismatch() -> None:
     result = compare(3000, 3000, [*DRAWN, "S0000000001", "HELLO"], DRAWN)
-    assert not result.vials_match and result.not_vial_codes == ("S0000000001", "HELLO")
+    assert not result.vials_match
+    assert result.not_vial_codes == ("S0000000001", "HELLO")
 
 
 def test_safe_15_a_wrong_volume_is_a_mismatch_even_with_the_right_vials() -> None:
     result = compare(2500, 3000, DRAWN, DRAWN)
-    assert result.vials_match and not result.matches
+    assert result.vials_match
+    assert not result.matches
 
 
 def test_safe_15_scans_one_after_another_are_split_on_new_lines_spaces_and_commas() -> None:

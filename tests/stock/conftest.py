@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from inventory import clock
-from inventory.models import Product, Vial
+from inventory.models import Product
 from tests import factories
+from tests.factories import make_vials
+
+__all__ = ["make_vials"]  # the one helper lives in tests.factories
 
 #: Valid GTIN-14s (GS1-03 check digits).
 GTIN_LIDO = "09506000134352"
@@ -40,33 +41,3 @@ def hyaluronidase(app: Any) -> Product:
         gtin=GTIN_HYAL,
         unit_cost_minor=4500,
     )
-
-
-def make_vials(
-    product: Product,
-    count: int = 1,
-    *,
-    expiry: date | None = None,
-    lot_number: str | None = None,
-    lot_status: str = "available",
-    opened_at: datetime | None = None,
-    location: str = "",
-    unit_cost_minor: int = 1000,
-) -> list[Vial]:
-    """``count`` vials of one new lot of ``product``."""
-    lot_kwargs: dict[str, Any] = {"product": product, "status": lot_status}
-    lot_kwargs["expiry"] = expiry or clock.today() + timedelta(days=365)
-    if lot_number:
-        lot_kwargs["number"] = lot_number
-    lot = factories.LotFactory(**lot_kwargs)
-    receipt = factories.ReceiptFactory(lot=lot, vial_count=count, unit_cost_minor=unit_cost_minor)
-    return [
-        factories.VialFactory(
-            lot=lot,
-            receipt=receipt,
-            status="open" if opened_at else "sealed",
-            opened_at=opened_at,
-            location=location,
-        )
-        for _ in range(count)
-    ]

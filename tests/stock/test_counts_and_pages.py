@@ -53,7 +53,8 @@ def test_stock_count_lists_missing_and_unexpected_then_records_them(client, logi
     page = client.get(count_url).get_data(as_text=True)
     missing_part = page.split('id="missing"')[1].split("</ul>")[0]
     unexpected_part = page.split('id="unexpected"')[1].split("</ul>")[0]
-    assert on_shelf[2].code in missing_part and on_shelf[0].code not in missing_part
+    assert on_shelf[2].code in missing_part
+    assert on_shelf[0].code not in missing_part
     assert elsewhere.code in unexpected_part
 
     count_id = int(count_url.rstrip("/").rsplit("/", 1)[1])
@@ -72,7 +73,8 @@ def test_stock_count_lists_missing_and_unexpected_then_records_them(client, logi
     assert db.session.get(Vial, elsewhere.id).location == "Fridge A"
 
     result = client.get(count_url).get_data(as_text=True)
-    assert "missing" in result and on_shelf[2].code in result
+    assert "missing" in result
+    assert on_shelf[2].code in result
     written_off = post_form(
         client, count_url, f"/stock/counts/{count_id}/missing/{on_shelf[2].id}/discard", {"reason": "damaged"}
     )
@@ -143,9 +145,11 @@ def test_vial_page_shows_history_and_discards(client, login_as, lidocaine, db):
     batch = factories.BatchFactory()
     factories.DrawFactory(vial=vial, batch=batch, volume_ul=2000)
     page = client.get(f"/stock/vials/{vial.id}").get_data(as_text=True)
-    assert "received" in page and batch.code in page
+    assert "received" in page
+    assert batch.code in page
     bad = post_form(client, f"/stock/vials/{vial.id}", f"/stock/vials/{vial.id}/discard", {"reason": "bored"})
-    assert bad.status_code == 200 and 'aria-invalid="true"' in bad.get_data(as_text=True)
+    assert bad.status_code == 200
+    assert 'aria-invalid="true"' in bad.get_data(as_text=True)
     done = post_form(
         client,
         f"/stock/vials/{vial.id}",
@@ -154,7 +158,8 @@ def test_vial_page_shows_history_and_discards(client, login_as, lidocaine, db):
     )
     assert done.status_code == 302
     page = client.get(f"/stock/vials/{vial.id}").get_data(as_text=True)
-    assert "vial_discarded" in page and "broke" in page
+    assert "vial_discarded" in page
+    assert "broke" in page
 
 
 def test_vial_list_page_filters_and_never_500(client, login_as, lidocaine):
@@ -188,7 +193,8 @@ def test_safe_03_quarantine_and_release_pages_with_two_managers(client, app, lid
     lot_url = f"/stock/lots/{vial.lot_id}"
     login(client, "mgr1")
     empty = post_form(client, lot_url, f"{lot_url}/quarantine", {"reason": ""})
-    assert empty.status_code == 200 and 'aria-invalid="true"' in empty.get_data(as_text=True)
+    assert empty.status_code == 200
+    assert 'aria-invalid="true"' in empty.get_data(as_text=True)
     assert post_form(client, lot_url, f"{lot_url}/quarantine", {"reason": "leaking"}).status_code == 302
     assert "quarantined" in client.get(f"/stock/vials/{vial.id}").get_data(as_text=True)
 
@@ -203,7 +209,8 @@ def test_safe_03_quarantine_and_release_pages_with_two_managers(client, app, lid
     assert post_form(client, lot_url, f"{lot_url}/release", {"reason": "checked"}).status_code == 302
     db.session.expire_all()
     lot = db.session.get(Lot, vial.lot_id)
-    assert lot.status == "available" and lot.quarantined_by_id == first.id
+    assert lot.status == "available"
+    assert lot.quarantined_by_id == first.id
 
 
 def test_nurse_cannot_quarantine_from_the_page(client, login_as, lidocaine):

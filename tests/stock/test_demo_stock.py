@@ -16,7 +16,8 @@ def test_demo_stock_has_lots_near_expiry_an_opened_vial_and_a_quarantined_lot(ap
     assert db.session.query(Vial).count() > 100
     assert db.session.scalar(select(Lot).where(Lot.status == "quarantined")) is not None
     opened = db.session.scalars(select(Vial).where(Vial.status == "open")).all()
-    assert len(opened) == 1 and opened[0].lot.product.name.startswith("Lidocaine")
+    assert len(opened) == 1
+    assert opened[0].lot.product.name.startswith("Lidocaine")
     assert usability.vial_states(opened)[opened[0].id].usable
     kinds = {item.kind for item in stock.expiring(30)}
     assert {"lot", "vial"} <= kinds

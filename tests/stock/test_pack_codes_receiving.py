@@ -68,7 +68,8 @@ def test_ifa_a_broken_ifa_code_is_422_with_a_true_reason(api_as):
     response = api_as("nurse").post("/api/v1/barcodes/parse", json={"data": raw})
     assert response.status_code == 422
     error = response.get_json()["error"]
-    assert error["code"] == "invalid_barcode" and error["fields"]["reason"] == "ifa_no_product"
+    assert error["code"] == "invalid_barcode"
+    assert error["fields"]["reason"] == "ifa_no_product"
     assert "no product number" in error["message"]
 
 
@@ -81,7 +82,8 @@ def test_gs1_05_parse_flags_a_lot_that_swallowed_the_serial(api_as, lidocaine):
 def test_gs1_05_the_confirmation_page_warns_about_a_swallowed_lot(client, login_as, lidocaine):
     login_as("nurse")
     html = scan(client, "]d2010950600013435217271231" + "10ABC12321SN0001").get_data(as_text=True)
-    assert 'data-testid="lot-warning"' in html and "swallowed the serial" in html
+    assert 'data-testid="lot-warning"' in html
+    assert "swallowed the serial" in html
     fine = scan(client, "]d2010950600013435217271231" + "10ABC123" + GS + "21SN0001").get_data(as_text=True)
     assert 'data-testid="lot-warning"' not in fine
 
@@ -89,7 +91,8 @@ def test_gs1_05_the_confirmation_page_warns_about_a_swallowed_lot(client, login_
 def test_gs1_05_the_confirmation_page_warns_about_an_asterisk_in_the_lot(client, login_as, lidocaine):
     login_as("nurse")
     html = scan(client, "]d2010950600013435217271231" + "10ABC*SN0001").get_data(as_text=True)
-    assert 'data-testid="lot-warning"' in html and "instead of the separator" in html
+    assert 'data-testid="lot-warning"' in html
+    assert "instead of the separator" in html
 
 
 def test_gs1_07_a_digital_link_pack_is_received(client, login_as, lidocaine, db):
@@ -98,7 +101,9 @@ def test_gs1_07_a_digital_link_pack_is_received(client, login_as, lidocaine, db)
     response = scan(client, uri)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Lidocaine HCl 2% 20 mL" in html and "ABC123" in html and "GS1 Digital Link" in html
+    assert "Lidocaine HCl 2% 20 mL" in html
+    assert "ABC123" in html
+    assert "GS1 Digital Link" in html
     confirmed = client.post(
         "/stock/receive/confirm",
         data={"csrf_token": csrf_from(html), "scan": hidden_scan(html), "vials": "2", "product_id": "0"},

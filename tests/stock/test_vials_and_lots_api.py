@@ -73,9 +73,11 @@ def test_vial_list_pages(api_as, lidocaine):
     make_vials(lidocaine, 3)
     api = api_as("nurse")
     first = api.get("/api/v1/vials?per_page=2").get_json()
-    assert len(first["items"]) == 2 and first["next"] == 2
+    assert len(first["items"]) == 2
+    assert first["next"] == 2
     second = api.get("/api/v1/vials?per_page=2&page=2").get_json()
-    assert len(second["items"]) == 1 and second["next"] is None
+    assert len(second["items"]) == 1
+    assert second["next"] is None
 
 
 @pytest.mark.parametrize(
@@ -111,7 +113,8 @@ def test_discard_records_waste_volume_and_cost(api_as, lidocaine, db):
         api.user.id,
     )
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "vial_discarded"))
-    assert entry.entity_id == vial.id and entry.user_id == api.user.id
+    assert entry.entity_id == vial.id
+    assert entry.user_id == api.user.id
 
 
 def test_a_discarded_vial_cannot_be_discarded_again(api_as, lidocaine):

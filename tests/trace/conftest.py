@@ -14,9 +14,8 @@ START = datetime(2025, 3, 10, 7, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def frozen():
-    with clock.frozen_at(START):
-        yield
+def frozen(freeze):
+    return freeze(START)
 
 
 @pytest.fixture

@@ -111,11 +111,14 @@ def test_ae_01_follow_ups_show_on_the_event_patient_and_signal_pages(
     )
     assert posted.status_code == 302, posted.get_data(as_text=True)
     page = client.get(posted.location).get_data(as_text=True)
-    assert "resolved without scarring" in page and "seen on day 7" in page
+    assert "resolved without scarring" in page
+    assert "seen on day 7" in page
     patient_page = client.get(f"/clinic/patients/{scenario.p12.id}").get_data(as_text=True)
-    assert "resolved without scarring" in patient_page and "Swelling at the injection sites" in patient_page
+    assert "resolved without scarring" in patient_page
+    assert "Swelling at the injection sites" in patient_page
     signals = client.get("/trace/signals").get_data(as_text=True)
-    assert "resolved without scarring" in signals and "1 follow-up" in signals
+    assert "resolved without scarring" in signals
+    assert "1 follow-up" in signals
 
 
 def test_follow_up_form_without_an_outcome_says_what_is_wrong(

@@ -36,5 +36,6 @@ def test_demo_recall_is_entered_once(app):
     demo_trace.load()
     demo_trace.load()
     recall = db.session.scalar(db.select(Recall))
-    assert recall is not None and recall.patients
+    assert recall is not None
+    assert recall.patients
     assert db.session.scalar(db.select(db.func.count(Recall.id))) == 1

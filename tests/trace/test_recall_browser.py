@@ -58,7 +58,7 @@ def test_rcl_05_recall_entered_in_the_browser_follow_up_and_csv(scenario, live_s
     row.locator("input[name=note]").fill("Called, no reaction")
     row.locator("button[type=submit]").click()
     page.wait_for_load_state()
-    assert "contacted" in page.locator(f"#patient-{p12}").inner_text()
+    assert page.locator(f"#patient-{p12} span.tag").first.inner_text() == "Contacted"
 
     with page.expect_download() as info:
         page.click("#csv-link")

@@ -88,5 +88,6 @@ def test_batch_trace_both_ways(scenario, api_as):
     assert {lot["lot"] for lot in body["lots"]} == {"HYAL-2409"}
     assert [v["vial_code"] for v in body["vials"]] == [s.v7.code]
     assert [(row["code"], row["fate"]) for row in body["syringes"]] == [(s.s4.code, "destroyed")]
-    assert body["administrations"] == [] and body["patients"] == []
+    assert body["administrations"] == []
+    assert body["patients"] == []
     assert api_as("manager").get("/api/v1/trace/batches/999999").status_code == 404

@@ -6,11 +6,10 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from inventory import clock
 from inventory.models.compounding import Batch, Indication, Recipe, Route, Syringe
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.policy import Category, Storage
-from inventory.services import batches, recipes, scanning
+from inventory.services import batches, recipes, usability
 from inventory.web.api import ApiBlueprint
 from inventory.web.api.fields import InputSchema, VolumeMl
 
@@ -219,12 +218,12 @@ class BatchListArgs(InputSchema):
 
 
 def _batch_out(batch: Batch) -> dict[str, Any]:
-    reasons = scanning.syringe_block_reasons(batch.syringes, clock.now())
+    verdicts = usability.syringe_verdicts(batch.syringes)
     syringes = [
         {
             **{column.key: getattr(syringe, column.key) for column in Syringe.__table__.columns},
-            "blocked_reason": scanning.blocked_reason(reasons.get(syringe.id, [])),
-            "blocked_reasons": reasons.get(syringe.id, []),
+            "blocked_reason": verdicts[syringe.id].blocked_reason,
+            "blocked_reasons": list(verdicts[syringe.id].reasons),
         }
         for syringe in batch.syringes
     ]

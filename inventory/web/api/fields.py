@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from inventory.messages import rule_message
 from inventory.rules.errors import RuleError
 from inventory.rules.money import MINOR_PER_UNIT, money_number, parse_money
 from inventory.rules.units import MAX_VOLUME_UL, MICROLITRES_PER_ML, ml_number, parse_volume_ml
@@ -20,7 +21,7 @@ MAX_TEXT = 2000
 MAX_MONEY_UNITS = 10_000_000
 
 
-class VolumeMl(fields.Field):
+class VolumeMl(fields.Field[int]):
     """A JSON number of millilitres, at most 3 decimals; loads as integer microlitres."""
 
     def __init__(self, *, allow_zero: bool = False, **kwargs: Any) -> None:
@@ -44,10 +45,10 @@ class VolumeMl(fields.Field):
         try:
             return parse_volume_ml(value, allow_zero=self.allow_zero)
         except RuleError as error:
-            raise ValidationError(error.message) from None
+            raise ValidationError(rule_message(error)) from None
 
 
-class Money(fields.Field):
+class Money(fields.Field[int]):
     """A JSON number with at most 2 decimals, up to ten million; loads as integer minor units."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -64,7 +65,7 @@ class Money(fields.Field):
         try:
             minor = parse_money(value)
         except RuleError as error:
-            raise ValidationError(error.message) from None
+            raise ValidationError(rule_message(error)) from None
         if minor > MAX_MONEY_UNITS * MINOR_PER_UNIT:
             raise ValidationError(f"An amount cannot exceed {MAX_MONEY_UNITS}.")
         return minor
@@ -88,11 +89,11 @@ class InputSchema(Schema):
     ids from 1, text free of NUL and lone surrogates and of bounded length. The bounds are validators,
     so the OpenAPI document states them (minimum, maximum, maxLength)."""
 
-    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+    def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
         tighten(field_name, field_obj)
 
 
-def tighten(field_name: str, field: fields.Field) -> None:
+def tighten(field_name: str, field: fields.Field[Any]) -> None:
     if isinstance(field, fields.List) and field.inner is not None:
         tighten(field_name, field.inner)
     elif isinstance(field, fields.Integer):

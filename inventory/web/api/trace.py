@@ -88,6 +88,7 @@ class TraceSyringeOut(Schema):
     status = fields.String()
     fate = fields.String(metadata={"description": "administered, destroyed (not administered) or unused"})
     blocked_reason = fields.String(allow_none=True)
+    blocked_reasons = fields.List(fields.String(), metadata={"description": "every reason, in order"})
     discarded_at = fields.DateTime(allow_none=True)
     administration_id = fields.Function(lambda s: s.administration.id if s.administration else None)
 
@@ -217,6 +218,7 @@ def _lot_trace_body(found: trace.LotTrace, signal: vigilance.Signal | None) -> d
                 "status": s.status,
                 "fate": s.fate.value,
                 "blocked_reason": s.blocked_reason,
+                "blocked_reasons": s.blocked_reasons,
                 "discarded_at": _iso(s.discarded_at),
                 "administration_id": s.administration.id if s.administration else None,
             }
