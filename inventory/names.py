@@ -131,7 +131,7 @@ SCAN_REASON_LABELS = {
     "already_administered": _l("Already administered: this syringe was used before."),
     "discarded": _l("Discarded: this syringe was destroyed."),
     "wrong_patient": _l("Wrong patient: this syringe was prepared for another patient."),
-    "wrong_indication": _l("Wrong indication: this cocktail is not for the session's treatment."),
+    "wrong_indication": _l("Wrong indication: this cocktail is not for the treatment of this session."),
     "allergy": _l("Allergy: the patient is allergic to a substance in this syringe."),
     "session_closed": _l("This session is closed: open a new session to treat the patient."),
 }

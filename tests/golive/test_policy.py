@@ -4,8 +4,8 @@ before → after in the audit trail, and stored values govern computations at on
 from __future__ import annotations
 
 import copy
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 from inventory import clock
 from inventory.models import AuditEntry
