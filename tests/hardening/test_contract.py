@@ -21,9 +21,9 @@ from inventory.permissions import GRANTS, Permission
 
 ROOT = Path(inventory.__file__).resolve().parent.parent
 API_MD = Path(os.environ.get("API_MD", ROOT.parent / "shared" / "docs" / "api.md"))
-OPERATION = re.compile(r"`(GET|POST|PATCH|PUT|DELETE) (/api/v1/[^` ?]*)")
-#: Operations api.md names that are not JSON operations of the document (files, with their own routes).
-NOT_IN_DOCUMENT: set[tuple[str, str]] = set()
+OPERATION = re.compile(r"`(GET|POST|PATCH|PUT|DELETE) (/api/v1/[^`\s?]*)")
+#: Operations api.md names that the document does not list: the document itself.
+NOT_IN_DOCUMENT: set[tuple[str, str]] = {("GET", "/api/v1/openapi.json")}
 
 #: Each row of api.md's permission table, as the permissions that grant it (a row may need several).
 ROWS = {

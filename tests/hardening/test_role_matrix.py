@@ -27,7 +27,8 @@ ROLES = tuple(Role)
 #: Routes any signed-in user (or anybody) may call: they declare no permission, by design.
 OPEN_ROUTES = {
     "main.home",
-    "main.health",
+    "server.health",
+    "auth.setup",  # the first-run page: only while no user exists
     "auth.account",
     "auth.set_language",
     "auth.login",
@@ -36,6 +37,7 @@ OPEN_ROUTES = {
     "api-docs.openapi_json",
     "api_tokens.create_token",
     "api_tokens.revoke_current_token",
+    "api_users.change_own_password",  # one's own password: every signed-in user
 }
 METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -53,7 +55,8 @@ def required_permission(view: Callable[..., Any]) -> Permission | None:
 
 
 def concrete_path(rule: Rule) -> str:
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: "x.csv" if m[1] == "filename" else "1", rule.rule)
+    path = re.sub(r"<any\(([a-z_]+)[^>]*\):[a-z_]+>", lambda m: m[1], rule.rule)
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: "x.csv" if m[1] == "filename" else "1", path)
 
 
 def routes(app: Flask) -> Iterator[tuple[Rule, str, Permission | None]]:

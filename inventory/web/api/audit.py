@@ -9,12 +9,12 @@ from marshmallow import Schema, fields, validate
 from inventory.permissions import Permission, permission_required
 from inventory.services import audit
 from inventory.web.api import ApiBlueprint
-from inventory.web.api.fields import InputSchema
+from inventory.web.api.fields import QuerySchema
 
 blp = ApiBlueprint("api_audit", __name__, url_prefix="/api/v1/audit", description="Audit trail")
 
 
-class AuditQuery(InputSchema):
+class AuditQuery(QuerySchema):
     entity_type = fields.String(load_default=None)
     entity_id = fields.Integer(load_default=None)
     action = fields.String(load_default=None)

@@ -14,7 +14,7 @@ from inventory.permissions import Permission, permission_required, require
 from inventory.rules.units import ml_number
 from inventory.services import patients, scanning, sessions
 from inventory.web.api import ApiBlueprint
-from inventory.web.api.fields import InputSchema, VolumeMl
+from inventory.web.api.fields import InputSchema, QuerySchema, VolumeMl
 
 blp = ApiBlueprint("api_clinic", __name__, url_prefix="/api/v1", description="clinic")
 
@@ -28,7 +28,7 @@ class ClinicPatientIn(InputSchema):
     confirm_new = fields.Boolean(load_default=False)
 
 
-class ClinicPatientPatch(Schema):
+class ClinicPatientPatch(InputSchema):
     """Only the fields sent change; each change is kept as before → after."""
 
     name = fields.String(validate=validate.Length(min=1, max=200))
@@ -38,7 +38,7 @@ class ClinicPatientPatch(Schema):
     email = fields.String(validate=validate.Length(max=200))
 
 
-class ClinicPatientMergeIn(Schema):
+class ClinicPatientMergeIn(InputSchema):
     into_patient_id = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
@@ -54,7 +54,7 @@ class ClinicPatientOut(Schema):
     merged_at = fields.DateTime(allow_none=True)
 
 
-class ClinicPatientQuery(InputSchema):
+class ClinicPatientQuery(QuerySchema):
     q = fields.String(load_default="")
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=patients.SEARCH_LIMIT, validate=validate.Range(min=1, max=200))
@@ -98,7 +98,7 @@ class ClinicSessionRowOut(Schema):
     practitioner_id = fields.Integer()
 
 
-class ClinicAllergyIn(Schema):
+class ClinicAllergyIn(InputSchema):
     substance = fields.String(required=True, validate=validate.Length(min=1, max=80))
     reaction = fields.String(load_default="", validate=validate.Length(max=1000))
 
@@ -170,7 +170,7 @@ class ClinicAdministrationOut(Schema):
     corrections = fields.List(fields.Nested(ClinicCorrectionOut))
 
 
-class ClinicVoidIn(Schema):
+class ClinicVoidIn(InputSchema):
     reason = fields.String(required=True, validate=validate.OneOf([r.value for r in VoidReason]))
     note = fields.String(load_default="", validate=validate.Length(max=1000))
 
@@ -187,7 +187,7 @@ class ClinicVoidedOut(Schema):
     syringe = fields.Nested(ClinicSyringeStateOut)
 
 
-class ClinicCorrectionIn(Schema):
+class ClinicCorrectionIn(InputSchema):
     site = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
     volume_ul = VolumeMl(load_default=None, allow_none=True, data_key="volume_ml")
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))

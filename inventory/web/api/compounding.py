@@ -11,7 +11,7 @@ from inventory.permissions import Permission, permission_required, require
 from inventory.rules.policy import Category, Storage
 from inventory.services import batches, recipes, usability
 from inventory.web.api import ApiBlueprint
-from inventory.web.api.fields import InputSchema, VolumeMl
+from inventory.web.api.fields import InputSchema, QuerySchema, VolumeMl
 
 blp = ApiBlueprint("api_compounding", __name__, url_prefix="/api/v1", description="compounding")
 
@@ -211,7 +211,7 @@ class SyringeDiscardIn(InputSchema):
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class BatchListArgs(InputSchema):
+class BatchListArgs(QuerySchema):
     status = fields.String(
         load_default=None, validate=validate.OneOf(["awaiting_verification", "released", "quarantined"])
     )

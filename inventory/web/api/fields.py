@@ -87,17 +87,32 @@ def reject_unsafe_text(value: str) -> None:
 class InputSchema(Schema):
     """A request schema: integers strict (1.5 is not a number of vials) and within the database's range,
     ids from 1, text free of NUL and lone surrogates and of bounded length. The bounds are validators,
-    so the OpenAPI document states them (minimum, maximum, maxLength)."""
+    so the OpenAPI document states them (minimum, maximum, maxLength).
+
+    ``text_input=True`` reads the same fields from text (query arguments, a CSV row): "4" is 4 there,
+    and "1.5" is still refused."""
+
+    def __init__(self, *args: Any, text_input: bool = False, **kwargs: Any) -> None:
+        self.text_input = text_input
+        super().__init__(*args, **kwargs)
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
-        tighten(field_name, field_obj)
+        tighten(field_name, field_obj, strict=not self.text_input)
 
 
-def tighten(field_name: str, field: fields.Field[Any]) -> None:
+class QuerySchema(InputSchema):
+    """Query arguments: text by nature, so whole numbers are read from text."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("text_input", True)
+        super().__init__(*args, **kwargs)
+
+
+def tighten(field_name: str, field: fields.Field[Any], *, strict: bool = True) -> None:
     if isinstance(field, fields.List) and field.inner is not None:
-        tighten(field_name, field.inner)
+        tighten(field_name, field.inner, strict=strict)
     elif isinstance(field, fields.Integer):
-        field.strict = True
+        field.strict = strict
         ranges = [v for v in field.validators if isinstance(v, validate.Range)]
         if not any(v.min is not None for v in ranges):
             is_id = field_name == "id" or field_name.endswith("_id") or field_name in {"vials", "ids"}

@@ -9,16 +9,21 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields
 
 from inventory.errors import Invalid
-from inventory.permissions import Permission, require
+from inventory.permissions import Permission, permission_required, require
 from inventory.services import imports
 from inventory.web.api import ApiBlueprint, flatten_messages
+from inventory.web.api.fields import QuerySchema
 from inventory.web.api.products import ProductIn
 from inventory.web.api.stock import StockReceiptIn
 
 blp = ApiBlueprint("api_imports", __name__, url_prefix="/api/v1/imports", description="Go-live import")
 
 #: One row of each kind, validated by the API's own request schemas.
-ROW_SCHEMAS: dict[str, Schema] = {"products": ProductIn(), "stock": StockReceiptIn()}
+#: A CSV or spreadsheet row is text: whole numbers are read from it ("4"), "1.5" is still refused.
+ROW_SCHEMAS: dict[str, Schema] = {
+    "products": ProductIn(text_input=True),
+    "stock": StockReceiptIn(text_input=True),
+}
 
 
 def row_loader(kind: str) -> imports.RowLoader:
@@ -47,7 +52,7 @@ def run_import(kind: str, *, dry_run: bool) -> imports.ImportResult:
     )
 
 
-class ImportQuery(Schema):
+class ImportQuery(QuerySchema):
     dry_run = fields.Boolean(load_default=False)
 
 
@@ -76,6 +81,7 @@ def _answer(kind: str, query: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 
 @blp.route("/products", methods=["POST"])
+@permission_required(Permission.EDIT_PRODUCTS)
 @blp.arguments(ImportQuery, location="query")
 @blp.response(200, ImportOut)
 @blp.alt_response(422, schema=ImportOut, description="Rows with errors; nothing created.")
@@ -86,6 +92,7 @@ def import_products(query: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 
 @blp.route("/stock", methods=["POST"])
+@permission_required(Permission.EDIT_PRODUCTS)
 @blp.arguments(ImportQuery, location="query")
 @blp.response(200, ImportOut)
 @blp.alt_response(422, schema=ImportOut, description="Rows with errors; nothing created.")

@@ -12,12 +12,12 @@ from inventory.rules.units import ml_number
 from inventory.services import purchasing
 from inventory.services import reorder as reorder_service
 from inventory.web.api import ApiBlueprint
-from inventory.web.api.fields import InputSchema, Money, VolumeMl
+from inventory.web.api.fields import Money, QuerySchema, VolumeMl
 
 blp = ApiBlueprint("api_manager", __name__, url_prefix="/api/v1", description="manager")
 
 
-class ReorderListQuery(InputSchema):
+class ReorderListQuery(QuerySchema):
     all = fields.Boolean(load_default=True, metadata={"description": "false: only products to reorder"})
 
 
@@ -80,7 +80,7 @@ def reorder_list(query: dict[str, Any]) -> dict[str, Any]:
     return {"items": [_reorder_item(line) for line in lines], "window_days": reorder_service.window_days()}
 
 
-class PurchaseOrderQuery(InputSchema):
+class PurchaseOrderQuery(QuerySchema):
     status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in OrderStatus]))
 
 

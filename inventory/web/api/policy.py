@@ -9,13 +9,14 @@ from marshmallow import Schema, fields, validate
 from inventory.permissions import Permission, permission_required
 from inventory.services import policy as policy_service
 from inventory.web.api import ApiBlueprint
+from inventory.web.api.fields import InputSchema
 
 blp = ApiBlueprint("api_policy", __name__, url_prefix="/api/v1/policy", description="The clinic's policy")
 
 Hours = fields.Float(allow_none=True, validate=validate.Range(min=0, min_inclusive=False))
 
 
-class InUse(Schema):
+class InUse(InputSchema):
     single_dose_hours = fields.Float(required=True, validate=validate.Range(min=0))
     multi_dose_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
 
@@ -27,7 +28,7 @@ class PolicyOut(Schema):
     in_use = fields.Dict(keys=fields.String(), values=fields.Raw())
 
 
-class PolicyIn(Schema):
+class PolicyIn(InputSchema):
     bud_hours = fields.Dict(
         keys=fields.String(), values=fields.Dict(keys=fields.String(), values=Hours), required=True
     )

@@ -12,7 +12,7 @@ from inventory.services import receiving, stock, usability
 from inventory.services.stock import VialFilter
 from inventory.services.usability import VialState
 from inventory.web.api import ApiBlueprint
-from inventory.web.api.fields import InputSchema, Money, VolumeMl
+from inventory.web.api.fields import InputSchema, Money, QuerySchema, VolumeMl
 
 blp = ApiBlueprint("api_stock", __name__, url_prefix="/api/v1", description="stock")
 
@@ -89,7 +89,7 @@ class BarcodeParseOut(Schema):
     id = fields.Integer()
 
 
-class StockVialQuery(InputSchema):
+class StockVialQuery(QuerySchema):
     product_id = fields.Integer(load_default=None)
     lot_id = fields.Integer(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in VialStatus]))
@@ -138,7 +138,7 @@ class StockLotDetailOut(StockLotOut):
     vials = fields.List(fields.Nested(StockVialOut))
 
 
-class StockExpiringQuery(InputSchema):
+class StockExpiringQuery(QuerySchema):
     days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=3650))
 
 
@@ -156,7 +156,7 @@ class StockExpiringList(Schema):
     items = fields.List(fields.Nested(StockExpiringItemOut))
 
 
-class StockLotQuery(InputSchema):
+class StockLotQuery(QuerySchema):
     product_id = fields.Integer(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in LotStatus]))
 

@@ -446,7 +446,7 @@ class TraceExposedPatientOut(Schema):
     lots = fields.List(fields.Integer())
 
 
-class AdverseEventUpdateIn(Schema):
+class AdverseEventUpdateIn(InputSchema):
     outcome = fields.String(required=True, validate=validate.Length(min=1, max=5000))
     note = fields.String(load_default="", validate=validate.Length(max=5000))
 

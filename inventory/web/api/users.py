@@ -15,6 +15,7 @@ from inventory.permissions import Permission, permission_required
 from inventory.rules.passwords import MAX_LENGTH
 from inventory.services import auth
 from inventory.web.api import ApiBlueprint
+from inventory.web.api.fields import InputSchema
 
 blp = ApiBlueprint("api_users", __name__, url_prefix="/api/v1", description="Accounts")
 
@@ -37,23 +38,23 @@ class UserList(Schema):
     items = fields.List(fields.Nested(UserOut))
 
 
-class UserIn(Schema):
+class UserIn(InputSchema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True)
     password = fields.String(required=True, validate=validate.Length(min=1, max=MAX_LENGTH))
     display_name = fields.String(validate=validate.Length(max=120))
 
 
-class UserPatch(Schema):
+class UserPatch(InputSchema):
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)))
     active = fields.Boolean()
 
 
-class PasswordIn(Schema):
+class PasswordIn(InputSchema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=MAX_LENGTH))
 
 
-class OwnPasswordIn(Schema):
+class OwnPasswordIn(InputSchema):
     current = fields.String(required=True, validate=validate.Length(min=1, max=MAX_LENGTH))
     new = fields.String(required=True, validate=validate.Length(min=1, max=MAX_LENGTH))
 
