@@ -26,6 +26,24 @@ RULE_MESSAGES: dict[str, Any] = {
         "on the pack instead."
     ),
     "invalid_barcode": _l("The code could not be read. Scan it again, or enter the pack by hand."),
+    "invalid_barcode/not_digital_link": _l(
+        "This web address is not a GS1 Digital Link: it names no product (/01/…)."
+    ),
+    "invalid_barcode/digital_link_order": _l(
+        "This GS1 Digital Link has its fields in an order GS1 does not allow: scan it again, or enter the "
+        "pack by hand."
+    ),
+    "invalid_barcode/ifa_format": _l(
+        "This code starts like an IFA code but is not format 06: the scanner may have dropped its control "
+        "characters. Check the scanner's settings, or enter the pack by hand."
+    ),
+    "invalid_barcode/ifa_ppn": _l(
+        "The PPN of this IFA code is not a German pharmacy number (11 + PZN + 2 digits)."
+    ),
+    "invalid_barcode/ifa_no_product": _l(
+        "This IFA code has a lot and expiry but no product number (neither PPN nor GTIN): choose the "
+        "product and enter the pack by hand."
+    ),
     "invalid_barcode/empty": _l("Nothing was scanned."),
     "invalid_barcode/empty_field": _l("The %(field)s is empty."),
     "invalid_barcode/invalid_date": _l(
@@ -92,6 +110,12 @@ RULE_MESSAGES: dict[str, Any] = {
     "in_use_limit": _l("An opened vial was usable until %(until)s: it must be discarded."),
     # policy settings (rules/policy.py)
     "invalid_policy": _l("These policy settings are not valid: every limit is a number of hours or days."),
+    # contact details and settings (rules/contact.py, rules/money.py)
+    "invalid_phone": _l(
+        "Not a phone number: write it with its area code, e.g. 0532 123 45 67 or +90 532 123 45 67."
+    ),
+    "invalid_email": _l("Not an e-mail address."),
+    "invalid_currency": _l("Not an ISO 4217 currency code (e.g. TRY, EUR)."),
 }
 
 

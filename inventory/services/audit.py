@@ -82,11 +82,6 @@ def signed_in(user: User, *, via: str) -> AuditEntry:
         return record("signed_in", "user", user.id, details={"via": via}, user=user)
 
 
-def signed_out(user: User) -> AuditEntry:
-    with transaction():
-        return record("signed_out", "user", user.id, user=user)
-
-
 def sign_in_failed(username: str, *, code: str, via: str) -> AuditEntry:
     """A refused sign-in (wrong password, unknown or locked user): the name typed, never the password."""
     typed = username.strip().lower()[:80]

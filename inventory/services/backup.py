@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import URL, create_engine, make_url, text
 
 from inventory import clock
@@ -58,7 +59,10 @@ def manifest_path(backup: Path) -> Path:
 def read_manifest(backup: Path) -> dict[str, Any]:
     path = manifest_path(backup)
     if not path.exists():
-        raise Invalid("no_manifest", f"{path} is missing: not a backup made by `flask backup create`.")
+        raise Invalid(
+            "no_manifest",
+            _("%(path)s is missing: not a backup made by `flask backup create`.", path=str(path)),
+        )
     data: dict[str, Any] = json.loads(path.read_text())
     return data
 
@@ -73,7 +77,7 @@ def create_backup(directory: Path, *, keep: int | None = None) -> Path:
     url = _url()
     kind = url.get_backend_name()
     if kind not in SUFFIX:
-        raise Invalid("unsupported_database", f"No backup for {kind} databases.")
+        raise Invalid("unsupported_database", _("No backup for %(kind)s databases.", kind=kind))
     stamp = clock.now().strftime("%Y%m%dT%H%M%S%fZ")
     target = directory / f"{PREFIX}{stamp}{SUFFIX[kind]}"
     partial = target.with_name(target.name + ".part")
@@ -94,7 +98,7 @@ def create_backup(directory: Path, *, keep: int | None = None) -> Path:
 def prune(directory: Path, keep: int) -> list[Path]:
     """Delete all but the newest `keep` backups (and their manifests); the removed files."""
     if keep < 1:
-        raise Invalid("invalid_keep", "Keep at least one backup.")
+        raise Invalid("invalid_keep", _("Keep at least one backup."))
     backups = sorted(
         (p for p in directory.iterdir() if p.name.startswith(PREFIX) and p.suffix in SUFFIX.values()),
         key=lambda p: p.name,
@@ -147,7 +151,10 @@ def _libpq(url: URL) -> tuple[str, dict[str, str]]:
 def _run(command: list[str], env: dict[str, str]) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise Conflict("backup_failed", f"{command[0]} failed: {result.stderr.strip()[:2000]}")
+        raise Conflict(
+            "backup_failed",
+            _("%(command)s failed: %(error)s", command=command[0], error=result.stderr.strip()[:2000]),
+        )
 
 
 def _postgres_counts(connection: Any) -> dict[str, int]:
@@ -286,15 +293,20 @@ def restore_backup(backup: Path) -> Verification:
     if manifest["database"] != url.get_backend_name():
         raise Invalid(
             "wrong_database",
-            f"This is a {manifest['database']} backup; the app uses {url.get_backend_name()}.",
+            _(
+                "This is a %(backup)s backup; the app uses %(app)s.",
+                backup=manifest["database"],
+                app=url.get_backend_name(),
+            ),
         )
     rows = {name: count for name, count in current_counts().items() if name != "alembic_version" and count}
     if rows:
         raise Conflict(
             "database_not_empty",
-            "The database is not empty ("
-            + ", ".join(f"{name}: {count}" for name, count in sorted(rows.items()))
-            + "): restore into an empty database only.",
+            _(
+                "The database is not empty (%(rows)s): restore into an empty database only.",
+                rows=", ".join(f"{name}: {count}" for name, count in sorted(rows.items())),
+            ),
         )
     db.session.remove()
     db.engine.dispose()

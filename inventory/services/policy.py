@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from inventory.errors import Invalid
 from inventory.extensions import db
+from inventory.messages import rule_message
 from inventory.models import PolicySetting
 from inventory.rules.errors import RuleError
 from inventory.rules.policy import DEFAULT_POLICY, LimitRow, Policy, Storage, above_usp_maxima
@@ -73,7 +74,8 @@ def _from_document(document: dict[str, Any], base: Policy) -> Policy:
     try:
         return Policy.from_mapping(mapping)
     except RuleError as error:
-        raise Invalid("invalid_policy", error.message, fields={"_schema": error.message}) from None
+        message = rule_message(error)
+        raise Invalid("invalid_policy", message, fields={"_schema": message}) from None
 
 
 def save_policy(values: dict[str, Any], *, reason: str | None = None) -> Policy:

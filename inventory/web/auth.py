@@ -166,7 +166,6 @@ def setup() -> str | Response:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
     if current_user.is_authenticated:
-        audit.signed_out(current_user._get_current_object())
         auth.sign_out(current_user._get_current_object(), token=g.get("api_token"))
     logout_user()
     session.pop(SESSION_GENERATION, None)

@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from inventory.database import is_busy
 from inventory.extensions import db
-from inventory.web.errors import is_api_request, json_error
+from inventory.web.errors import handle_busy, is_api_request, json_error
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ def health() -> tuple[Response, int]:
 
 
 def database_unavailable(error: Exception) -> Any:
+    if is_busy(error):  # the database is there, its write lock is taken: try again in a moment
+        return handle_busy()
     log.error("database unavailable on %s %s: %s", request.method, request.path, error)
     with contextlib.suppress(DBAPIError):  # the connection may be gone already
         db.session.rollback()

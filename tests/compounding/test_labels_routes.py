@@ -269,7 +269,7 @@ def test_a_refused_pdf_is_said_on_the_print_page_in_plain_words(
     page = client.get(f"/labels/batches/{batch['id']}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert 'data-testid="refusal"' in html
+    assert 'data-testid="label-refusal"' in html
     assert "is quarantined" in html
     assert 'data-testid="pdf-link"' not in html  # nothing to click that would be refused
     response = client.get(f"/labels/batches/{batch['id']}.zpl?layout=a4-l7651", follow_redirects=True)

@@ -24,7 +24,8 @@ def _released_batch(api_as: Any, recipe_id: int) -> dict[str, Any]:
     assert made.status_code == 201, made.get_json()
     body: dict[str, Any] = made.get_json()
     checker = api_as("nurse")
-    verified = checker.post(f"/api/v1/batches/{body['id']}/verify", json={"volume_ml": 3})
+    drawn = sorted({draw["vial_code"] for draw in body["draws"]})
+    verified = checker.post(f"/api/v1/batches/{body['id']}/verify", json={"volume_ml": 3, "vials": drawn})
     assert verified.status_code == 200, verified.get_json()
     return body
 
@@ -66,7 +67,8 @@ def test_safe_10_recipe_edit_after_a_batch_leaves_its_scan_label_and_trace(
     label = printing.syringe_labels(db.session.get(Batch, batch["id"]))[0]
     assert label.recipe_name == "Hair cocktail"
     assert "intradermal" in label.route.lower()
-    assert [part.name for part in label.ingredients] == [hair["dex"].name, hair["silicon"].name]
+    # LBL-01: the names labels print (no pack size), from what was drawn, not from the edited recipe
+    assert [part.name for part in label.ingredients] == [hair["dex"].printed_name, hair["silicon"].printed_name]
 
     # The scan: no missing_lot for the enzyme the old batch never had.
     patient = factories.PatientFactory()

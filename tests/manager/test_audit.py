@@ -42,9 +42,10 @@ def test_aud_01_every_action_the_code_writes_has_a_label() -> None:
         written |= set(pattern.findall(path.read_text(encoding="utf-8")))
     written |= {"batch_quarantined", "exported", "signed_in", "signed_out", "sign_in_failed"}
     expanded = {
-        name.replace("{status}", status)
+        name.replace("{status}", status).replace("{kind}", kind)
         for name in written
         for status in ("pending", "contacted", "unreachable", "not_required")
+        for kind in ("products", "stock")
     }
     assert expanded - set(AUDIT_ACTION_LABELS) == set()
 
