@@ -68,7 +68,8 @@ def test_safe_10_recipe_edit_after_a_batch_leaves_its_scan_label_and_trace(
     assert label.recipe_name == "Hair cocktail"
     assert "intradermal" in label.route.lower()
     # LBL-01: the names labels print (no pack size), from what was drawn, not from the edited recipe
-    assert [part.name for part in label.ingredients] == [hair["dex"].printed_name, hair["silicon"].printed_name]
+    printed = [hair["dex"].printed_name, hair["silicon"].printed_name]
+    assert [part.name for part in label.ingredients] == printed
 
     # The scan: no missing_lot for the enzyme the old batch never had.
     patient = factories.PatientFactory()
