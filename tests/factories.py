@@ -21,6 +21,7 @@ from inventory.models import (
     Receipt,
     Recipe,
     RecipeComponent,
+    StorageUnit,
     Syringe,
     TreatmentSession,
     User,
@@ -206,3 +207,14 @@ class AdministrationFactory(Base):
     volume_ul = factory.LazyAttribute(lambda o: o.syringe.volume_ul)
     site = "face"
     administered_at = factory.LazyFunction(clock.now)
+
+
+class StorageUnitFactory(Base):
+    class Meta:
+        model = StorageUnit
+
+    name = factory.Sequence(lambda n: f"Unit {n}")
+    kind = "fridge"
+    min_dc = 20
+    max_dc = 80
+    active = True

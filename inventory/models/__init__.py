@@ -10,6 +10,13 @@ from inventory.models.clinic import (
     TreatmentSession,
     Verdict,
 )
+from inventory.models.coldchain import (
+    MovedItem,
+    ReadingSource,
+    StorageMove,
+    StorageUnit,
+    TemperatureReading,
+)
 from inventory.models.compounding import (
     Batch,
     BatchStatus,
@@ -51,6 +58,7 @@ __all__ = [
     "LoginThrottle",
     "Lot",
     "LotStatus",
+    "MovedItem",
     "OrderStatus",
     "Patient",
     "PolicySetting",
@@ -59,6 +67,7 @@ __all__ = [
     "PurchaseOrder",
     "PurchaseOrderLine",
     "PurchaseOrderReceipt",
+    "ReadingSource",
     "Recall",
     "RecallClass",
     "RecallPatient",
@@ -69,8 +78,11 @@ __all__ = [
     "Route",
     "ScanAttempt",
     "SessionStatus",
+    "StorageMove",
+    "StorageUnit",
     "Syringe",
     "SyringeStatus",
+    "TemperatureReading",
     "TreatmentSession",
     "User",
     "UserRole",

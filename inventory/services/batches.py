@@ -597,41 +597,54 @@ def discard_syringe(code: str, reason: str, note: str, user: User) -> Syringe:
 def move_storage(batch_id: int, storage: str, user: User) -> Batch:
     """BUD-07: the batch's unused syringes move to another storage; somewhere warmer can shorten
     their BUD (min(current BUD, prepared_at + the new limit)), somewhere colder never extends it."""
-    new_storage = Storage(storage)
     with transaction():
         batch = _locked_batch(batch_id)
-        sterile = _all_sterile(batch)
-        moved: list[list[Any]] = []
-        for syringe in batch.syringes:
-            if syringe.status in (SyringeStatus.ADMINISTERED, SyringeStatus.DISCARDED):
-                continue
-            try:
-                new_bud = bud_rules.rewarmed_bud(
-                    current_bud=syringe.bud,
-                    prepared_at=batch.prepared_at,
-                    category=Category(batch.category),
-                    new_storage=new_storage,
-                    all_sterile=sterile,
-                    policy=current_policy(),
-                )
-            except RuleError as error:
-                raise from_rule(error) from None
-            moved.append([syringe.code, syringe.storage, syringe.bud, new_bud])
-            syringe.storage = new_storage.value
-            syringe.bud = new_bud
-        if not moved:
-            raise Conflict("nothing_to_move", _("Batch %(code)s has no unused syringe.", code=batch.code))
-        before = batch.storage
-        batch.storage = new_storage.value
-        batch.bud = min(row[3] for row in moved)
-        audit.record(
-            "batch_storage_changed",
-            "batch",
-            batch.id,
-            details={"code": batch.code, "storage": [before, new_storage.value], "syringes": moved},
-            user=user,
-        )
+        change_storage(batch, Storage(storage), user)
     return batch
+
+
+def locked_batch(batch_id: int) -> Batch:
+    """The batch, locked for a change of its syringes (the caller owns the transaction)."""
+    return _locked_batch(batch_id)
+
+
+def change_storage(batch: Batch, new_storage: Storage, user: User) -> list[Syringe]:
+    """BUD-07 inside the caller's transaction (the batch locked): the unused syringes get the new
+    storage and min(current BUD, prepared_at + its limit); audited. Returns the syringes changed."""
+    sterile = _all_sterile(batch)
+    moved: list[list[Any]] = []
+    unused: list[Syringe] = []
+    for syringe in batch.syringes:
+        if syringe.status in (SyringeStatus.ADMINISTERED, SyringeStatus.DISCARDED):
+            continue
+        try:
+            new_bud = bud_rules.rewarmed_bud(
+                current_bud=syringe.bud,
+                prepared_at=batch.prepared_at,
+                category=Category(batch.category),
+                new_storage=new_storage,
+                all_sterile=sterile,
+                policy=current_policy(),
+            )
+        except RuleError as error:
+            raise from_rule(error) from None
+        moved.append([syringe.code, syringe.storage, syringe.bud, new_bud])
+        syringe.storage = new_storage.value
+        syringe.bud = new_bud
+        unused.append(syringe)
+    if not moved:
+        raise Conflict("nothing_to_move", _("Batch %(code)s has no unused syringe.", code=batch.code))
+    before = batch.storage
+    batch.storage = new_storage.value
+    batch.bud = min(row[3] for row in moved)
+    audit.record(
+        "batch_storage_changed",
+        "batch",
+        batch.id,
+        details={"code": batch.code, "storage": [before, new_storage.value], "syringes": moved},
+        user=user,
+    )
+    return unused
 
 
 def _all_sterile(batch: Batch) -> bool:

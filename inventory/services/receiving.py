@@ -23,7 +23,7 @@ from inventory.rules.gs1 import CSET82, Gs1Data, InvalidBarcode, NotGs1
 from inventory.rules.gs1_digital_link import is_digital_link
 from inventory.rules.lots import normalize_lot_number
 from inventory.rules.pack_codes import lot_warnings, read_pack_code
-from inventory.services import audit, purchasing, recalls, transaction
+from inventory.services import audit, purchasing, recalls, storage, transaction
 from inventory.services.stock import find_by_code
 
 MAX_VIALS_PER_RECEIPT = 1000
@@ -132,6 +132,8 @@ class ReceiptRequest:
     location: str = ""
     remember_gtin: bool = False
     order_line_id: int | None = None
+    #: COLD-01: where the vials go; None puts them in the default unit of the product's storage.
+    storage_unit_id: int | None = None
 
 
 @dataclass
@@ -353,9 +355,16 @@ def _create(pack: _Pack, lot: Lot | None, request: ReceiptRequest, user: User) -
     db.session.flush()
     if request.order_line_id:
         purchasing.record_receipt(request.order_line_id, receipt)
+    unit = (
+        storage.unit_for_placing(request.storage_unit_id)
+        if request.storage_unit_id is not None
+        else storage.default_unit(pack.product.storage)
+    )
     vials = [_new_vial(lot, receipt, pack.product, request.location) for _ in range(request.vials)]
     db.session.add_all(vials)
     db.session.flush()
+    if unit is not None:
+        storage.record_placement(vials, unit, user=user)
     audit.record(
         "stock_received",
         "receipt",
@@ -389,6 +398,7 @@ def _receipt_details(pack: _Pack, lot: Lot, receipt: Receipt, vials: list[Vial])
         "supplier": receipt.supplier,
         "unit_cost_minor": receipt.unit_cost_minor,
         "vials": [vial.code for vial in vials],
+        "storage_unit_id": vials[0].storage_unit_id if vials else None,
     }
 
 

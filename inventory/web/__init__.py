@@ -33,7 +33,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def register_web(app: Flask) -> None:
-    from inventory.web import auth, catalogue, clinic, compounding, main, manager, printing, stock, trace
+    from inventory.web import (
+        auth,
+        catalogue,
+        clinic,
+        coldchain,
+        compounding,
+        main,
+        manager,
+        printing,
+        stock,
+        trace,
+    )
     from inventory.web import purchasing as _purchasing_pages  # noqa: F401  (routes on manager.bp)
     from inventory.web import reports as _report_pages  # noqa: F401  (routes on manager.bp)
     from inventory.web.api import register_api
@@ -58,6 +69,7 @@ def register_web(app: Flask) -> None:
         trace.recall_exports,
         manager.bp,
         printing.bp,
+        coldchain.bp,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

@@ -24,7 +24,7 @@ from inventory.extensions import db
 from inventory.models import User
 from inventory.models.purchasing import OrderStatus
 from inventory.permissions import Permission, permission_required
-from inventory.services import audit, purchasing
+from inventory.services import audit, purchasing, readings
 from inventory.services import dashboard as dashboard_service
 from inventory.services import reorder as reorder_service
 from inventory.web.errors import form_failed
@@ -78,6 +78,7 @@ def dashboard() -> str:
         waste_spark=waste_spark,
         administered_spark=administered_spark,
         window=dashboard_service.WINDOW_DAYS,
+        reading_hours=int(readings.interval().total_seconds() // 3600),
     )
 
 

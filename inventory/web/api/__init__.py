@@ -12,7 +12,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
 from inventory.errors import Invalid, MalformedRequest
-from inventory.web.api.fields import Money, VolumeMl
+from inventory.web.api.fields import Celsius, Money, VolumeMl
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, str]:
@@ -55,11 +55,22 @@ class ApiBlueprint(SmorestBlueprint):
 
 
 def register_api(app: Flask) -> None:
-    from inventory.web.api import audit, clinic, compounding, manager, products, stock, tokens, trace
+    from inventory.web.api import (
+        audit,
+        clinic,
+        coldchain,
+        compounding,
+        manager,
+        products,
+        stock,
+        tokens,
+        trace,
+    )
 
     api = Api(app, spec_kwargs={"info": {"description": "The clinic pharmacy's JSON API (api.md)."}})
     api.register_field(VolumeMl, "number", None)
     api.register_field(Money, "number", None)
+    api.register_field(Celsius, "number", None)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     for blueprint in (
@@ -71,6 +82,7 @@ def register_api(app: Flask) -> None:
         trace.blp,
         manager.blp,
         audit.blp,
+        coldchain.blp,
     ):
         api.register_blueprint(blueprint)
     app.extensions["api"] = api

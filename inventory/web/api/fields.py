@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from inventory.rules.coldchain import from_dc, to_dc
 from inventory.rules.errors import RuleError
 from inventory.rules.money import money_number, parse_money
 from inventory.rules.units import ml_number, parse_volume_ml
@@ -43,3 +44,18 @@ class Money(fields.Field):
             return parse_money(value)
         except RuleError as error:
             raise ValidationError(error.message) from None
+
+
+class Celsius(fields.Field):
+    """A JSON number of degrees Celsius, one decimal kept; loads as integer tenths of a degree."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else from_dc(int(value))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValidationError("A temperature must be a number of degrees Celsius.")
+        try:
+            return to_dc(value)
+        except RuleError:
+            raise ValidationError("A temperature in °C between -80 and 50.") from None
