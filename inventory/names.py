@@ -67,6 +67,7 @@ BLOCK_LABELS = {
     "in_use_limit": _l("past its in-use limit"),
     "quarantined": _l("quarantined"),
     "recalled": _l("recalled"),
+    "temperature_hold": _l("on temperature hold"),
 }
 BATCH_STATUS_LABELS = {
     BatchStatus.AWAITING_VERIFICATION: _l("Awaiting verification"),

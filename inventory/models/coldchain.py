@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inventory import clock
@@ -98,3 +98,83 @@ class TemperatureReading(Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     recorded_by: Mapped[User] = relationship()
+
+
+class ExcursionStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Decision(StrEnum):
+    RELEASE = "release"
+    DISCARD = "discard"
+
+
+class Excursion(Model):
+    """COLD-03: a unit out of its range from ``started_at`` (the first out-of-range reading) to
+    ``ended_at`` (the first reading back in range); closed when every lot and batch held has a decision
+    (COLD-04)."""
+
+    __tablename__ = "excursions"
+    __table_args__ = (one_of("status", enum_values(ExcursionStatus)),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    storage_unit_id: Mapped[int] = mapped_column(ForeignKey("storage_units.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Whether a reading went above the range (COLD-04: released syringes then get BUD-07).
+    above: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20), default=ExcursionStatus.OPEN, index=True)
+    opened_by_reading_id: Mapped[int] = mapped_column(ForeignKey("temperature_readings.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    storage_unit: Mapped[StorageUnit] = relationship()
+
+
+class ExcursionHold(Model):
+    """A vial or syringe that was in the unit during the excursion: on hold (SAFE-16) until its lot or
+    batch has a decision. Appended only."""
+
+    __tablename__ = "excursion_holds"
+    __table_args__ = (
+        CheckConstraint(
+            "(vial_id IS NOT NULL AND lot_id IS NOT NULL AND syringe_id IS NULL AND batch_id IS NULL)"
+            " OR (vial_id IS NULL AND lot_id IS NULL AND syringe_id IS NOT NULL AND batch_id IS NOT NULL)",
+            name="one_item",
+        ),
+        UniqueConstraint("excursion_id", "vial_id"),
+        UniqueConstraint("excursion_id", "syringe_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    excursion_id: Mapped[int] = mapped_column(ForeignKey("excursions.id"), index=True)
+    vial_id: Mapped[int | None] = mapped_column(ForeignKey("vials.id"), index=True)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    syringe_id: Mapped[int | None] = mapped_column(ForeignKey("syringes.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+
+
+class ExcursionDecision(Model):
+    """COLD-04: a manager's decision for one lot or one batch of an excursion. Appended only, once."""
+
+    __tablename__ = "excursion_decisions"
+    __table_args__ = (
+        one_of("decision", enum_values(Decision)),
+        CheckConstraint(
+            "(lot_id IS NOT NULL AND batch_id IS NULL) OR (lot_id IS NULL AND batch_id IS NOT NULL)",
+            name="one_item",
+        ),
+        UniqueConstraint("excursion_id", "lot_id"),
+        UniqueConstraint("excursion_id", "batch_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    excursion_id: Mapped[int] = mapped_column(ForeignKey("excursions.id"), index=True)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    decision: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    decided_by: Mapped[User] = relationship()

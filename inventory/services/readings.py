@@ -16,7 +16,7 @@ from inventory.extensions import db
 from inventory.models.coldchain import ReadingSource, StorageUnit, TemperatureReading
 from inventory.models.users import User
 from inventory.rules import coldchain as cold_rules
-from inventory.services import audit, storage, transaction
+from inventory.services import audit, excursions, storage, transaction
 
 #: A reading may be dated a little ahead of the server's clock (a phone's clock runs fast), no more.
 CLOCK_SLACK = timedelta(minutes=5)
@@ -57,10 +57,18 @@ def reading_in_range(unit: StorageUnit, request: ReadingRequest) -> bool:
     return all(cold_rules.in_range(value, unit.min_dc, unit.max_dc) for value in values if value is not None)
 
 
+@dataclass(frozen=True)
+class Recorded:
+    reading: TemperatureReading
+    #: COLD-03: the excursion this reading opened, continued or ended, if any.
+    excursion_id: int | None
+
+
 def record_reading(
     unit_id: int, request: ReadingRequest, *, user: User, source: ReadingSource = ReadingSource.MANUAL
-) -> TemperatureReading:
-    """COLD-02: a reading of a unit, by whom and when; audited."""
+) -> Recorded:
+    """COLD-02: a reading of a unit, by whom and when; audited. COLD-03: out of range, it opens an
+    excursion and puts everything in the unit on hold in the same transaction."""
     now = clock.now()
     at = _check(request, now)
     try:
@@ -94,10 +102,11 @@ def record_reading(
                 },
                 user=user,
             )
+            excursion = excursions.on_reading(unit, reading, user)
     except IntegrityError:
         message = _("This unit has a reading at that time already.")
         raise Conflict("duplicate_reading", message, fields={"at": message}) from None
-    return reading
+    return Recorded(reading, excursion.id if excursion is not None else None)
 
 
 def readings_of_unit(unit_id: int, limit: int = 50) -> list[TemperatureReading]:

@@ -40,7 +40,7 @@ from inventory.rules import bud as rules_bud
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.expiry import is_expired
 from inventory.rules.units import format_ml
-from inventory.services import audit, transaction
+from inventory.services import audit, transaction, usability
 from inventory.services.sessions import get_session
 
 # api.md's fixed list, in the order a screen shows them; ``missing_lot`` (SAFE-08) is an addition.
@@ -55,6 +55,7 @@ ALREADY_ADMINISTERED = "already_administered"
 DISCARDED = "discarded"
 WRONG_PATIENT = "wrong_patient"
 SESSION_CLOSED = "session_closed"
+TEMPERATURE_HOLD = usability.TEMPERATURE_HOLD
 
 REASONS: tuple[str, ...] = (
     UNKNOWN_CODE,
@@ -63,6 +64,7 @@ REASONS: tuple[str, ...] = (
     EXPIRED_COMPONENT,
     QUARANTINED,
     RECALLED,
+    TEMPERATURE_HOLD,
     MISSING_LOT,
     ALREADY_ADMINISTERED,
     DISCARDED,
@@ -80,6 +82,9 @@ REASON_TEXT = {
     EXPIRED_COMPONENT: _l("A component's lot is past its expiry date."),
     QUARANTINED: _l("Quarantined: the batch or a lot in it is on hold."),
     RECALLED: _l("Recalled: a lot in this syringe is recalled."),
+    TEMPERATURE_HOLD: _l(
+        "Temperature hold: it was in a fridge or freezer out of its range; a manager must decide first."
+    ),
     MISSING_LOT: _l("A biological component has no recorded lot."),
     ALREADY_ADMINISTERED: _l("Already administered: this syringe was used before."),
     DISCARDED: _l("Discarded: this syringe was destroyed."),
@@ -167,6 +172,7 @@ def _block_reasons_statement() -> Any:
             facts.c.lot_recalled,
             administered.label("administered"),
             _biological_without_lot().label("missing_lot"),
+            usability.syringe_held(Syringe.id).label("temperature_hold"),
         )
         .join(Batch, Batch.id == Syringe.batch_id)
         .outerjoin(facts, facts.c.batch_id == Syringe.batch_id)
@@ -194,6 +200,7 @@ _BLOCKED_REASON_OF = (
     (RECALLED, "recalled"),
     (QUARANTINED, "quarantined"),
     (EXPIRED_COMPONENT, "expired"),
+    (TEMPERATURE_HOLD, TEMPERATURE_HOLD),
     (BUD_PASSED, "bud_passed"),
 )
 
@@ -221,6 +228,8 @@ def _row_reasons(row: Any, now: datetime, zone: Any) -> list[str]:
         reasons.append(QUARANTINED)
     if row.lot_recalled:
         reasons.append(RECALLED)
+    if row.temperature_hold:
+        reasons.append(TEMPERATURE_HOLD)
     if row.missing_lot:
         reasons.append(MISSING_LOT)
     if row.status == SyringeStatus.ADMINISTERED or row.administered:

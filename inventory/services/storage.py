@@ -18,7 +18,7 @@ from inventory.models.users import User
 from inventory.rules import coldchain as cold_rules
 from inventory.rules.errors import RuleError
 from inventory.rules.policy import Storage
-from inventory.services import audit, batches, transaction
+from inventory.services import audit, batches, excursions, transaction
 
 NAME_MAX = 60
 IN_STOCK = (VialStatus.SEALED, VialStatus.OPEN)
@@ -123,6 +123,7 @@ def _put(item: Vial | Syringe, unit: StorageUnit, user: User) -> int | None:
             moved_by_id=user.id,
         )
     )
+    excursions.hold_if_open(unit.id, item)
     return before
 
 

@@ -11,12 +11,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import exists, func, select, tuple_
 
 from inventory import clock
 from inventory.extensions import db
 from inventory.models.catalogue import Product
+from inventory.models.coldchain import ExcursionDecision, ExcursionHold
+from inventory.models.compounding import Syringe
 from inventory.models.recall import Recall
 from inventory.models.stock import (
     Lot,
@@ -37,6 +40,8 @@ class StockLevel:
 
 
 IN_STOCK = (VialStatus.SEALED, VialStatus.OPEN)
+#: SAFE-16: a vial or syringe in a unit during a temperature excursion, until a manager decides.
+TEMPERATURE_HOLD = "temperature_hold"
 
 
 # --- what a vial may be used for now ----------------------------------------------------------------
@@ -69,6 +74,38 @@ def recalled_lot_ids(lots: Iterable[Lot]) -> set[int]:
     return {keys[(product_id, number)] for product_id, number in rows if (product_id, number) in keys}
 
 
+def _undecided(decided: Any, group: Any) -> Any:
+    return ~exists().where(ExcursionDecision.excursion_id == ExcursionHold.excursion_id, decided == group)
+
+
+def temperature_held_vial_ids(vial_ids: Iterable[int]) -> set[int]:
+    """SAFE-16: vials held by a temperature excursion (COLD-03) whose lot has no decision yet."""
+    wanted = list(set(vial_ids))
+    if not wanted:
+        return set()
+    undecided = _undecided(ExcursionDecision.lot_id, ExcursionHold.lot_id)
+    return set(
+        db.session.scalars(select(ExcursionHold.vial_id).where(ExcursionHold.vial_id.in_(wanted), undecided))
+    )
+
+
+def syringe_held(syringe_id: Any) -> Any:
+    """SAFE-16 as a SQL condition on a syringe id column: held by a temperature excursion (COLD-03) whose
+    decision for its batch is still to come. The scan's one query embeds it."""
+    return exists().where(
+        ExcursionHold.syringe_id == syringe_id,
+        _undecided(ExcursionDecision.batch_id, ExcursionHold.batch_id),
+    )
+
+
+def held_syringe_ids(syringe_ids: Iterable[int]) -> set[int]:
+    """SAFE-16: the syringes among these on temperature hold."""
+    wanted = list(set(syringe_ids))
+    if not wanted:
+        return set()
+    return set(db.session.scalars(select(Syringe.id).where(Syringe.id.in_(wanted), syringe_held(Syringe.id))))
+
+
 def _load_lots(vials: Sequence[Vial]) -> dict[int, Lot]:
     """Every vial's lot (with its product) in one query, into the session's identity map."""
     lot_ids = {vial.lot_id for vial in vials}
@@ -78,7 +115,14 @@ def _load_lots(vials: Sequence[Vial]) -> dict[int, Lot]:
 
 
 def vial_state(
-    vial: Vial, lot: Lot, *, recalled: bool, now: datetime, policy: Policy, product: Product | None = None
+    vial: Vial,
+    lot: Lot,
+    *,
+    recalled: bool,
+    now: datetime,
+    policy: Policy,
+    product: Product | None = None,
+    held: bool = False,
 ) -> VialState:
     zone = clock.clinic_zone()
     product = product or lot.product
@@ -88,7 +132,7 @@ def vial_state(
         )
     else:
         until = expiry_rules.expiry_end(lot.expiry, zone)
-    reason = expiry_rules.vial_blocked_reason(
+    reason: str | None = expiry_rules.vial_blocked_reason(
         now=now,
         expiry=lot.expiry,
         tz=zone,
@@ -98,6 +142,8 @@ def vial_state(
     )
     if reason is None and vial.status == VialStatus.OPEN and vial.opened_at is None:
         reason = BlockReason.IN_USE_LIMIT  # VIAL-04: opened without a recorded puncture time
+    if reason is None and held:
+        reason = TEMPERATURE_HOLD  # SAFE-16: until a manager decides on its lot
     usable = reason is None and vial.status in IN_STOCK and vial.remaining_ul > 0
     return VialState(
         usable=usable, blocked_reason=None if reason is None else str(reason), usable_until=until
@@ -111,8 +157,16 @@ def vial_states(vials: Iterable[Vial], *, now: datetime | None = None) -> dict[i
     policy = current_policy()
     lots = _load_lots(vials)
     recalled = recalled_lot_ids(lots.values())
+    held = temperature_held_vial_ids(vial.id for vial in vials)
     return {
-        vial.id: vial_state(vial, lots[vial.lot_id], recalled=vial.lot_id in recalled, now=now, policy=policy)
+        vial.id: vial_state(
+            vial,
+            lots[vial.lot_id],
+            recalled=vial.lot_id in recalled,
+            now=now,
+            policy=policy,
+            held=vial.id in held,
+        )
         for vial in vials
     }
 

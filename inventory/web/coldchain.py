@@ -152,7 +152,7 @@ def reading(unit_id: int) -> str | Response:
         try:
             recorded = readings.record_reading(
                 found.id, reading_request, user=require(Permission.MANAGE_STOCK)
-            )
+            ).reading
         except DomainError as error:
             form_failed(form, error)
         else:

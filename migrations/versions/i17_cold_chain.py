@@ -119,6 +119,106 @@ def upgrade():
             ["storage_unit_id"],
             ["id"],
         )
+    op.create_table(
+        "excursions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("storage_unit_id", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("above", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("opened_by_reading_id", sa.Integer(), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("status IN ('open', 'closed')", name=op.f("ck_excursions_status_valid")),
+        sa.ForeignKeyConstraint(
+            ["opened_by_reading_id"],
+            ["temperature_readings.id"],
+            name=op.f("fk_excursions_opened_by_reading_id_temperature_readings"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["storage_unit_id"],
+            ["storage_units.id"],
+            name=op.f("fk_excursions_storage_unit_id_storage_units"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_excursions")),
+    )
+    with op.batch_alter_table("excursions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_excursions_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_excursions_storage_unit_id"), ["storage_unit_id"], unique=False)
+
+    op.create_table(
+        "excursion_decisions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("excursion_id", sa.Integer(), nullable=False),
+        sa.Column("lot_id", sa.Integer(), nullable=True),
+        sa.Column("batch_id", sa.Integer(), nullable=True),
+        sa.Column("decision", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("decided_by_id", sa.Integer(), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "decision IN ('release', 'discard')", name=op.f("ck_excursion_decisions_decision_valid")
+        ),
+        sa.CheckConstraint(
+            "(lot_id IS NOT NULL AND batch_id IS NULL) OR (lot_id IS NULL AND batch_id IS NOT NULL)",
+            name=op.f("ck_excursion_decisions_one_item"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["batches.id"], name=op.f("fk_excursion_decisions_batch_id_batches")
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"], ["users.id"], name=op.f("fk_excursion_decisions_decided_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["excursion_id"], ["excursions.id"], name=op.f("fk_excursion_decisions_excursion_id_excursions")
+        ),
+        sa.ForeignKeyConstraint(["lot_id"], ["lots.id"], name=op.f("fk_excursion_decisions_lot_id_lots")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_excursion_decisions")),
+        sa.UniqueConstraint(
+            "excursion_id", "batch_id", name=op.f("uq_excursion_decisions_excursion_id_batch_id")
+        ),
+        sa.UniqueConstraint(
+            "excursion_id", "lot_id", name=op.f("uq_excursion_decisions_excursion_id_lot_id")
+        ),
+    )
+    with op.batch_alter_table("excursion_decisions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_excursion_decisions_excursion_id"), ["excursion_id"], unique=False
+        )
+
+    op.create_table(
+        "excursion_holds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("excursion_id", sa.Integer(), nullable=False),
+        sa.Column("vial_id", sa.Integer(), nullable=True),
+        sa.Column("lot_id", sa.Integer(), nullable=True),
+        sa.Column("syringe_id", sa.Integer(), nullable=True),
+        sa.Column("batch_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint(
+            "(vial_id IS NOT NULL AND lot_id IS NOT NULL AND syringe_id IS NULL AND batch_id IS NULL) OR (vial_id IS NULL AND lot_id IS NULL AND syringe_id IS NOT NULL AND batch_id IS NOT NULL)",
+            name=op.f("ck_excursion_holds_one_item"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["batches.id"], name=op.f("fk_excursion_holds_batch_id_batches")
+        ),
+        sa.ForeignKeyConstraint(
+            ["excursion_id"], ["excursions.id"], name=op.f("fk_excursion_holds_excursion_id_excursions")
+        ),
+        sa.ForeignKeyConstraint(["lot_id"], ["lots.id"], name=op.f("fk_excursion_holds_lot_id_lots")),
+        sa.ForeignKeyConstraint(
+            ["syringe_id"], ["syringes.id"], name=op.f("fk_excursion_holds_syringe_id_syringes")
+        ),
+        sa.ForeignKeyConstraint(["vial_id"], ["vials.id"], name=op.f("fk_excursion_holds_vial_id_vials")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_excursion_holds")),
+        sa.UniqueConstraint(
+            "excursion_id", "syringe_id", name=op.f("uq_excursion_holds_excursion_id_syringe_id")
+        ),
+        sa.UniqueConstraint("excursion_id", "vial_id", name=op.f("uq_excursion_holds_excursion_id_vial_id")),
+    )
+    with op.batch_alter_table("excursion_holds", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_excursion_holds_excursion_id"), ["excursion_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_excursion_holds_syringe_id"), ["syringe_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_excursion_holds_vial_id"), ["vial_id"], unique=False)
     _units_from_locations()
 
 
@@ -181,6 +281,21 @@ def _units_from_locations():
 
 
 def downgrade():
+    with op.batch_alter_table("excursion_holds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_excursion_holds_vial_id"))
+        batch_op.drop_index(batch_op.f("ix_excursion_holds_syringe_id"))
+        batch_op.drop_index(batch_op.f("ix_excursion_holds_excursion_id"))
+
+    op.drop_table("excursion_holds")
+    with op.batch_alter_table("excursion_decisions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_excursion_decisions_excursion_id"))
+
+    op.drop_table("excursion_decisions")
+    with op.batch_alter_table("excursions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_excursions_storage_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_excursions_status"))
+
+    op.drop_table("excursions")
     with op.batch_alter_table("syringes", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_syringes_storage_unit_id_storage_units"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_syringes_storage_unit_id"))

@@ -6,10 +6,10 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from inventory.models.coldchain import StorageUnit
+from inventory.models.coldchain import Decision, Excursion, ExcursionStatus, StorageUnit, TemperatureReading
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.policy import Storage
-from inventory.services import readings, storage
+from inventory.services import excursions, readings, storage
 from inventory.web.api import ApiBlueprint
 from inventory.web.api.compounding import BatchOut, batch_out
 from inventory.web.api.fields import Celsius
@@ -64,6 +64,56 @@ class ReadingOut(Schema):
     source = fields.String()
     recorded_by = fields.Integer(attribute="recorded_by_id")
     excursion_id = fields.Integer(allow_none=True, dump_default=None)
+
+
+class ExcursionQuery(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in ExcursionStatus]))
+
+
+class ExcursionLotOut(Schema):
+    lot_id = fields.Integer(attribute="id")
+    decision = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class ExcursionBatchOut(Schema):
+    batch_id = fields.Integer(attribute="id")
+    decision = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class ExposedPatientOut(Schema):
+    patient_id = fields.Integer()
+    name = fields.String()
+    date_of_birth = fields.Date()
+    phone = fields.String()
+    syringe_code = fields.String()
+    batch_id = fields.Integer()
+    administered_at = fields.DateTime()
+
+
+class ExcursionOut(Schema):
+    id = fields.Integer()
+    storage_unit_id = fields.Integer()
+    start = fields.DateTime()
+    end = fields.DateTime(allow_none=True)
+    above = fields.Boolean(metadata={"description": "a reading went above the range (BUD-07 on release)"})
+    status = fields.String()
+    closed_at = fields.DateTime(allow_none=True)
+    lots = fields.List(fields.Nested(ExcursionLotOut))
+    batches = fields.List(fields.Nested(ExcursionBatchOut))
+    patients = fields.List(fields.Nested(ExposedPatientOut))
+
+
+class ExcursionList(Schema):
+    items = fields.List(fields.Nested(ExcursionOut))
+
+
+class DecisionIn(Schema):
+    lot_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
+    batch_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
+    decision = fields.String(required=True, validate=validate.OneOf([d.value for d in Decision]))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=excursions.REASON_MAX))
 
 
 class MoveIn(Schema):
@@ -145,4 +195,54 @@ def record_reading(data: dict[str, Any], unit_id: int) -> Any:
     request = readings.ReadingRequest(
         temperature_dc=data["temperature_c"], min_dc=data["min_c"], max_dc=data["max_c"], at=data["at"]
     )
-    return readings.record_reading(unit_id, request, user=user)
+    recorded = readings.record_reading(unit_id, request, user=user)
+    return {
+        **{c.key: getattr(recorded.reading, c.key) for c in TemperatureReading.__table__.columns},
+        "excursion_id": recorded.excursion_id,
+    }
+
+
+def _excursion_out(excursion: Excursion) -> dict[str, Any]:
+    shown = excursions.view(excursion)
+    return {
+        "id": excursion.id,
+        "storage_unit_id": excursion.storage_unit_id,
+        "start": excursion.started_at,
+        "end": excursion.ended_at,
+        "above": excursion.above,
+        "status": excursion.status,
+        "closed_at": excursion.closed_at,
+        "lots": shown.lots,
+        "batches": shown.batches,
+        "patients": excursions.exposed_patients(excursion),
+    }
+
+
+@blp.route("/excursions", methods=["GET"])
+@permission_required(Permission.QUALITY)
+@blp.arguments(ExcursionQuery, location="query")
+@blp.response(200, ExcursionList)
+def list_excursions(query: dict[str, Any]) -> dict[str, Any]:
+    """COLD-03: excursions, newest first; `status` open or closed."""
+    return {"items": [_excursion_out(e) for e in excursions.list_excursions(query["status"])]}
+
+
+@blp.route("/excursions/<int:excursion_id>", methods=["GET"])
+@permission_required(Permission.QUALITY)
+@blp.response(200, ExcursionOut)
+def get_excursion(excursion_id: int) -> dict[str, Any]:
+    return _excursion_out(excursions.get_excursion(excursion_id))
+
+
+@blp.route("/excursions/<int:excursion_id>/decisions", methods=["POST"])
+@permission_required(Permission.QUALITY)
+@blp.arguments(DecisionIn)
+@blp.response(200, ExcursionOut)
+def decide(data: dict[str, Any], excursion_id: int) -> dict[str, Any]:
+    """COLD-04: release (with the manufacturer's reference or stability reasoning) or discard one lot or
+    batch; the excursion closes when every lot and batch has a decision and a reading is back in range."""
+    user = require(Permission.QUALITY)
+    request = excursions.DecisionRequest(
+        decision=data["decision"], reason=data["reason"], lot_id=data["lot_id"], batch_id=data["batch_id"]
+    )
+    return _excursion_out(excursions.decide(excursion_id, request, user=user))
