@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import Field, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from inventory import charts, clock
 from inventory.errors import DomainError, Invalid
 from inventory.models.coldchain import StorageUnit
 from inventory.permissions import Permission, can, permission_required, require
 from inventory.rules import coldchain as cold_rules
 from inventory.rules.errors import RuleError
 from inventory.rules.policy import Storage
-from inventory.services import batches, readings, receiving, storage
+from inventory.services import batches, coldlog, readings, receiving, storage
 from inventory.web.errors import form_failed
 from inventory.web.forms import choices
 
@@ -128,6 +131,68 @@ def unit(unit_id: int) -> str:
         contents=storage.contents([found.id])[found.id],
         moves=storage.moves_of_unit(found.id),
         readings=readings.readings_of_unit(found.id),
+        chart=_chart(found),
+        month=clock.today().strftime("%Y-%m"),
+    )
+
+
+def _chart(unit: StorageUnit) -> Markup | None:
+    """The last 30 days of readings as a server-side SVG line chart (now, min, max)."""
+    since = clock.now() - timedelta(days=30)
+    shown = [r for r in reversed(readings.readings_of_unit(unit.id, limit=500)) if r.at >= since]
+    if len(shown) < 2:
+        return None
+    below_zero = unit.max_dc <= 0
+    sign = -1 if below_zero else 1
+
+    def values(pick: Any) -> list[float]:
+        return [
+            max(0.0, sign * cold_rules.from_dc(pick(r) if pick(r) is not None else r.temperature_dc))
+            for r in shown
+        ]
+
+    return charts.line_chart(
+        [clock.local(r.at).strftime("%d/%m %H:%M") for r in shown],
+        [
+            charts.Series(_("Now"), values(lambda r: r.temperature_dc)),
+            charts.Series(_("Min"), values(lambda r: r.min_dc)),
+            charts.Series(_("Max"), values(lambda r: r.max_dc)),
+        ],
+        title=_("Readings, last 30 days"),
+        unit=_("°C below zero") if below_zero else "°C",
+    )
+
+
+def _month_arg() -> date:
+    text = request.args.get("month", "")
+    try:
+        return date.fromisoformat(f"{text}-01") if text else clock.today().replace(day=1)
+    except ValueError:
+        raise Invalid("invalid_input", _("Give the month as YYYY-MM."), fields={"month": text}) from None
+
+
+@bp.route("/units/<int:unit_id>/log.csv")
+@permission_required(Permission.READ_CATALOGUE)
+def log_csv(unit_id: int) -> Response:
+    """COLD-06: a month's readings as CSV (?month=YYYY-MM, default this month)."""
+    log = coldlog.month_log(storage.get_unit(unit_id), _month_arg())
+    name = f"temperature-log-{unit_id}-{log.month:%Y-%m}.csv"
+    return Response(
+        coldlog.log_csv(log),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/units/<int:unit_id>/log.pdf")
+@permission_required(Permission.READ_CATALOGUE)
+def log_pdf(unit_id: int) -> Response:
+    """COLD-06: the monthly log, printable (readings, min/max, initials, excursions and decisions)."""
+    log = coldlog.month_log(storage.get_unit(unit_id), _month_arg())
+    name = f"temperature-log-{unit_id}-{log.month:%Y-%m}.pdf"
+    pdf = coldlog.log_pdf(log, clinic_name=current_app.config.get("CLINIC_NAME", ""))
+    return Response(
+        pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
     )
 
 
