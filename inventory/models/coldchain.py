@@ -39,6 +39,9 @@ class StorageUnit(Model):
     max_dc: Mapped[int]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    #: COLD-02: the columns of this unit's data-logger CSV, chosen once and kept.
+    import_time_column: Mapped[str | None] = mapped_column(String(60))
+    import_temperature_column: Mapped[str | None] = mapped_column(String(60))
 
 
 class StorageMove(Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -16,6 +17,7 @@ from inventory.extensions import db
 from inventory.models.coldchain import ReadingSource, StorageUnit, TemperatureReading
 from inventory.models.users import User
 from inventory.rules import coldchain as cold_rules
+from inventory.rules.errors import RuleError
 from inventory.services import audit, excursions, storage, transaction
 
 #: A reading may be dated a little ahead of the server's clock (a phone's clock runs fast), no more.
@@ -74,39 +76,46 @@ def record_reading(
     try:
         with transaction():
             unit = storage.get_unit(unit_id)
-            reading = TemperatureReading(
-                storage_unit_id=unit.id,
-                at=at,
-                temperature_dc=request.temperature_dc,
-                min_dc=request.min_dc,
-                max_dc=request.max_dc,
-                in_range=reading_in_range(unit, request),
-                source=source.value,
-                recorded_by_id=user.id,
-                recorded_at=now,
-            )
-            db.session.add(reading)
-            db.session.flush()
-            audit.record(
-                "temperature_recorded",
-                "storage_unit",
-                unit.id,
-                details={
-                    "reading_id": reading.id,
-                    "at": at,
-                    "temperature_dc": request.temperature_dc,
-                    "min_dc": request.min_dc,
-                    "max_dc": request.max_dc,
-                    "in_range": reading.in_range,
-                    "source": source.value,
-                },
-                user=user,
-            )
-            excursion = excursions.on_reading(unit, reading, user)
+            reading, excursion = _add_reading(unit, request, at, now, user, source)
     except IntegrityError:
         message = _("This unit has a reading at that time already.")
         raise Conflict("duplicate_reading", message, fields={"at": message}) from None
     return Recorded(reading, excursion.id if excursion is not None else None)
+
+
+def _add_reading(
+    unit: StorageUnit, request: ReadingRequest, at: datetime, now: datetime, user: User, source: ReadingSource
+) -> tuple[TemperatureReading, Any]:
+    """One reading in the caller's transaction: audited, and the excursion it opens, continues or ends."""
+    reading = TemperatureReading(
+        storage_unit_id=unit.id,
+        at=at,
+        temperature_dc=request.temperature_dc,
+        min_dc=request.min_dc,
+        max_dc=request.max_dc,
+        in_range=reading_in_range(unit, request),
+        source=source.value,
+        recorded_by_id=user.id,
+        recorded_at=now,
+    )
+    db.session.add(reading)
+    db.session.flush()
+    audit.record(
+        "temperature_recorded",
+        "storage_unit",
+        unit.id,
+        details={
+            "reading_id": reading.id,
+            "at": at,
+            "temperature_dc": request.temperature_dc,
+            "min_dc": request.min_dc,
+            "max_dc": request.max_dc,
+            "in_range": reading.in_range,
+            "source": source.value,
+        },
+        user=user,
+    )
+    return reading, excursions.on_reading(unit, reading, user)
 
 
 def readings_of_unit(unit_id: int, limit: int = 50) -> list[TemperatureReading]:
@@ -160,3 +169,112 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
+
+
+# --- a data logger's CSV export --------------------------------------------------------------------------
+
+IMPORT_MAX_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int
+    status: str
+    errors: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: list[ImportRow]
+    created: int
+    skipped: int
+
+
+def _logger_time(text: str) -> datetime:
+    """ISO 8601 with an offset, or a logger's local time without one (the clinic's zone)."""
+    value = datetime.fromisoformat(text.strip().replace("/", "-"))
+    return value if value.tzinfo is not None else value.replace(tzinfo=clock.clinic_zone())
+
+
+def import_csv(
+    unit_id: int,
+    text: str,
+    *,
+    user: User,
+    time_column: str | None = None,
+    temperature_column: str | None = None,
+) -> ImportResult:
+    """COLD-02: a logger's export (time, temperature), with the columns chosen once per unit and kept.
+    All or nothing: a row in error imports nothing (422 with every row); a time the unit has already is
+    skipped, so overlapping exports can be imported again."""
+    import csv
+    import io
+
+    unit = storage.get_unit(unit_id)
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    time_column = (time_column or unit.import_time_column or "").strip()
+    temperature_column = (temperature_column or unit.import_temperature_column or "").strip()
+    for name, chosen in (("time_column", time_column), ("temperature_column", temperature_column)):
+        if chosen not in header:
+            message = _("Choose the column among: %(columns)s.", columns=", ".join(header) or "—")
+            raise Invalid("mapping_required", message, fields={name: message})
+    now = clock.now()
+    rows: list[ImportRow] = []
+    parsed: list[tuple[datetime, int]] = []
+    for line, raw in enumerate(reader, start=2):
+        record = {(key or "").strip(): (value or "") for key, value in raw.items()}
+        errors: dict[str, str] = {}
+        at: datetime | None = None
+        tenths: int | None = None
+        try:
+            at = _logger_time(record.get(time_column, ""))
+            if at > now + CLOCK_SLACK:
+                errors[time_column] = _("A reading cannot be in the future.")
+        except ValueError:
+            errors[time_column] = _("Not a date and time.")
+        try:
+            tenths = cold_rules.to_dc(record.get(temperature_column, ""))
+        except RuleError:
+            errors[temperature_column] = _("Not a temperature in °C.")
+        rows.append(ImportRow(line, "error" if errors else "ok", errors))
+        if not errors and at is not None and tenths is not None:
+            parsed.append((at, tenths))
+        if len(rows) > IMPORT_MAX_ROWS:
+            message = _("At most %(n)s rows per file.", n=IMPORT_MAX_ROWS)
+            raise Invalid("invalid_input", message, fields={"file": message})
+    if any(row.status == "error" for row in rows):
+        raise Invalid(
+            "invalid_file",
+            _("Some rows are wrong: nothing was imported."),
+            extra={"rows": [row.__dict__ for row in rows], "created": 0},
+        )
+    created = skipped = 0
+    with transaction():
+        unit = storage.get_unit(unit_id)
+        if (unit.import_time_column, unit.import_temperature_column) != (time_column, temperature_column):
+            audit.record(
+                "storage_unit_import_mapping",
+                "storage_unit",
+                unit.id,
+                details={"time_column": time_column, "temperature_column": temperature_column},
+                user=user,
+            )
+            unit.import_time_column, unit.import_temperature_column = time_column, temperature_column
+        known = set(
+            db.session.scalars(
+                select(TemperatureReading.at).where(TemperatureReading.storage_unit_id == unit.id)
+            )
+        )
+        for at, tenths in sorted(parsed):
+            if at in known:
+                skipped += 1
+                continue
+            known.add(at)
+            _add_reading(
+                unit, ReadingRequest(temperature_dc=tenths, at=at), at, now, user, ReadingSource.LOGGER
+            )
+            created += 1
+    return ImportResult(rows, created, skipped)

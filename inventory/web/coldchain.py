@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 from wtforms import Field, SelectField, StringField
@@ -161,6 +162,49 @@ def _chart(unit: StorageUnit) -> Markup | None:
         title=_("Readings, last 30 days"),
         unit=_("°C below zero") if below_zero else "°C",
     )
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("The data logger's CSV export"), validators=[FileRequired()])
+    time_column = StringField(_l("Column of the time"), validators=[Length(max=60)])
+    temperature_column = StringField(_l("Column of the temperature"), validators=[Length(max=60)])
+
+
+@bp.route("/units/<int:unit_id>/import", methods=["GET", "POST"])
+@permission_required(Permission.MANAGE_STOCK)
+def import_readings(unit_id: int) -> str | Response:
+    """COLD-02: a logger's export; the columns are asked once and kept for the unit."""
+    found = storage.get_unit(unit_id)
+    form = ImportForm(
+        time_column=found.import_time_column, temperature_column=found.import_temperature_column
+    )
+    rows: list[readings.ImportRow] = []
+    if form.validate_on_submit():
+        try:
+            text = form.file.data.read().decode("utf-8-sig")
+            result = readings.import_csv(
+                found.id,
+                text,
+                user=require(Permission.MANAGE_STOCK),
+                time_column=form.time_column.data or None,
+                temperature_column=form.temperature_column.data or None,
+            )
+        except UnicodeDecodeError:
+            form.file.errors = [_("The file is not UTF-8 text.")]
+        except DomainError as error:
+            rows = [readings.ImportRow(**row) for row in error.extra.get("rows", [])]
+            form_failed(form, error)
+        else:
+            flash(
+                _(
+                    "%(created)s readings imported, %(skipped)s already known.",
+                    created=result.created,
+                    skipped=result.skipped,
+                ),
+                "success",
+            )
+            return redirect(url_for("coldchain.unit", unit_id=found.id))
+    return render_template("coldchain/import.html", unit=found, form=form, rows=[r for r in rows if r.errors])
 
 
 def _month_arg() -> date:

@@ -39,6 +39,8 @@ def upgrade():
         sa.Column("max_dc", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("import_time_column", sa.String(length=60), nullable=True),
+        sa.Column("import_temperature_column", sa.String(length=60), nullable=True),
         sa.CheckConstraint("kind IN ('room', 'fridge', 'freezer')", name=op.f("ck_storage_units_kind_valid")),
         sa.CheckConstraint("min_dc < max_dc", name=op.f("ck_storage_units_range_ordered")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_storage_units")),

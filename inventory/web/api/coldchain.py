@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from inventory.errors import Invalid
 from inventory.models.coldchain import Decision, Excursion, ExcursionStatus, StorageUnit, TemperatureReading
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.policy import Storage
@@ -114,6 +117,27 @@ class DecisionIn(Schema):
     batch_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
     decision = fields.String(required=True, validate=validate.OneOf([d.value for d in Decision]))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=excursions.REASON_MAX))
+
+
+class ImportFileIn(Schema):
+    file = Upload(required=True)
+
+
+class ImportMappingIn(Schema):
+    time_column = fields.String(load_default=None, validate=validate.Length(max=60))
+    temperature_column = fields.String(load_default=None, validate=validate.Length(max=60))
+
+
+class ImportRowOut(Schema):
+    line = fields.Integer()
+    status = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class ImportOut(Schema):
+    rows = fields.List(fields.Nested(ImportRowOut))
+    created = fields.Integer()
+    skipped = fields.Integer(metadata={"description": "times the unit had already"})
 
 
 class MoveIn(Schema):
@@ -246,3 +270,26 @@ def decide(data: dict[str, Any], excursion_id: int) -> dict[str, Any]:
         decision=data["decision"], reason=data["reason"], lot_id=data["lot_id"], batch_id=data["batch_id"]
     )
     return _excursion_out(excursions.decide(excursion_id, request, user=user))
+
+
+@blp.route("/storage-units/<int:unit_id>/readings/import", methods=["POST"])
+@permission_required(Permission.MANAGE_STOCK)
+@blp.arguments(ImportMappingIn, location="form")
+@blp.arguments(ImportFileIn, location="files")
+@blp.response(200, ImportOut)
+def import_readings(mapping: dict[str, Any], files: dict[str, Any], unit_id: int) -> Any:
+    """COLD-02: a data logger's CSV export (multipart `file`); `time_column` and `temperature_column`
+    the first time, then kept for the unit. All or nothing: 422 with every row when one is wrong."""
+    user = require(Permission.MANAGE_STOCK)
+    try:
+        text = files["file"].read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        message = _("The file is not UTF-8 text.")
+        raise Invalid("invalid_file", message, fields={"file": message}) from None
+    return readings.import_csv(
+        unit_id,
+        text,
+        user=user,
+        time_column=mapping["time_column"],
+        temperature_column=mapping["temperature_column"],
+    )
