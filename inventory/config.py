@@ -60,6 +60,7 @@ def from_environment(instance: Path = INSTANCE) -> dict[str, Any]:
         "API_TOKEN_HOURS": _int("API_TOKEN_HOURS", 12),
         "SESSION_MIN_INTERVAL_DAYS": _int("SESSION_MIN_INTERVAL_DAYS", 7),
         "REORDER_WINDOW_DAYS": _int("REORDER_WINDOW_DAYS", 90),
+        "READING_INTERVAL_HOURS": _int("READING_INTERVAL_HOURS", 12),
         "GS1_GS_SUBSTITUTE": os.environ.get("GS1_GS_SUBSTITUTE", "~"),
         "LABEL_PRINTER_HOST": os.environ.get("LABEL_PRINTER_HOST", ""),
         "LABEL_PRINTER_PORT": _int("LABEL_PRINTER_PORT", 9100),

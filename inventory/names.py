@@ -98,6 +98,7 @@ BLOCK_LABELS = {
     "in_use_limit": _l("past its in-use limit"),
     "quarantined": _l("quarantined"),
     "recalled": _l("recalled"),
+    "temperature_hold": _l("on temperature hold"),
 }
 BATCH_STATUS_LABELS = {
     BatchStatus.AWAITING_VERIFICATION: _l("Awaiting verification"),
@@ -127,6 +128,9 @@ SCAN_REASON_LABELS = {
     "expired_component": _l("A component's lot is past its expiry date."),
     "quarantined": _l("Quarantined: the batch or a lot in it is on hold."),
     "recalled": _l("Recalled: a lot in this syringe is recalled."),
+    "temperature_hold": _l(
+        "Temperature hold: it was in a fridge or freezer out of its range; a manager must decide first."
+    ),
     "missing_lot": _l("A biological component has no recorded lot."),
     "already_administered": _l("Already administered: this syringe was used before."),
     "discarded": _l("Discarded: this syringe was destroyed."),

@@ -23,6 +23,7 @@ from inventory.models import (
     Recipe,
     RecipeComponent,
     RecipeVersion,
+    StorageUnit,
     Syringe,
     TreatmentSession,
     User,
@@ -278,3 +279,14 @@ def make_vials(
         )
         for _ in range(count)
     ]
+
+
+class StorageUnitFactory(Base):
+    class Meta:
+        model = StorageUnit
+
+    name = factory.Sequence(lambda n: f"Unit {n}")
+    kind = "fridge"
+    min_dc = 20
+    max_dc = 80
+    active = True

@@ -9,12 +9,14 @@ from inventory.demo.catalogue import DEMO_USERS, is_loaded
 # Each part stands on the ones before it: stock needs the catalogue, batches need stock, and so on.
 PARTS = (
     ("catalogue", "load"),
+    ("coldchain", "load_units"),
     ("stock", "load"),
     ("clinic", "load"),
     ("compounding", "load"),
     ("clinic", "load_administrations"),
     ("trace", "load"),
     ("manager", "load"),
+    ("coldchain", "load"),
 )
 
 __all__ = ["DEMO_USERS", "is_demo_install", "is_loaded", "load"]

@@ -205,6 +205,8 @@ class Syringe(Model):
     discarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     discard_reason: Mapped[str | None] = mapped_column(String(20))
     discard_note: Mapped[str | None] = mapped_column(Text)
+    #: COLD-01: the storage unit an unused syringe is in, once put in one.
+    storage_unit_id: Mapped[int | None] = mapped_column(ForeignKey("storage_units.id"), index=True)
 
     batch: Mapped[Batch] = relationship(back_populates="syringes")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,9 @@ from inventory.extensions import Model
 from inventory.models.base import UTCDateTime, enum_values, one_of
 from inventory.models.catalogue import Product
 from inventory.models.users import User
+
+if TYPE_CHECKING:
+    from inventory.models.coldchain import StorageUnit
 
 
 class LotStatus(StrEnum):
@@ -102,9 +106,12 @@ class Vial(Model):
     waste_ul: Mapped[int] = mapped_column(default=0)
     waste_cost_minor: Mapped[int] = mapped_column(default=0)
     location: Mapped[str] = mapped_column(String(60), default="", index=True)
+    #: COLD-01: the storage unit it is in (``location`` stays the shelf inside it).
+    storage_unit_id: Mapped[int | None] = mapped_column(ForeignKey("storage_units.id"), index=True)
 
     lot: Mapped[Lot] = relationship(back_populates="vials")
     receipt: Mapped[Receipt] = relationship()
+    storage_unit: Mapped[StorageUnit | None] = relationship(lazy="selectin")
 
 
 class CountStatus(StrEnum):

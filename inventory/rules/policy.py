@@ -29,6 +29,10 @@ class Storage(StrEnum):
     FREEZER = "freezer"
 
 
+#: Coldest first: a move to a higher number is a move to a warmer storage (BUD-07, COLD-04).
+WARMTH = {Storage.FREEZER: 0, Storage.FRIDGE: 1, Storage.ROOM: 2}
+
+
 class Container(StrEnum):
     SINGLE_DOSE = "single_dose"
     MULTI_DOSE = "multi_dose"

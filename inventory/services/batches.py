@@ -614,47 +614,90 @@ def discard_syringe(code: str, reason: str, note: str, user: User) -> Syringe:
     return syringe
 
 
+def discard_syringe_in_transaction(syringe: Syringe, reason: str, note: str, user: User) -> None:
+    """Discard an unused syringe inside the caller's transaction; audited."""
+    before = syringe.status
+    syringe.status = SyringeStatus.DISCARDED
+    syringe.discarded_at = clock.now()
+    syringe.discarded_by_id = user.id
+    syringe.discard_reason = reason
+    syringe.discard_note = note or None
+    summaries.syringe_discarded(syringe)
+    audit.record(
+        "syringe_discarded",
+        "syringe",
+        syringe.id,
+        details={
+            "code": syringe.code,
+            "batch_id": syringe.batch_id,
+            "status_before": before,
+            "discard_reason": reason,
+            "volume_ul": syringe.volume_ul,
+        },
+        reason=note or reason,
+        user=user,
+    )
+
+
 def move_storage(batch_id: int, storage: str, user: User) -> Batch:
     """BUD-07: the batch's unused syringes move to another storage; somewhere warmer can shorten
     their BUD (min(current BUD, prepared_at + the new limit)), somewhere colder never extends it."""
-    new_storage = Storage(storage)
     with transaction():
         batch = _locked_batch(batch_id)
-        sterile = _all_sterile(batch)
-        moved: list[list[Any]] = []
-        for syringe in batch.syringes:
-            if syringe.status in (SyringeStatus.ADMINISTERED, SyringeStatus.DISCARDED):
-                continue
-            try:
-                new_bud = bud_rules.rewarmed_bud(
-                    current_bud=syringe.bud,
-                    prepared_at=batch.prepared_at,
-                    category=Category(batch.category),
-                    new_storage=new_storage,
-                    all_sterile=sterile,
-                    policy=current_policy(),
-                )
-            except RuleError as error:
-                raise from_rule(error) from None
-            moved.append([syringe.code, syringe.storage, syringe.bud, new_bud])
-            syringe.storage = new_storage.value
-            syringe.bud = new_bud
-        if not moved:
-            raise Conflict("nothing_to_move", _("Batch %(code)s has no unused syringe.", code=batch.code))
-        before = batch.storage
-        batch.storage = new_storage.value
-        batch.bud = min(row[3] for row in moved)
-        audit.record(
-            "batch_storage_changed",
-            "batch",
-            batch.id,
-            details={"code": batch.code, "storage": [before, new_storage.value], "syringes": moved},
-            user=user,
-        )
+        change_storage(batch, Storage(storage), user)
     return batch
 
 
-def _all_sterile(batch: Batch) -> bool:
+def locked_batch(batch_id: int) -> Batch:
+    """The batch, locked for a change of its syringes (the caller owns the transaction)."""
+    return _locked_batch(batch_id)
+
+
+def rewarmed_bud(batch: Batch, syringe: Syringe, storage: Storage, *, all_sterile: bool) -> datetime:
+    """BUD-07 for one syringe under the clinic's policy: min(its BUD, prepared_at + the storage's limit)."""
+    try:
+        return bud_rules.rewarmed_bud(
+            current_bud=syringe.bud,
+            prepared_at=batch.prepared_at,
+            category=Category(batch.category),
+            new_storage=storage,
+            all_sterile=all_sterile,
+            policy=current_policy(),
+        )
+    except RuleError as error:
+        raise from_rule(error) from None
+
+
+def change_storage(batch: Batch, new_storage: Storage, user: User) -> list[Syringe]:
+    """BUD-07 inside the caller's transaction (the batch locked): the unused syringes get the new
+    storage and min(current BUD, prepared_at + its limit); audited. Returns the syringes changed."""
+    sterile = all_sterile(batch)
+    moved: list[list[Any]] = []
+    unused: list[Syringe] = []
+    for syringe in batch.syringes:
+        if syringe.status in (SyringeStatus.ADMINISTERED, SyringeStatus.DISCARDED):
+            continue
+        new_bud = rewarmed_bud(batch, syringe, new_storage, all_sterile=sterile)
+        moved.append([syringe.code, syringe.storage, syringe.bud, new_bud])
+        syringe.storage = new_storage.value
+        syringe.bud = new_bud
+        unused.append(syringe)
+    if not moved:
+        raise Conflict("nothing_to_move", _("Batch %(code)s has no unused syringe.", code=batch.code))
+    before = batch.storage
+    batch.storage = new_storage.value
+    batch.bud = min(row[3] for row in moved)
+    audit.record(
+        "batch_storage_changed",
+        "batch",
+        batch.id,
+        details={"code": batch.code, "storage": [before, new_storage.value], "syringes": moved},
+        user=user,
+    )
+    return unused
+
+
+def all_sterile(batch: Batch) -> bool:
     product_ids = {draw.product_id for draw in batch.draws}
     sterile = db.session.scalars(select(Product.sterile).where(Product.id.in_(product_ids)))
     return all(sterile)

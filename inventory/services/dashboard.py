@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from inventory import clock
 from inventory.extensions import db
 from inventory.models import FollowUpStatus, Product, Recall, RecallPatient
+from inventory.services import readings, reports, usability, vigilance
 from inventory.services import reorder as reorder_service
-from inventory.services import reports, usability, vigilance
 from inventory.services import stock as stock_service
 
 WINDOW_DAYS = 30
@@ -114,6 +114,8 @@ class Dashboard:
     recalls: RecallSummary
     signals: list[vigilance.Signal]
     administered_weeks: list[tuple[date, int]]
+    #: COLD-02: units without a reading for longer than the clinic's interval.
+    readings_overdue: list[readings.Overdue] = field(default_factory=list)
 
     @property
     def suggested_vials(self) -> int:
@@ -133,6 +135,7 @@ def dashboard() -> Dashboard:
         recalls=recalls(),
         signals=signals(),
         administered_weeks=reports.syringes_administered(reports.Period.last_weeks(8, today)),
+        readings_overdue=readings.overdue_units(),
     )
 
 

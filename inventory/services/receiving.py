@@ -24,7 +24,7 @@ from inventory.rules.gs1 import CSET82, Gs1Data, InvalidBarcode, NotGs1
 from inventory.rules.gs1_digital_link import is_digital_link
 from inventory.rules.lots import normalize_lot_number
 from inventory.rules.pack_codes import lot_warnings, read_pack_code
-from inventory.services import audit, purchasing, recalls, transaction
+from inventory.services import audit, purchasing, recalls, storage, transaction
 from inventory.services.stock import find_by_code
 
 MAX_VIALS_PER_RECEIPT = 1000
@@ -137,6 +137,8 @@ class ReceiptRequest:
     order_line_id: int | None = None
     #: Receive more than the order line still waits for (else 409 over_receipt).
     confirm_over: bool = False
+    #: COLD-01: where the vials go; None puts them in the default unit of the product's storage.
+    storage_unit_id: int | None = None
 
 
 @dataclass
@@ -358,9 +360,16 @@ def _create(pack: _Pack, lot: Lot | None, request: ReceiptRequest, user: User) -
     db.session.flush()
     if request.order_line_id:
         purchasing.record_receipt(request.order_line_id, receipt, confirm_over=request.confirm_over)
+    unit = (
+        storage.unit_for_placing(request.storage_unit_id)
+        if request.storage_unit_id is not None
+        else storage.default_unit(pack.product.storage)
+    )
     vials = [_new_vial(lot, receipt, pack.product, request.location) for _ in range(request.vials)]
     db.session.add_all(vials)
     db.session.flush()
+    if unit is not None:
+        storage.record_placement(vials, unit, user=user)
     audit.record(
         "stock_received",
         "receipt",
@@ -394,6 +403,7 @@ def _receipt_details(pack: _Pack, lot: Lot, receipt: Receipt, vials: list[Vial])
         "supplier": receipt.supplier,
         "unit_cost_minor": receipt.unit_cost_minor,
         "vials": [vial.code for vial in vials],
+        "storage_unit_id": vials[0].storage_unit_id if vials else None,
     }
 
 

@@ -51,6 +51,7 @@ WRONG_PATIENT = "wrong_patient"
 WRONG_INDICATION = "wrong_indication"
 ALLERGY = "allergy"
 SESSION_CLOSED = "session_closed"
+TEMPERATURE_HOLD = usability.TEMPERATURE_HOLD
 
 #: What blocks a syringe in this session in particular (SAFE-06, SAFE-12, SAFE-13).
 SESSION_REASONS: tuple[str, ...] = (WRONG_PATIENT, WRONG_INDICATION, ALLERGY, SESSION_CLOSED)

@@ -69,6 +69,7 @@ class VialFilter:
     lot_number: str | None = None
     status: str | None = None
     location: str | None = None
+    storage_unit_id: int | None = None
     usable_only: bool = False
 
 
@@ -84,6 +85,8 @@ def _vial_query(where: VialFilter) -> Select[Any]:
         query = query.where(Vial.status == where.status)
     if where.location:
         query = query.where(Vial.location == where.location.strip())
+    if where.storage_unit_id is not None:
+        query = query.where(Vial.storage_unit_id == where.storage_unit_id)
     if where.usable_only:
         query = query.where(
             Lot.status == LotStatus.AVAILABLE,

@@ -22,6 +22,7 @@ from inventory import clock
 from inventory.extensions import db
 from inventory.models.catalogue import Product
 from inventory.models.clinic import Administration
+from inventory.models.coldchain import ExcursionDecision, ExcursionHold
 from inventory.models.compounding import Batch, BatchStatus, Draw, RecipeComponent, Syringe, SyringeStatus
 from inventory.models.recall import Recall
 from inventory.models.stock import (
@@ -137,6 +138,10 @@ def lot_hold(lot: Lot, *, recalled: bool | None = None) -> str | None:
     return None
 
 
+#: SAFE-16: a vial or syringe in a unit during a temperature excursion, until a manager decides.
+TEMPERATURE_HOLD = "temperature_hold"
+
+
 # --- what a vial may be used for now ----------------------------------------------------------------
 
 
@@ -160,6 +165,38 @@ def recalled_lot_ids(lots: Iterable[Lot]) -> set[int]:
     return set(db.session.scalars(select(Lot.id).where(Lot.id.in_(ids), lot_recalled_clause())))
 
 
+def _undecided(decided: Any, group: Any) -> Any:
+    return ~exists().where(ExcursionDecision.excursion_id == ExcursionHold.excursion_id, decided == group)
+
+
+def temperature_held_vial_ids(vial_ids: Iterable[int]) -> set[int]:
+    """SAFE-16: vials held by a temperature excursion (COLD-03) whose lot has no decision yet."""
+    wanted = list(set(vial_ids))
+    if not wanted:
+        return set()
+    undecided = _undecided(ExcursionDecision.lot_id, ExcursionHold.lot_id)
+    return set(
+        db.session.scalars(select(ExcursionHold.vial_id).where(ExcursionHold.vial_id.in_(wanted), undecided))
+    )
+
+
+def syringe_held(syringe_id: Any) -> Any:
+    """SAFE-16 as a SQL condition on a syringe id column: held by a temperature excursion (COLD-03) whose
+    decision for its batch is still to come. The scan's one query embeds it."""
+    return exists().where(
+        ExcursionHold.syringe_id == syringe_id,
+        _undecided(ExcursionDecision.batch_id, ExcursionHold.batch_id),
+    )
+
+
+def held_syringe_ids(syringe_ids: Iterable[int]) -> set[int]:
+    """SAFE-16: the syringes among these on temperature hold."""
+    wanted = list(set(syringe_ids))
+    if not wanted:
+        return set()
+    return set(db.session.scalars(select(Syringe.id).where(Syringe.id.in_(wanted), syringe_held(Syringe.id))))
+
+
 def _load_lots(vials: Sequence[Vial]) -> dict[int, Lot]:
     """Every vial's lot (with its product) in one query, into the session's identity map."""
     lot_ids = {vial.lot_id for vial in vials}
@@ -169,7 +206,14 @@ def _load_lots(vials: Sequence[Vial]) -> dict[int, Lot]:
 
 
 def vial_state(
-    vial: Vial, lot: Lot, *, recalled: bool, now: datetime, policy: Policy, product: Product | None = None
+    vial: Vial,
+    lot: Lot,
+    *,
+    recalled: bool,
+    now: datetime,
+    policy: Policy,
+    product: Product | None = None,
+    held: bool = False,
 ) -> VialState:
     zone = clock.clinic_zone()
     product = product or lot.product
@@ -179,7 +223,7 @@ def vial_state(
         )
     else:
         until = expiry_rules.expiry_end(lot.expiry, zone)
-    reason = expiry_rules.vial_blocked_reason(
+    reason: str | None = expiry_rules.vial_blocked_reason(
         now=now,
         expiry=lot.expiry,
         tz=zone,
@@ -189,6 +233,8 @@ def vial_state(
     )
     if reason is None and vial.status == VialStatus.OPEN and vial.opened_at is None:
         reason = BlockReason.IN_USE_LIMIT  # VIAL-04: opened without a recorded puncture time
+    if reason is None and held:
+        reason = TEMPERATURE_HOLD  # SAFE-16: until a manager decides on its lot
     usable = reason is None and vial.status in IN_STOCK and vial.remaining_ul > 0
     return VialState(
         usable=usable, blocked_reason=None if reason is None else str(reason), usable_until=until
@@ -202,8 +248,16 @@ def vial_states(vials: Iterable[Vial], *, now: datetime | None = None) -> dict[i
     policy = current_policy()
     lots = _load_lots(vials)
     recalled = recalled_lot_ids(lots.values())
+    held = temperature_held_vial_ids(vial.id for vial in vials)
     return {
-        vial.id: vial_state(vial, lots[vial.lot_id], recalled=vial.lot_id in recalled, now=now, policy=policy)
+        vial.id: vial_state(
+            vial,
+            lots[vial.lot_id],
+            recalled=vial.lot_id in recalled,
+            now=now,
+            policy=policy,
+            held=vial.id in held,
+        )
         for vial in vials
     }
 
@@ -256,6 +310,7 @@ SYRINGE_REASONS: tuple[str, ...] = (
     EXPIRED_COMPONENT,
     QUARANTINED,
     RECALLED,
+    TEMPERATURE_HOLD,
     MISSING_LOT,
     ALREADY_ADMINISTERED,
     DISCARDED,
@@ -270,6 +325,7 @@ _BLOCKED_REASON_OF = (
     (RECALLED, "recalled"),
     (QUARANTINED, "quarantined"),
     (EXPIRED_COMPONENT, "expired"),
+    (TEMPERATURE_HOLD, TEMPERATURE_HOLD),
     (BUD_PASSED, "bud_passed"),
 )
 
@@ -373,6 +429,7 @@ def _reasons_statement() -> Any:
             facts.c.lot_recalled,
             administered.label("administered"),
             _biological_without_lot().label("missing_lot"),
+            syringe_held(Syringe.id).label("temperature_hold"),
         )
         .join(Batch, Batch.id == Syringe.batch_id)
         .outerjoin(facts, facts.c.batch_id == Syringe.batch_id)
@@ -392,6 +449,8 @@ def _row_reasons(row: Any, now: datetime, zone: Any) -> list[str]:
         reasons.append(QUARANTINED)
     if row.lot_recalled:
         reasons.append(RECALLED)
+    if row.temperature_hold:
+        reasons.append(TEMPERATURE_HOLD)
     if row.missing_lot:
         reasons.append(MISSING_LOT)
     if row.status == SyringeStatus.ADMINISTERED or row.administered:

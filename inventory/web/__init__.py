@@ -36,6 +36,7 @@ def register_web(app: Flask) -> None:
         auth,
         catalogue,
         clinic,
+        coldchain,
         compounding,
         imports,
         main,
@@ -74,6 +75,7 @@ def register_web(app: Flask) -> None:
         admin.bp,
         policy.bp,
         imports.bp,
+        coldchain.bp,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

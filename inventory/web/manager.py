@@ -25,7 +25,7 @@ from inventory.models import User
 from inventory.models.purchasing import OrderStatus
 from inventory.names import AUDIT_ACTION_LABELS, ENTITY_LABELS
 from inventory.permissions import Permission, permission_required
-from inventory.services import audit, purchasing
+from inventory.services import audit, purchasing, readings
 from inventory.services import dashboard as dashboard_service
 from inventory.services import reorder as reorder_service
 from inventory.web.downloads import download
@@ -81,6 +81,7 @@ def dashboard() -> str:
         waste_spark=waste_spark,
         administered_spark=administered_spark,
         window=dashboard_service.WINDOW_DAYS,
+        reading_hours=int(readings.interval().total_seconds() // 3600),
     )
 
 

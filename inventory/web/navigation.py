@@ -30,6 +30,9 @@ NAV: tuple[NavEntry, ...] = (
     ),
     NavEntry("stock.receive", _l("Receive"), _l("Scan a pack into stock"), Permission.MANAGE_STOCK),
     NavEntry("stock.vials", _l("Stock"), _l("Vials by lot and expiry"), Permission.READ_CATALOGUE),
+    NavEntry(
+        "coldchain.units", _l("Storage"), _l("Fridges, freezers and shelves"), Permission.READ_CATALOGUE
+    ),
     NavEntry("clinic.patients", _l("Patients"), _l("Find or add a patient"), Permission.READ_PATIENTS),
     NavEntry("catalogue.index", _l("Products"), _l("The catalogue"), Permission.READ_CATALOGUE),
     NavEntry("compounding.recipes", _l("Recipes"), _l("Master formulas"), Permission.EDIT_RECIPES),

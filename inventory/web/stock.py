@@ -26,10 +26,11 @@ from inventory.models.stock import DiscardReason, LotStatus, VialStatus
 from inventory.names import DISCARD_LABELS
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.gs1 import GS
-from inventory.services import catalogue, purchasing, receiving, stock, usability
+from inventory.services import catalogue, purchasing, receiving, stock, storage, usability
 from inventory.services import counts as count_service
 from inventory.services.paging import page_of
 from inventory.services.stock import VialFilter
+from inventory.web.coldchain import unit_label
 from inventory.web.errors import form_failed
 from inventory.web.forms import MoneyField, choices
 from inventory.web.printing import vial_label_context
@@ -62,6 +63,7 @@ class ReceiptDetailsForm(FlaskForm):
     )
     supplier = StringField(_l("Supplier"), validators=[Optional(), Length(max=120)])
     unit_cost = MoneyField(_l("Cost per vial"), validators=[Optional()])
+    storage_unit_id = SelectField(_l("Where the vials go"), coerce=int, default=0, validate_choice=False)
     location = StringField(_l("Shelf or location"), validators=[Optional(), Length(max=60)])
     order_line_id = SelectField(_l("Against purchase order"), coerce=int, default=0, validate_choice=False)
     confirm_over = BooleanField(_l("Yes, receive more than ordered"))
@@ -71,10 +73,21 @@ class ReceiptDetailsForm(FlaskForm):
             "vials": self.vials.data or 0,
             "supplier": self.supplier.data or "",
             "unit_cost_minor": self.unit_cost.data,
+            "storage_unit_id": self.storage_unit_id.data or None,
             "location": self.location.data or "",
             "order_line_id": self.order_line_id.data or None,
             "confirm_over": bool(self.confirm_over.data),
         }
+
+    def offer_units(self, product_storage: str | None) -> None:
+        """COLD-01: receiving asks where the vials go, the default unit of the product's storage first."""
+        self.storage_unit_id.choices = choices(
+            [(0, _("— the usual unit for the product's storage —"))]
+            + [(unit.id, unit_label(unit)) for unit in storage.list_units()]
+        )
+        default = storage.default_unit(product_storage) if product_storage else None
+        if default is not None and not self.is_submitted():
+            self.storage_unit_id.data = default.id
 
     def offer_order_lines(self, product_id: int | None) -> None:
         """The receiving page knows what is expected: open order lines, the oldest preselected."""
@@ -142,6 +155,7 @@ def _visible_scan(raw: str) -> str:
 def _render_confirm(form: ConfirmScanForm, preview: receiving.PackPreview) -> str:
     form.product_id.choices = _product_choices(_("— choose the product —"))
     form.offer_order_lines(preview.product.id if preview.product is not None else None)
+    form.offer_units(preview.product.storage if preview.product is not None else None)
     if preview.product is not None and not form.unit_cost.raw_data:
         form.unit_cost.data = preview.product.unit_cost_minor
     return render_template("stock/receive_confirm.html", form=form, preview=preview)
@@ -185,6 +199,7 @@ def receive_manual() -> str | Response:
     form = ManualReceiptForm(product_id=request.args.get("product_id", 0, type=int))
     form.product_id.choices = _product_choices(_("— choose the product —"))
     form.offer_order_lines(request.args.get("product_id", type=int))
+    form.offer_units(None)
     if form.validate_on_submit():
         data = receiving.ReceiptRequest(
             product_id=_optional_id(form.product_id.data),
@@ -236,6 +251,7 @@ def vials() -> str:
         lot_number=request.args.get("lot", "").strip()[:40] or None,
         status=status if status in set(VialStatus) else None,
         location=request.args.get("location", "").strip()[:60] or None,
+        storage_unit_id=request.args.get("storage_unit_id", type=int) or None,
         usable_only=request.args.get("usable") == "1",
     )
     page = max(request.args.get("page", 1, type=int) or 1, 1)
@@ -248,6 +264,7 @@ def vials() -> str:
         more=more,
         products=catalogue.list_products(),
         statuses=list(VialStatus),
+        units=storage.list_units(),
         args={key: value for key, value in request.args.items() if key != "page"},
     )
 

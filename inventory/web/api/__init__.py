@@ -14,7 +14,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
 from inventory.errors import Invalid, MalformedRequest
-from inventory.web.api.fields import Money, VolumeMl
+from inventory.web.api.fields import Celsius, Money, VolumeMl
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, str]:
@@ -135,6 +135,7 @@ def register_api(app: Flask) -> None:
     from inventory.web.api import (
         audit,
         clinic,
+        coldchain,
         compounding,
         imports,
         manager,
@@ -155,6 +156,7 @@ def register_api(app: Flask) -> None:
     )
     api.register_field(VolumeMl, "number", None)
     api.register_field(Money, "number", None)
+    api.register_field(Celsius, "number", None)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     for blueprint in (
@@ -169,6 +171,7 @@ def register_api(app: Flask) -> None:
         users.blp,
         policy.blp,
         imports.blp,
+        coldchain.blp,
     ):
         api.register_blueprint(blueprint)
     app.extensions["api"] = api

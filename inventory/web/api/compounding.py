@@ -145,6 +145,7 @@ class BatchSyringeOut(Schema):
     status = fields.String()
     storage = fields.String()
     bud = fields.DateTime()
+    storage_unit_id = fields.Integer(allow_none=True)
     blocked_reason = fields.String(allow_none=True)
     blocked_reasons = fields.List(fields.String())
 
@@ -261,6 +262,10 @@ def create_batch(data: dict[str, Any]) -> dict[str, Any]:
         prepared_at=data["prepared_at"],
     )
     return _batch_out(batches.prepare_batch(request, user))
+
+
+#: For the cold-chain endpoints that answer a batch.
+batch_out = _batch_out
 
 
 @blp.route("/batches/<int:batch_id>", methods=["GET"])

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from inventory.messages import rule_message
+from inventory.rules.coldchain import from_dc, to_dc
 from inventory.rules.errors import RuleError
 from inventory.rules.money import MINOR_PER_UNIT, money_number, parse_money
 from inventory.rules.units import MAX_VOLUME_UL, MICROLITRES_PER_ML, ml_number, parse_volume_ml
@@ -123,3 +124,18 @@ def tighten(field_name: str, field: fields.Field[Any], *, strict: bool = True) -
         field.validators.append(reject_unsafe_text)
         if not any(isinstance(v, validate.Length | validate.OneOf) for v in field.validators):
             field.validators.append(validate.Length(max=MAX_TEXT))
+
+
+class Celsius(fields.Field[int]):
+    """A JSON number of degrees Celsius, one decimal kept; loads as integer tenths of a degree."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else from_dc(int(value))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValidationError("A temperature must be a number of degrees Celsius.")
+        try:
+            return to_dc(value)
+        except RuleError:
+            raise ValidationError("A temperature in °C between -80 and 50.") from None

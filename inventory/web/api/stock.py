@@ -37,6 +37,7 @@ class StockReceivedVialOut(Schema):
     code = fields.String()
     status = fields.String()
     remaining_ml = VolumeMl(attribute="remaining_ul", allow_zero=True)
+    storage_unit_id = fields.Integer(allow_none=True)
 
 
 class StockReceiptIn(InputSchema):
@@ -48,6 +49,14 @@ class StockReceiptIn(InputSchema):
     supplier = fields.String(load_default="", validate=validate.Length(max=120))
     unit_cost_minor = Money(load_default=None, allow_none=True, data_key="unit_cost")
     location = fields.String(load_default="", validate=validate.Length(max=60))
+    storage_unit_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={
+            "description": "COLD-01: where the vials go; default: the first unit of the product's storage"
+        },
+    )
     remember_gtin = fields.Boolean(load_default=False)
     order_line_id = fields.Integer(load_default=None, allow_none=True)
     confirm_over = fields.Boolean(load_default=False)
@@ -94,6 +103,7 @@ class StockVialQuery(QuerySchema):
     lot_id = fields.Integer(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in VialStatus]))
     location = fields.String(load_default=None, validate=validate.Length(max=60))
+    storage_unit_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
     usable = fields.Boolean(load_default=False)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
@@ -114,6 +124,7 @@ class StockVialOut(Schema):
     usable = fields.Boolean()
     blocked_reason = fields.String(allow_none=True)
     location = fields.String()
+    storage_unit_id = fields.Integer(allow_none=True)
     discarded_at = fields.DateTime(allow_none=True)
     discard_reason = fields.String(allow_none=True)
     waste_ml = VolumeMl(attribute="waste_ul", allow_zero=True)
@@ -178,6 +189,7 @@ def vial_dict(vial: Vial, state: VialState) -> dict[str, Any]:
         "usable": state.usable,
         "blocked_reason": state.blocked_reason,
         "location": vial.location,
+        "storage_unit_id": vial.storage_unit_id,
         "discarded_at": vial.discarded_at,
         "discard_reason": vial.discard_reason,
         "waste_ul": vial.waste_ul,
@@ -187,6 +199,10 @@ def vial_dict(vial: Vial, state: VialState) -> dict[str, Any]:
 
 def _one_vial(vial: Vial) -> dict[str, Any]:
     return vial_dict(vial, usability.vial_states([vial])[vial.id])
+
+
+#: For the cold-chain endpoints that answer a vial.
+one_vial = _one_vial
 
 
 def _lot_detail(lot: Lot) -> dict[str, Any]:
@@ -256,6 +272,7 @@ def list_vials(query: dict[str, Any]) -> dict[str, Any]:
         lot_id=query["lot_id"],
         status=query["status"],
         location=query["location"],
+        storage_unit_id=query["storage_unit_id"],
         usable_only=query["usable"],
     )
     rows, more = stock.list_vials(where, page=query["page"], per_page=query["per_page"])
