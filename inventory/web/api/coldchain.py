@@ -134,7 +134,7 @@ class ImportRowOut(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.String())
 
 
-class ImportOut(Schema):
+class ReadingsImportOut(Schema):
     rows = fields.List(fields.Nested(ImportRowOut))
     created = fields.Integer()
     skipped = fields.Integer(metadata={"description": "times the unit had already"})
@@ -276,7 +276,7 @@ def decide(data: dict[str, Any], excursion_id: int) -> dict[str, Any]:
 @permission_required(Permission.MANAGE_STOCK)
 @blp.arguments(ImportMappingIn, location="form")
 @blp.arguments(ImportFileIn, location="files")
-@blp.response(200, ImportOut)
+@blp.response(200, ReadingsImportOut)
 def import_readings(mapping: dict[str, Any], files: dict[str, Any], unit_id: int) -> Any:
     """COLD-02: a data logger's CSV export (multipart `file`); `time_column` and `temperature_column`
     the first time, then kept for the unit. All or nothing: 422 with every row when one is wrong."""
