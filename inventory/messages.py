@@ -116,6 +116,9 @@ RULE_MESSAGES: dict[str, Any] = {
     ),
     "invalid_email": _l("Not an e-mail address."),
     "invalid_currency": _l("Not an ISO 4217 currency code (e.g. TRY, EUR)."),
+    # the cold chain (rules/coldchain.py)
+    "invalid_temperature": _l("A temperature in °C between -80 and 50."),
+    "invalid_range": _l("The lowest temperature of the range must be below the highest."),
 }
 
 

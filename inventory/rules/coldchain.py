@@ -27,6 +27,8 @@ def to_dc(value: float | int | str | Decimal) -> int:
         raise RuleError("invalid_temperature", "not a temperature") from None
     if not number.is_finite():
         raise RuleError("invalid_temperature", "not a temperature")
+    if not Decimal(LIMIT_DC[0]) / 10 - 1 <= number <= Decimal(LIMIT_DC[1]) / 10 + 1:
+        raise RuleError("invalid_temperature", "outside -80..50 °C")  # before rounding a huge number
     tenths = int((number * 10).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
     if not LIMIT_DC[0] <= tenths <= LIMIT_DC[1]:
         raise RuleError("invalid_temperature", "outside -80..50 °C")

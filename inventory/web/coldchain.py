@@ -86,30 +86,38 @@ class UnitForm(FlaskForm):
         self.kind.choices = choices([(kind.value, label) for kind, label in UNIT_KIND_LABELS.items()])
 
 
-@bp.route("/units", methods=["GET", "POST"])
+@bp.route("/units", methods=["GET"])
 @permission_required(Permission.READ_CATALOGUE)
-def units() -> str | Response:
+def units() -> str:
     """Every unit with its range and what it holds; a manager adds units here."""
+    return _units_page(UnitForm(formdata=None))
+
+
+@bp.route("/units", methods=["POST"])
+@permission_required(Permission.QUALITY)
+def add_unit() -> str | Response:
     form = UnitForm()
-    if request.method == "POST":
-        user = require(Permission.QUALITY)
-        if form.validate_on_submit():
-            unit_request = storage.UnitRequest(
-                name=form.name.data or "",
-                kind=form.kind.data or "",
-                min_dc=_tenths(form.min_c),
-                max_dc=_tenths(form.max_c),
+    if form.validate_on_submit():
+        unit_request = storage.UnitRequest(
+            name=form.name.data or "",
+            kind=form.kind.data or "",
+            min_dc=_tenths(form.min_c),
+            max_dc=_tenths(form.max_c),
+        )
+        try:
+            unit = storage.create_unit(unit_request, user=require(Permission.QUALITY))
+        except DomainError as error:
+            form_failed(form, error)
+        else:
+            flash(
+                _("%(name)s is ready: put vials in it when receiving or moving.", name=unit.name),
+                "success",
             )
-            try:
-                unit = storage.create_unit(unit_request, user=user)
-            except DomainError as error:
-                form_failed(form, error)
-            else:
-                flash(
-                    _("%(name)s is ready: put vials in it when receiving or moving.", name=unit.name),
-                    "success",
-                )
-                return redirect(url_for("coldchain.unit", unit_id=unit.id))
+            return redirect(url_for("coldchain.unit", unit_id=unit.id))
+    return _units_page(form)
+
+
+def _units_page(form: UnitForm) -> str:
     found = storage.list_units()
     return render_template(
         "coldchain/units.html",

@@ -129,6 +129,10 @@ def tighten(field_name: str, field: fields.Field[Any], *, strict: bool = True) -
 class Celsius(fields.Field[int]):
     """A JSON number of degrees Celsius, one decimal kept; loads as integer tenths of a degree."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["metadata"] = {"minimum": -80, "maximum": 50, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return None if value is None else from_dc(int(value))
 
