@@ -86,5 +86,5 @@ def test_lbl_02_print_page_shows_the_real_labels_and_refusals_in_plain_words(
     db.session.commit()
     db.session.rollback()
     page.goto(f"{live_server.url}/labels/batches/{batch['id']}")
-    assert "is quarantined" in page.inner_text("[data-testid=refusal]")
+    assert "is quarantined" in page.inner_text("[data-testid=label-refusal]")
     assert page.locator("[data-testid=pdf-link]").count() == 0
