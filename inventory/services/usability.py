@@ -21,13 +21,16 @@ from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from inventory import clock
 from inventory.extensions import db
 from inventory.models.catalogue import Product
-from inventory.models.clinic import Administration
+from inventory.models.clinic import Administration, SessionStatus, TreatmentSession
 from inventory.models.coldchain import ExcursionDecision, ExcursionHold
 from inventory.models.compounding import Batch, BatchStatus, Draw, RecipeComponent, Syringe, SyringeStatus
+from inventory.models.purchasing import OrderStatus, PurchaseOrder
 from inventory.models.recall import Recall
 from inventory.models.stock import (
+    CountStatus,
     Lot,
     LotStatus,
+    StockCount,
     Vial,
     VialStatus,
 )
@@ -92,6 +95,21 @@ def batch_quarantined(batch: Batch) -> bool:
     return batch.status == BatchStatus.QUARANTINED
 
 
+def session_open(session: TreatmentSession) -> bool:
+    """A treatment session still taking scans."""
+    return session.status == SessionStatus.OPEN
+
+
+def order_cancellable(order: PurchaseOrder) -> bool:
+    """A purchase order not yet received in full nor cancelled: a draft or one sent."""
+    return order.status in (OrderStatus.DRAFT, OrderStatus.SENT)
+
+
+def count_open(count: StockCount) -> bool:
+    """A stock count still being scanned."""
+    return count.status == CountStatus.OPEN
+
+
 #: The flags pages get (``{% if syringe_unused(s) %}``): templates never compare status strings.
 def template_flags() -> dict[str, Any]:
     return {
@@ -105,6 +123,9 @@ def template_flags() -> dict[str, Any]:
         "batch_released": batch_released,
         "batch_awaiting_verification": batch_awaiting_verification,
         "batch_quarantined": batch_quarantined,
+        "session_open": session_open,
+        "order_cancellable": order_cancellable,
+        "count_open": count_open,
     }
 
 
