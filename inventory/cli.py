@@ -190,8 +190,10 @@ def generate_demo(years: float, sessions: int, patients: int | None, seed: int) 
 
 def register_commands(app: Flask) -> None:
     from inventory.backup_cli import backup_cli
+    from inventory.coldchain_cli import coldchain_cli
 
     app.cli.add_command(backup_cli)
+    app.cli.add_command(coldchain_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(setup)

@@ -68,6 +68,7 @@ def from_environment(instance: Path = INSTANCE) -> dict[str, Any]:
         "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 15000),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024),
         "BACKUP_DIR": os.environ.get("BACKUP_DIR", str(instance / "backups")),
+        "MQTT_BROKER_URL": os.environ.get("MQTT_BROKER_URL", ""),
     }
 
 

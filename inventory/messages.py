@@ -119,6 +119,14 @@ RULE_MESSAGES: dict[str, Any] = {
     # the cold chain (rules/coldchain.py)
     "invalid_temperature": _l("A temperature in °C between -80 and 50."),
     "invalid_range": _l("The lowest temperature of the range must be below the highest."),
+    # network sensors (rules/sensors.py)
+    "invalid_topic": _l("Not an MQTT topic a unit can listen on."),
+    "invalid_topic/empty": _l("Give the MQTT topic, or leave the field empty for no sensor."),
+    "invalid_topic/too_long": _l("An MQTT topic can have at most %(max)s characters."),
+    "invalid_topic/wildcard": _l("One sensor's exact topic, without the wildcards + and #."),
+    "invalid_topic/control_character": _l("An MQTT topic cannot contain control characters."),
+    "invalid_topic/reserved": _l("Topics starting with $ belong to the broker."),
+    "invalid_payload": _l("The sensor's message is not a temperature reading."),
 }
 
 

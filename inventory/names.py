@@ -289,6 +289,7 @@ AUDIT_ACTION_LABELS = {
     "excursion_opened": _l("Temperature excursion opened"),
     "storage_unit_created": _l("Storage unit created"),
     "storage_unit_import_mapping": _l("Data-logger columns chosen"),
+    "storage_unit_topic_set": _l("Network sensor topic set"),
     "temperature_recorded": _l("Temperature recorded"),
     # the vial history's events that are rows of their own, not audit entries
     "received": _l("Received"),

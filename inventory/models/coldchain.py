@@ -42,6 +42,8 @@ class StorageUnit(Model):
     #: COLD-02: the columns of this unit's data-logger CSV, chosen once and kept.
     import_time_column: Mapped[str | None] = mapped_column(String(60))
     import_temperature_column: Mapped[str | None] = mapped_column(String(60))
+    #: COLD-02: the MQTT topic a network sensor in this unit publishes its readings on (one unit per topic).
+    mqtt_topic: Mapped[str | None] = mapped_column(String(200), unique=True)
 
 
 class StorageMove(Model):

@@ -7,15 +7,18 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from inventory import clock
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.extensions import db
+from inventory.messages import rule_message
 from inventory.models.coldchain import MovedItem, StorageMove, StorageUnit
 from inventory.models.compounding import Batch, Syringe, SyringeStatus
 from inventory.models.stock import Vial, VialStatus
 from inventory.models.users import User
 from inventory.rules import coldchain as cold_rules
+from inventory.rules import sensors as sensor_rules
 from inventory.rules.errors import RuleError
 from inventory.rules.policy import Storage
 from inventory.services import audit, batches, excursions, transaction
@@ -32,6 +35,24 @@ class UnitRequest:
     #: The range in tenths of a degree Celsius; None keeps the kind's default (COLD-01).
     min_dc: int | None = None
     max_dc: int | None = None
+    #: COLD-02: the topic a network sensor in the unit publishes on (None: no sensor).
+    mqtt_topic: str | None = None
+
+
+def _checked_topic(text: str | None, unit_id: int | None) -> str | None:
+    """A topic no other unit has (checked, in the caller's transaction), or None for no sensor."""
+    if text is None or not text.strip():
+        return None
+    try:
+        topic = sensor_rules.check_topic(text)
+    except RuleError as error:
+        message = rule_message(error)
+        raise Invalid("invalid_topic", message, fields={"mqtt_topic": message}) from None
+    taken = db.session.scalar(select(StorageUnit).where(StorageUnit.mqtt_topic == topic))
+    if taken is not None and taken.id != unit_id:
+        message = _("%(unit)s listens on this topic already.", unit=taken.name)
+        raise Conflict("duplicate_topic", message, fields={"mqtt_topic": message})
+    return topic
 
 
 def create_unit(request: UnitRequest, *, user: User) -> StorageUnit:
@@ -54,16 +75,49 @@ def create_unit(request: UnitRequest, *, user: User) -> StorageUnit:
         if taken is not None:
             message = _("A unit is already called %(name)s.", name=name)
             raise Conflict("duplicate_name", message, fields={"name": message})
-        unit = StorageUnit(name=name, kind=kind.value, min_dc=min_dc, max_dc=max_dc, created_at=clock.now())
+        topic = _checked_topic(request.mqtt_topic, None)
+        unit = StorageUnit(
+            name=name, kind=kind.value, min_dc=min_dc, max_dc=max_dc, mqtt_topic=topic, created_at=clock.now()
+        )
         db.session.add(unit)
         db.session.flush()
-        audit.record(
-            "storage_unit_created",
-            "storage_unit",
-            unit.id,
-            details={"name": name, "kind": kind.value, "min_dc": min_dc, "max_dc": max_dc},
-            user=user,
+        details: dict[str, object] = {"name": name, "kind": kind.value, "min_dc": min_dc, "max_dc": max_dc}
+        if topic is not None:
+            details["mqtt_topic"] = topic
+        audit.record("storage_unit_created", "storage_unit", unit.id, details=details, user=user)
+    return unit
+
+
+def set_topic(unit_id: int, topic: str | None, *, user: User) -> StorageUnit:
+    """COLD-02: the MQTT topic of the unit's network sensor (empty or None: no sensor), unique across
+    units; audited as before → after. `flask coldchain listen` picks the change up at its next refresh."""
+    try:
+        return _set_topic(unit_id, topic, user)
+    except IntegrityError:  # another unit took the topic at the same moment
+        message = _("Another unit listens on this topic already.")
+        raise Conflict("duplicate_topic", message, fields={"mqtt_topic": message}) from None
+
+
+def _set_topic(unit_id: int, topic: str | None, user: User) -> StorageUnit:
+    with transaction():
+        unit = db.session.scalar(
+            select(StorageUnit)
+            .where(StorageUnit.id == unit_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
+        if unit is None:
+            raise NotFound("not_found", _("No storage unit with id %(id)s.", id=unit_id))
+        checked = _checked_topic(topic, unit.id)
+        if checked != unit.mqtt_topic:
+            audit.record(
+                "storage_unit_topic_set",
+                "storage_unit",
+                unit.id,
+                details={"mqtt_topic": [unit.mqtt_topic, checked]},
+                user=user,
+            )
+            unit.mqtt_topic = checked
     return unit
 
 

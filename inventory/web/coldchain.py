@@ -24,6 +24,7 @@ from inventory.permissions import Permission, can, permission_required, require
 from inventory.rules import coldchain as cold_rules
 from inventory.rules.errors import RuleError
 from inventory.rules.policy import Storage
+from inventory.rules.sensors import TOPIC_MAX
 from inventory.services import batches, coldlog, readings, receiving, storage
 from inventory.web.errors import form_failed
 from inventory.web.forms import choices
@@ -80,6 +81,7 @@ class UnitForm(FlaskForm):
     kind = SelectField(_l("Kind"), default=Storage.FRIDGE.value)
     min_c = CelsiusField(_l("Lowest allowed (°C)"))
     max_c = CelsiusField(_l("Highest allowed (°C)"))
+    mqtt_topic = StringField(_l("MQTT topic of its network sensor"), validators=[Length(max=TOPIC_MAX)])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -103,6 +105,7 @@ def add_unit() -> str | Response:
             kind=form.kind.data or "",
             min_dc=_tenths(form.min_c),
             max_dc=_tenths(form.max_c),
+            mqtt_topic=form.mqtt_topic.data or None,
         )
         try:
             unit = storage.create_unit(unit_request, user=require(Permission.QUALITY))
@@ -132,12 +135,48 @@ def _tenths(field: Field) -> int | None:
     return getattr(field, "tenths", None)
 
 
+class TopicForm(FlaskForm):
+    mqtt_topic = StringField(_l("MQTT topic"), validators=[Length(max=TOPIC_MAX)])
+
+
 @bp.route("/units/<int:unit_id>")
 @permission_required(Permission.READ_CATALOGUE)
 def unit(unit_id: int) -> str:
     found = storage.get_unit(unit_id)
+    return _unit_page(found, TopicForm(formdata=None, mqtt_topic=found.mqtt_topic))
+
+
+@bp.route("/units/<int:unit_id>/topic", methods=["POST"])
+@permission_required(Permission.QUALITY)
+def set_topic(unit_id: int) -> str | Response:
+    """COLD-02: the topic a network sensor in the unit publishes on (empty: none); a manager's."""
+    found = storage.get_unit(unit_id)
+    form = TopicForm()
+    if form.validate_on_submit():
+        try:
+            changed = storage.set_topic(found.id, form.mqtt_topic.data, user=require(Permission.QUALITY))
+        except DomainError as error:
+            form_failed(form, error)
+        else:
+            if changed.mqtt_topic:
+                flash(
+                    _(
+                        "%(name)s now records what its sensor publishes on %(topic)s.",
+                        name=changed.name,
+                        topic=changed.mqtt_topic,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("%(name)s has no network sensor now.", name=changed.name), "success")
+            return redirect(url_for("coldchain.unit", unit_id=found.id))
+    return _unit_page(found, form)
+
+
+def _unit_page(found: StorageUnit, topic_form: TopicForm) -> str:
     return render_template(
         "coldchain/unit.html",
+        topic_form=topic_form if can(current_user, Permission.QUALITY) else None,
         unit=found,
         contents=storage.contents([found.id])[found.id],
         moves=storage.moves_of_unit(found.id),

@@ -6,11 +6,14 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from inventory.errors import Invalid
+from inventory.messages import rule_message
 from inventory.models.coldchain import Decision, Excursion, ExcursionStatus, StorageUnit, TemperatureReading
 from inventory.permissions import Permission, permission_required, require
+from inventory.rules import sensors as sensor_rules
+from inventory.rules.errors import RuleError
 from inventory.rules.policy import Storage
 from inventory.services import excursions, readings, storage
 from inventory.web.api import ApiBlueprint
@@ -23,11 +26,36 @@ blp = ApiBlueprint("api_coldchain", __name__, url_prefix="/api/v1", description=
 ID_RANGE = validate.Range(min=1, max=2**31 - 1)
 
 
+def _valid_topic(text: str) -> bool:
+    """COLD-02: an exact MQTT topic; empty text means no sensor."""
+    if text.strip():
+        try:
+            sensor_rules.check_topic(text)
+        except RuleError as error:
+            raise ValidationError(rule_message(error)) from None
+    return True
+
+
 class StorageUnitIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=storage.NAME_MAX))
     kind = fields.String(required=True, validate=validate.OneOf([kind.value for kind in Storage]))
     min_c = Celsius(load_default=None, allow_none=True)
     max_c = Celsius(load_default=None, allow_none=True)
+    mqtt_topic = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=sensor_rules.TOPIC_MAX), _valid_topic],
+        metadata={"description": "the MQTT topic of the unit's network sensor (no wildcards + or #)"},
+    )
+
+
+class StorageUnitPatch(Schema):
+    mqtt_topic = fields.String(
+        required=True,
+        allow_none=True,
+        validate=[validate.Length(max=sensor_rules.TOPIC_MAX), _valid_topic],
+        metadata={"description": "the MQTT topic of the unit's network sensor; null or empty: none"},
+    )
 
 
 class StorageUnitOut(Schema):
@@ -37,6 +65,7 @@ class StorageUnitOut(Schema):
     min_c = Celsius(attribute="min_dc")
     max_c = Celsius(attribute="max_dc")
     active = fields.Boolean()
+    mqtt_topic = fields.String(allow_none=True)
     vials = fields.Integer(metadata={"description": "vials in stock in the unit now"})
     syringes = fields.Integer(metadata={"description": "unused syringes in the unit now"})
 
@@ -154,6 +183,7 @@ def _units_out(units: list[StorageUnit]) -> list[dict[str, Any]]:
             "min_dc": unit.min_dc,
             "max_dc": unit.max_dc,
             "active": unit.active,
+            "mqtt_topic": unit.mqtt_topic,
             "vials": held[unit.id].vials,
             "syringes": held[unit.id].syringes,
         }
@@ -169,9 +199,24 @@ def create_unit(data: dict[str, Any]) -> dict[str, Any]:
     """COLD-01: a room shelf, fridge or freezer; its range defaults from the kind (manager, admin)."""
     user = require(Permission.QUALITY)
     request = storage.UnitRequest(
-        name=data["name"], kind=data["kind"], min_dc=data["min_c"], max_dc=data["max_c"]
+        name=data["name"],
+        kind=data["kind"],
+        min_dc=data["min_c"],
+        max_dc=data["max_c"],
+        mqtt_topic=data["mqtt_topic"],
     )
     return _units_out([storage.create_unit(request, user=user)])[0]
+
+
+@blp.route("/storage-units/<int:unit_id>", methods=["PATCH"])
+@permission_required(Permission.QUALITY)
+@blp.arguments(StorageUnitPatch)
+@blp.response(200, StorageUnitOut)
+def update_unit(data: dict[str, Any], unit_id: int) -> dict[str, Any]:
+    """COLD-02: set or clear the MQTT topic of the unit's network sensor (manager, admin); unique
+    across units (409 `duplicate_topic`); `flask coldchain listen` follows it at its next refresh."""
+    user = require(Permission.QUALITY)
+    return _units_out([storage.set_topic(unit_id, data["mqtt_topic"], user=user)])[0]
 
 
 @blp.route("/storage-units", methods=["GET"])
