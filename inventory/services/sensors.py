@@ -219,6 +219,8 @@ class Listener:
         self._lock = threading.Lock()
         self._wanted: set[str] = set()
         self._subscribed: set[str] = set()
+        self._pending: set[int] = set()  # subscribe/unsubscribe requests the broker has not acknowledged
+        self._acked: set[int] = set()
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id or f"clinic-pharmacy-{socket.gethostname()}-{os.getpid()}",
@@ -233,6 +235,8 @@ class Listener:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
+        self._client.on_subscribe = self._on_acknowledged
+        self._client.on_unsubscribe = self._on_acknowledged
 
     # paho's network thread ------------------------------------------------------------------------
 
@@ -243,7 +247,9 @@ class Listener:
         log.info("connected to %s", self.broker)
         with self._lock:
             self._subscribed = set()  # a clean session: the broker forgot our subscriptions
-            self._subscribe(self._wanted)
+            self._pending, self._acked = set(), set()
+            wanted = set(self._wanted)
+        self._subscribe(wanted)
         self.connections += 1
         self.connected.set()
         self._refresh_now.set()  # units may have changed while we were away
@@ -258,11 +264,37 @@ class Listener:
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         self._queue.put(_Message(message.topic, bytes(message.payload), clock.now(), bool(message.retain)))
 
+    def _on_acknowledged(self, _client: mqtt.Client, _userdata: Any, mid: int, *_rest: Any) -> None:
+        with self._lock:
+            if mid in self._pending:
+                self._pending.discard(mid)
+            else:  # acknowledged before _sent() noted it
+                self._acked.add(mid)
+
+    def _sent(self, mid: int | None) -> None:
+        """Note a subscribe or unsubscribe the broker is to acknowledge (paho's calls are made outside
+        our lock: its network thread takes the lock in the callbacks)."""
+        if mid is None:
+            return
+        with self._lock:
+            if mid in self._acked:
+                self._acked.discard(mid)
+            else:
+                self._pending.add(mid)
+
     def _subscribe(self, topics: set[str]) -> None:
-        """Under the lock."""
         if topics:
-            self._client.subscribe([(topic, QOS) for topic in sorted(topics)])
-            self._subscribed |= topics
+            with self._lock:
+                self._subscribed |= topics
+            _result, mid = self._client.subscribe([(topic, QOS) for topic in sorted(topics)])
+            self._sent(mid)
+
+    def listening_on(self) -> frozenset[str] | None:
+        """The topics the broker has confirmed we receive, or None while connecting or (un)subscribing."""
+        with self._lock:
+            if not self.connected.is_set() or self._pending:
+                return None
+            return frozenset(self._subscribed)
 
     # the recording thread -------------------------------------------------------------------------
 
@@ -275,10 +307,11 @@ class Listener:
             if not self.connected.is_set():
                 return  # subscribed to on connection
             gone, new = self._subscribed - wanted, wanted - self._subscribed
-            if gone:
-                self._client.unsubscribe(sorted(gone))
-                self._subscribed -= gone
-            self._subscribe(new)
+            self._subscribed -= gone
+        if gone:
+            _result, mid = self._client.unsubscribe(sorted(gone))
+            self._sent(mid)
+        self._subscribe(new)
         if gone or new:
             log.info("listening on %s topics", len(wanted))
 
