@@ -179,7 +179,11 @@ def test_cold_02_a_published_reading_is_recorded_by_the_sensor_account(
     assert (reading.source, reading.in_range) == ("sensor", True)
     recorder = db.session.get(User, reading.recorded_by_id)
     assert recorder is not None
-    assert (recorder.username, recorder.active, recorder.roles) == (sensors.SENSOR_USERNAME, False, frozenset())
+    assert (recorder.username, recorder.active, recorder.roles) == (
+        sensors.SENSOR_USERNAME,
+        False,
+        frozenset(),
+    )
     audited = db.session.scalars(
         select(AuditEntry).where(AuditEntry.action == "temperature_recorded", AuditEntry.entity_id == unit_id)
     ).one()
@@ -216,7 +220,9 @@ def test_cold_03_an_out_of_range_sensor_reading_opens_an_excursion_and_holds_the
     # the first reading back in range ends it, as a manual one does
     broker.publish(topic, f'{{"temperature_c": 5, "at": "{(NOW + timedelta(minutes=1)).isoformat()}"}}')
     running.counted(sensors.RECORDED, 2)
-    ended = wait_for(lambda: db.session.get(Excursion, excursion.id, populate_existing=True).ended_at, "the end")
+    ended = wait_for(
+        lambda: db.session.get(Excursion, excursion.id, populate_existing=True).ended_at, "the end"
+    )
     assert ended == NOW + timedelta(minutes=1)
 
 
