@@ -261,7 +261,7 @@ def test_cold_02_a_topic_no_unit_listens_on_records_nothing_and_changes_are_foll
     broker.publish("clinic/fridge-1/probe-2", "4.0")
     running.counted(sensors.RECORDED, 1)
     # a unit taken out of use is no longer listened to
-    db.session.get(StorageUnit, unit_id).active = False  # type: ignore[union-attr]
+    db.session.get(StorageUnit, unit_id).active = False
     db.session.commit()
     running.listening_on(set())
 
