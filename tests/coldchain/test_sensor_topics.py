@@ -199,3 +199,18 @@ def test_the_broker_is_logged_without_its_password() -> None:
     assert (
         str(broker_from_url("mqtts://pharmacy:secret@broker.local")) == "mqtts://pharmacy@broker.local:8883"
     )
+
+
+def test_cold_02_nobody_signs_in_as_the_sensor_account(app: Any, client: FlaskClient, login_as: Any) -> None:
+    from inventory.services import sensors
+
+    sensor = sensors.sensor_user()
+    assert sensors.sensor_user().id == sensor.id, "made once"
+    denied = app.test_client().post(
+        "/api/v1/tokens", json={"username": sensors.SENSOR_USERNAME, "password": sensors.UNUSABLE_PASSWORD}
+    )
+    assert denied.status_code == 401
+    login_as("admin")
+    accounts = client.get("/admin/users")
+    assert accounts.status_code == 200
+    assert sensors.SENSOR_DISPLAY_NAME in accounts.get_data(as_text=True)
