@@ -91,3 +91,27 @@ def test_batch_trace_both_ways(scenario, api_as):
     assert body["administrations"] == []
     assert body["patients"] == []
     assert api_as("manager").get("/api/v1/trace/batches/999999").status_code == 404
+
+
+def test_ae_02_a_void_elsewhere_hides_no_signal_and_a_voided_scan_exposes_nobody(scenario, api_as, db):
+    """A voided administration anywhere once emptied the whole list (the void check was not tied to the
+    events' administrations); now only the voided scan itself stops counting."""
+    from inventory.models import AdministrationVoid
+
+    s = scenario
+    practitioner = api_as("practitioner")
+    manager = api_as("manager")
+    _report(practitioner, s.session_15a)
+    _report(practitioner, s.session_12)
+    elsewhere = f.AdministrationFactory(session=f.SessionFactory(patient=f.PatientFactory()))
+    voider = f.UserFactory(roles=("practitioner",))
+    db.session.add(AdministrationVoid(administration_id=elsewhere.id, reason="other", voided_by_id=voider.id))
+    db.session.commit()
+    items = {row["lot"]: row for row in manager.get("/api/v1/signals").get_json()["items"]}
+    assert set(items) == {"HYAL-2409", "LIDO-77"}
+    for administration in s.session_12.administrations:
+        db.session.add(
+            AdministrationVoid(administration_id=administration.id, reason="other", voided_by_id=voider.id)
+        )
+    db.session.commit()
+    assert manager.get("/api/v1/signals").get_json()["items"] == []
