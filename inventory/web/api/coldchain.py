@@ -6,14 +6,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from inventory.errors import Invalid
-from inventory.messages import rule_message
 from inventory.models.coldchain import Decision, Excursion, ExcursionStatus, StorageUnit, TemperatureReading
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules import sensors as sensor_rules
-from inventory.rules.errors import RuleError
 from inventory.rules.policy import Storage
 from inventory.services import excursions, readings, storage
 from inventory.web.api import ApiBlueprint
@@ -26,16 +24,6 @@ blp = ApiBlueprint("api_coldchain", __name__, url_prefix="/api/v1", description=
 ID_RANGE = validate.Range(min=1, max=2**31 - 1)
 
 
-def _valid_topic(text: str) -> bool:
-    """COLD-02: an exact MQTT topic; empty text means no sensor."""
-    if text.strip():
-        try:
-            sensor_rules.check_topic(text)
-        except RuleError as error:
-            raise ValidationError(rule_message(error)) from None
-    return True
-
-
 class StorageUnitIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=storage.NAME_MAX))
     kind = fields.String(required=True, validate=validate.OneOf([kind.value for kind in Storage]))
@@ -44,7 +32,7 @@ class StorageUnitIn(Schema):
     mqtt_topic = fields.String(
         load_default=None,
         allow_none=True,
-        validate=[validate.Length(max=sensor_rules.TOPIC_MAX), _valid_topic],
+        validate=validate.Length(max=sensor_rules.TOPIC_MAX),
         metadata={"description": "the MQTT topic of the unit's network sensor (no wildcards + or #)"},
     )
 
@@ -53,7 +41,7 @@ class StorageUnitPatch(Schema):
     mqtt_topic = fields.String(
         required=True,
         allow_none=True,
-        validate=[validate.Length(max=sensor_rules.TOPIC_MAX), _valid_topic],
+        validate=validate.Length(max=sensor_rules.TOPIC_MAX),
         metadata={"description": "the MQTT topic of the unit's network sensor; null or empty: none"},
     )
 
