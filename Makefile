@@ -43,11 +43,14 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT) with waitress (Ctrl+C to stop)"
 	$(BIN)/waitress-serve --listen=$(HOST):$(PORT) --threads=8 wsgi:app
 
-## make test: lint, types, then the whole suite on SQLite and on PostgreSQL (skipped with a reason when absent)
-test: dev-install lint typecheck test-sqlite test-postgres
+## make test: lint, types, then the whole suite on SQLite and on PostgreSQL (skipped with a reason when
+## absent), the two passes side by side; each one's output is printed when it ends
+test: dev-install lint typecheck
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
+## TEST_DATABASE_URL emptied: CI exports it for the PostgreSQL pass, and this pass is SQLite's
 test-sqlite:
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	TEST_DATABASE_URL= $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-postgres:
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$(PG_ADMIN_URL)} $(BIN)/python -m pytest \

@@ -263,7 +263,9 @@ def test_merge_moves_sessions_events_batches_and_recall_follow_ups(api_as: Any, 
     assert merged["merged_into_id"] == kept.id
     assert merged["merged_at"]
     assert [p["id"] for p in api.get("/api/v1/patients?q=isik").get_json()["items"]] == [kept.id]
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "patient_merged")).all()
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "patient_merged").order_by(AuditEntry.id)
+    ).all()
     assert {e.entity_id for e in entries} == {kept.id, duplicate.id}
     assert entries[0].details["moved"]["treatment_sessions"] == [visit.id]
     assert entries[0].details["recall_patients_left"] == [on_both[1].id]

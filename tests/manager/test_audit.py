@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 def _entries(action: str) -> list[AuditEntry]:
     db.session.expire_all()
-    return list(db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == action)))
+    return list(
+        db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+    )
 
 
 def _csv(text: str) -> list[dict[str, str]]:

@@ -36,7 +36,9 @@ def two_suppliers(app, frozen, in_request):
 
 
 def _audit(action):
-    return db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == action)).all()
+    return db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+    ).all()
 
 
 def test_order_from_suggestions_one_draft_per_supplier(two_suppliers):
