@@ -25,7 +25,7 @@ from inventory.rules import coldchain as cold_rules
 from inventory.rules.errors import RuleError
 from inventory.rules.policy import Storage
 from inventory.rules.sensors import TOPIC_MAX
-from inventory.services import batches, coldlog, readings, receiving, storage
+from inventory.services import batches, coldlog, excursions, readings, receiving, storage
 from inventory.web.errors import form_failed
 from inventory.web.forms import choices
 
@@ -180,6 +180,7 @@ def _unit_page(found: StorageUnit, topic_form: TopicForm) -> str:
         unit=found,
         contents=storage.contents([found.id])[found.id],
         moves=storage.moves_of_unit(found.id),
+        open_excursions=excursions.open_of_unit(found.id),
         readings=readings.readings_of_unit(found.id),
         chart=_chart(found),
         month=clock.today().strftime("%Y-%m"),
