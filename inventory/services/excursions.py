@@ -28,23 +28,12 @@ from inventory.models.stock import DiscardReason, Lot, Vial, VialStatus
 from inventory.models.users import User
 from inventory.rules import coldchain as cold_rules
 from inventory.rules.policy import WARMTH, Storage
-from inventory.services import audit, batches, transaction
+from inventory.services import audit, batches, placement, transaction
 from inventory.services import stock as stock_service
 
 REASON_MAX = 500
 IN_STOCK = (VialStatus.SEALED, VialStatus.OPEN)
 UNUSED = (SyringeStatus.AWAITING_VERIFICATION, SyringeStatus.AVAILABLE)
-
-
-def open_excursion_of(unit_id: int) -> Excursion | None:
-    """The unit's excursion still out of range (no reading back in range yet), if any."""
-    return db.session.scalar(
-        select(Excursion).where(
-            Excursion.storage_unit_id == unit_id,
-            Excursion.status == ExcursionStatus.OPEN,
-            Excursion.ended_at.is_(None),
-        )
-    )
 
 
 def _went_above(unit: StorageUnit, reading: TemperatureReading) -> bool:
@@ -55,7 +44,7 @@ def _went_above(unit: StorageUnit, reading: TemperatureReading) -> bool:
 def on_reading(unit: StorageUnit, reading: TemperatureReading, user: User) -> Excursion | None:
     """COLD-03 inside the reading's transaction: an out-of-range reading opens an excursion (or continues
     the open one) and holds everything in the unit at once; the first reading back in range ends it."""
-    current = open_excursion_of(unit.id)
+    current = placement.open_excursion_of(unit.id)
     if not reading.in_range:
         if current is not None:
             current.above = current.above or _went_above(unit, reading)
@@ -112,17 +101,6 @@ def _hold_contents(excursion: Excursion) -> dict[str, Any]:
         ExcursionHold(excursion_id=excursion.id, syringe_id=s, batch_id=batch) for s, batch in syringes
     )
     return {"vials": [v for v, _lot in vials], "syringes": [s for s, _b in syringes]}
-
-
-def hold_if_open(unit_id: int, item: Vial | Syringe) -> None:
-    """SAFE-16: what is put into a unit during its excursion is on hold too (the caller's transaction)."""
-    excursion = open_excursion_of(unit_id)
-    if excursion is None:
-        return
-    if isinstance(item, Vial):
-        db.session.add(ExcursionHold(excursion_id=excursion.id, vial_id=item.id, lot_id=item.lot_id))
-    else:
-        db.session.add(ExcursionHold(excursion_id=excursion.id, syringe_id=item.id, batch_id=item.batch_id))
 
 
 # --- what a manager sees and decides -------------------------------------------------------------------

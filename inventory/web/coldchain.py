@@ -25,7 +25,7 @@ from inventory.rules import coldchain as cold_rules
 from inventory.rules.errors import RuleError
 from inventory.rules.policy import Storage
 from inventory.rules.sensors import TOPIC_MAX
-from inventory.services import batches, coldlog, excursions, readings, receiving, storage
+from inventory.services import batches, coldlog, excursions, placement, readings, receiving, storage
 from inventory.web.errors import form_failed
 from inventory.web.forms import choices
 
@@ -358,7 +358,7 @@ def move() -> str | Response:
 
 def _move(code: str, unit_id: int | None) -> str:
     user = require(Permission.MANAGE_STOCK)
-    unit = storage.unit_for_placing(unit_id)
+    unit = placement.unit_for_placing(unit_id)
     try:
         reading = receiving.read_scan(code)
     except DomainError as error:

@@ -26,7 +26,7 @@ from inventory.models.stock import DiscardReason, LotStatus, VialStatus
 from inventory.names import DISCARD_LABELS
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.gs1 import GS
-from inventory.services import catalogue, purchasing, receiving, stock, storage, usability
+from inventory.services import catalogue, placement, purchasing, receiving, stock, storage, usability
 from inventory.services import counts as count_service
 from inventory.services.paging import page_of
 from inventory.services.stock import VialFilter
@@ -85,7 +85,7 @@ class ReceiptDetailsForm(FlaskForm):
             [(0, _("— the usual unit for the product's storage —"))]
             + [(unit.id, unit_label(unit)) for unit in storage.list_units()]
         )
-        default = storage.default_unit(product_storage) if product_storage else None
+        default = placement.default_unit(product_storage) if product_storage else None
         if default is not None and not self.is_submitted():
             self.storage_unit_id.data = default.id
 
