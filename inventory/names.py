@@ -30,6 +30,7 @@ from inventory.models import (
     VialStatus,
     VoidReason,
 )
+from inventory.models.coldchain import Decision, ExcursionStatus
 from inventory.models.stock import CountDifference, CountStatus, DiscardReason
 from inventory.rules.expiry import BlockReason
 from inventory.rules.policy import Category, Container, Storage
@@ -185,6 +186,11 @@ COUNT_DIFFERENCE_LABELS = {
     CountDifference.UNEXPECTED: _l("seen but not expected"),
 }
 #: What expires soon (services.stock.expiring): a lot, an opened vial, a syringe.
+EXCURSION_STATUS_LABELS = {
+    ExcursionStatus.OPEN: _l("open"),
+    ExcursionStatus.CLOSED: _l("closed"),
+}
+DECISION_LABELS = {Decision.RELEASE: _l("Release"), Decision.DISCARD: _l("Discard")}
 EXPIRING_KIND_LABELS = {"lot": _l("Lot"), "vial": _l("Opened vial"), "syringe": _l("Syringe")}
 #: What a label prints for a syringe kept cold (nothing at room temperature).
 STORAGE_INSTRUCTIONS = {
@@ -320,6 +326,8 @@ ENUM_LABELS: dict[str, tuple[Any, Mapping[Any, Any]]] = {
     "verdict": (Verdict, VERDICT_LABELS),
     "count_status": (CountStatus, COUNT_STATUS_LABELS),
     "count_difference": (CountDifference, COUNT_DIFFERENCE_LABELS),
+    "excursion_status": (ExcursionStatus, EXCURSION_STATUS_LABELS),
+    "decision": (Decision, DECISION_LABELS),
 }
 #: Tables of values that are not an enum class (reasons, kinds, actions).
 OTHER_LABELS: dict[str, Mapping[Any, Any]] = {

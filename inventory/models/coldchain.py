@@ -135,6 +135,11 @@ class Excursion(Model):
 
     storage_unit: Mapped[StorageUnit] = relationship()
 
+    @property
+    def is_open(self) -> bool:
+        """Not closed yet: still out of range, or lots and batches still waiting for a decision."""
+        return self.status == ExcursionStatus.OPEN
+
 
 class ExcursionHold(Model):
     """A vial or syringe that was in the unit during the excursion: on hold (SAFE-16) until its lot or
@@ -183,3 +188,7 @@ class ExcursionDecision(Model):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     decided_by: Mapped[User] = relationship()
+
+    @property
+    def discards(self) -> bool:
+        return self.decision == Decision.DISCARD

@@ -125,7 +125,8 @@ class CountDifference(StrEnum):
 
 
 class StockCount(Model):
-    """A count of the vials on one shelf (location) or of one product: what was expected, what was seen."""
+    """A count of the vials on one shelf (location), of one product or in one storage unit: what was
+    expected, what was seen."""
 
     __tablename__ = "stock_counts"
     __table_args__ = (one_of("status", enum_values(CountStatus)),)
@@ -133,6 +134,8 @@ class StockCount(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     location: Mapped[str] = mapped_column(String(60), default="")
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
+    #: COLD-01: a count of what is in one storage unit (with or without a shelf or product).
+    storage_unit_id: Mapped[int | None] = mapped_column(ForeignKey("storage_units.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=CountStatus.OPEN)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     started_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -141,6 +144,7 @@ class StockCount(Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
     product: Mapped[Product | None] = relationship()
+    storage_unit: Mapped[StorageUnit | None] = relationship()
     started_by: Mapped[User] = relationship(foreign_keys=[started_by_id])
     confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
     scans: Mapped[list[StockCountScan]] = relationship(back_populates="count", order_by="StockCountScan.id")

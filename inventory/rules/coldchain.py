@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from inventory.rules.errors import RuleError
@@ -52,3 +53,12 @@ def unit_range(kind: Storage, min_dc: int | None, max_dc: int | None) -> tuple[i
 def in_range(tenths: int, min_dc: int, max_dc: int) -> bool:
     """COLD-03: a temperature on either limit is still in range."""
     return min_dc <= tenths <= max_dc
+
+
+def degrees_out(min_dc: int, max_dc: int, values: Iterable[int | None]) -> int:
+    """COLD-03: how far the values seen went outside the range, in tenths (0 when every one is in range):
+    above the maximum or below the minimum, whichever is further."""
+    seen = [value for value in values if value is not None]
+    if not seen:
+        return 0
+    return max(0, max(seen) - max_dc, min_dc - min(seen))

@@ -29,7 +29,7 @@ from inventory.rules import verification
 from inventory.rules.codes import CodeKind, new_code, parse_code
 from inventory.rules.errors import RuleError
 from inventory.rules.policy import Category, Container, Storage
-from inventory.services import audit, draws, summaries, transaction
+from inventory.services import audit, draws, placement, summaries, transaction
 from inventory.services.policy import current_policy
 from inventory.services.recipes import get_recipe
 
@@ -49,6 +49,8 @@ class BatchRequest:
     vial_ids: tuple[int, ...] | None = None
     override_reason: str | None = None
     prepared_at: datetime | None = None
+    #: COLD-01: the unit the syringes go into; None: the clinic's only unit of the batch's storage kind.
+    storage_unit_id: int | None = None
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -268,6 +270,7 @@ def prepare_batch(request: BatchRequest, user: User) -> Batch:
     prepared_at = _prepared_at(request.prepared_at, now)
     with transaction():
         recipe, category, storage, patient = check_request(request)
+        unit = placement.unit_for_syringes(request.storage_unit_id, storage)
         needs = recipe_needs(recipe, request.syringes)
         result = draws.draw(
             needs, chosen_vial_ids=request.vial_ids, override_reason=request.override_reason, now=now
@@ -275,7 +278,9 @@ def prepare_batch(request: BatchRequest, user: User) -> Batch:
         bud = _bud([(d.stock, d.was_open) for d in result.drawn], category, storage, prepared_at)
         batch = _create_batch(recipe, request, category, storage, patient, user, prepared_at, now, bud)
         _record_draws(batch, result.drawn, user, result.override_reason, now)
-        _create_syringes(batch, storage, bud)
+        syringes = _create_syringes(batch, storage, bud)
+        if unit is not None:
+            placement.place(syringes, unit, user=user)
         discarded = _discard_leftovers(batch, result.drawn, category, now, user)
         audit.record(
             "batch_prepared",
@@ -288,6 +293,7 @@ def prepare_batch(request: BatchRequest, user: User) -> Batch:
                 "recipe_version": recipe.version,
                 "category": category.value,
                 "storage": storage.value,
+                "storage_unit_id": unit.id if unit is not None else None,
                 "patient_id": batch.patient_id,
                 "syringes": batch.syringe_count,
                 "volume_per_syringe_ul": batch.volume_per_syringe_ul,
@@ -396,25 +402,27 @@ def _record_draws(
     summaries.drawn(rows)  # the day totals of usage, in this transaction
 
 
-def _create_syringes(batch: Batch, storage: Storage, bud: datetime) -> None:
+def _create_syringes(batch: Batch, storage: Storage, bud: datetime) -> list[Syringe]:
     status = (
         SyringeStatus.AVAILABLE
         if batch.status == BatchStatus.RELEASED
         else SyringeStatus.AWAITING_VERIFICATION
     )
-    for number in range(1, batch.syringe_count + 1):
-        db.session.add(
-            Syringe(
-                code=new_code(CodeKind.SYRINGE),
-                batch_id=batch.id,
-                number=number,
-                volume_ul=batch.volume_per_syringe_ul,
-                status=status,
-                storage=storage.value,
-                bud=bud,
-            )
+    syringes = [
+        Syringe(
+            code=new_code(CodeKind.SYRINGE),
+            batch_id=batch.id,
+            number=number,
+            volume_ul=batch.volume_per_syringe_ul,
+            status=status,
+            storage=storage.value,
+            bud=bud,
         )
+        for number in range(1, batch.syringe_count + 1)
+    ]
+    db.session.add_all(syringes)
     db.session.flush()
+    return syringes
 
 
 def _discard_leftovers(

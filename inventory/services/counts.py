@@ -1,4 +1,5 @@
-"""Stock counts: count a shelf by scanning, compare with what the app expects, confirm differences."""
+"""Stock counts: count a shelf, a product or a storage unit by scanning, compare with what the app
+expects, confirm differences."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from inventory.models.stock import (
 )
 from inventory.models.users import User
 from inventory.rules.codes import CodeKind
-from inventory.services import audit, transaction
+from inventory.services import audit, placement, transaction
 from inventory.services.stock import discard_in_transaction, find_by_code, get_vial
 from inventory.services.usability import IN_STOCK
 
@@ -54,13 +55,16 @@ def locations() -> list[str]:
     return list(db.session.scalars(query))
 
 
-def start_count(*, user: User, location: str = "", product_id: int | None = None) -> StockCount:
+def start_count(
+    *, user: User, location: str = "", product_id: int | None = None, storage_unit_id: int | None = None
+) -> StockCount:
+    """A count of one shelf, one product or one storage unit (COLD-01), or of their intersection."""
     location = " ".join((location or "").split())
-    if not location and product_id is None:
+    if not location and product_id is None and storage_unit_id is None:
         raise Invalid(
             "invalid_input",
-            _("Choose a shelf or a product to count."),
-            fields={"location": _("A shelf or a product is required.")},
+            _("Choose a shelf, a product or a storage unit to count."),
+            fields={"location": _("A shelf, a product or a storage unit is required.")},
         )
     if len(location) > 60:
         raise Invalid(
@@ -71,18 +75,21 @@ def start_count(*, user: User, location: str = "", product_id: int | None = None
             raise Invalid(
                 "invalid_input", _("Unknown product."), fields={"product_id": _("Unknown product.")}
             )
+        if storage_unit_id is not None:
+            placement.unit_for_placing(storage_unit_id)
         count = StockCount(
-            location=location, product_id=product_id, started_by_id=user.id, started_at=clock.now()
+            location=location,
+            product_id=product_id,
+            storage_unit_id=storage_unit_id,
+            started_by_id=user.id,
+            started_at=clock.now(),
         )
         db.session.add(count)
         db.session.flush()
-        audit.record(
-            "stock_count_started",
-            "stock_count",
-            count.id,
-            details={"location": location, "product_id": product_id},
-            user=user,
-        )
+        details: dict[str, Any] = {"location": location, "product_id": product_id}
+        if storage_unit_id is not None:
+            details["storage_unit_id"] = storage_unit_id
+        audit.record("stock_count_started", "stock_count", count.id, details=details, user=user)
     return count
 
 
@@ -92,6 +99,8 @@ def _expected_query(count: StockCount) -> Select[Any]:
         query = query.where(Vial.location == count.location)
     if count.product_id is not None:
         query = query.where(Lot.product_id == count.product_id)
+    if count.storage_unit_id is not None:
+        query = query.where(Vial.storage_unit_id == count.storage_unit_id)
     return query.options(joinedload(Vial.lot)).order_by(Lot.expiry, Vial.id)
 
 
@@ -212,6 +221,7 @@ def confirm_count(count_id: int, *, user: User, note: str = "") -> StockCount:
             details={
                 "location": count.location,
                 "product_id": count.product_id,
+                "storage_unit_id": count.storage_unit_id,
                 "expected": len(report.expected),
                 "seen": len(report.seen),
                 "missing": [vial.code for vial in report.missing],
@@ -225,23 +235,27 @@ def confirm_count(count_id: int, *, user: User, note: str = "") -> StockCount:
 
 
 def _move_found_vials(count: StockCount, unexpected: list[Vial], user: User) -> list[str]:
-    if not count.location:
-        return []
+    """A vial in stock found where the count looked but booked elsewhere is moved there: to the count's
+    shelf, and into the count's storage unit (a storage move, COLD-01)."""
+    unit = count.storage_unit
     moved = []
     for vial in unexpected:
-        if vial.status in IN_STOCK and vial.location != count.location:
+        if vial.status not in IN_STOCK:
+            continue
+        changed: dict[str, Any] = {}
+        if count.location and vial.location != count.location:
+            changed["location"] = [vial.location, count.location]
+            vial.location = count.location
+        if unit is not None and vial.storage_unit_id != unit.id:
+            changed["storage_unit_id"] = [placement.put(vial, unit, user), unit.id]
+        if changed:
             audit.record(
                 "vial_moved",
                 "vial",
                 vial.id,
-                details={
-                    "code": vial.code,
-                    "location": [vial.location, count.location],
-                    "stock_count": count.id,
-                },
+                details={"code": vial.code, **changed, "stock_count": count.id},
                 user=user,
             )
-            vial.location = count.location
             moved.append(vial.code)
     return moved
 

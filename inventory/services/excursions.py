@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from inventory import clock
 from inventory.errors import Conflict, Invalid, NotFound
@@ -23,26 +24,16 @@ from inventory.models.coldchain import (
     TemperatureReading,
 )
 from inventory.models.compounding import Batch, Syringe, SyringeStatus
-from inventory.models.stock import DiscardReason, Vial, VialStatus
+from inventory.models.stock import DiscardReason, Lot, Vial, VialStatus
 from inventory.models.users import User
+from inventory.rules import coldchain as cold_rules
 from inventory.rules.policy import WARMTH, Storage
-from inventory.services import audit, batches, transaction
+from inventory.services import audit, batches, placement, transaction
 from inventory.services import stock as stock_service
 
 REASON_MAX = 500
 IN_STOCK = (VialStatus.SEALED, VialStatus.OPEN)
 UNUSED = (SyringeStatus.AWAITING_VERIFICATION, SyringeStatus.AVAILABLE)
-
-
-def open_excursion_of(unit_id: int) -> Excursion | None:
-    """The unit's excursion still out of range (no reading back in range yet), if any."""
-    return db.session.scalar(
-        select(Excursion).where(
-            Excursion.storage_unit_id == unit_id,
-            Excursion.status == ExcursionStatus.OPEN,
-            Excursion.ended_at.is_(None),
-        )
-    )
 
 
 def _went_above(unit: StorageUnit, reading: TemperatureReading) -> bool:
@@ -53,7 +44,7 @@ def _went_above(unit: StorageUnit, reading: TemperatureReading) -> bool:
 def on_reading(unit: StorageUnit, reading: TemperatureReading, user: User) -> Excursion | None:
     """COLD-03 inside the reading's transaction: an out-of-range reading opens an excursion (or continues
     the open one) and holds everything in the unit at once; the first reading back in range ends it."""
-    current = open_excursion_of(unit.id)
+    current = placement.open_excursion_of(unit.id)
     if not reading.in_range:
         if current is not None:
             current.above = current.above or _went_above(unit, reading)
@@ -110,17 +101,6 @@ def _hold_contents(excursion: Excursion) -> dict[str, Any]:
         ExcursionHold(excursion_id=excursion.id, syringe_id=s, batch_id=batch) for s, batch in syringes
     )
     return {"vials": [v for v, _lot in vials], "syringes": [s for s, _b in syringes]}
-
-
-def hold_if_open(unit_id: int, item: Vial | Syringe) -> None:
-    """SAFE-16: what is put into a unit during its excursion is on hold too (the caller's transaction)."""
-    excursion = open_excursion_of(unit_id)
-    if excursion is None:
-        return
-    if isinstance(item, Vial):
-        db.session.add(ExcursionHold(excursion_id=excursion.id, vial_id=item.id, lot_id=item.lot_id))
-    else:
-        db.session.add(ExcursionHold(excursion_id=excursion.id, syringe_id=item.id, batch_id=item.batch_id))
 
 
 # --- what a manager sees and decides -------------------------------------------------------------------
@@ -347,7 +327,8 @@ class ExposedPatient:
 
 def exposed_patients(excursion: Excursion) -> list[ExposedPatient]:
     """COLD-05: syringes given from the unit during the excursion (start to end, or now) whose batch was
-    decided "discard", with their patients, as a recall lists them. One query."""
+    decided "discard", with their patients, as a recall lists them; a voided administration exposes
+    nobody. One query."""
     until = excursion.ended_at or clock.now()
     discarded = select(ExcursionDecision.batch_id).where(
         ExcursionDecision.excursion_id == excursion.id, ExcursionDecision.decision == Decision.DISCARD
@@ -362,6 +343,7 @@ def exposed_patients(excursion: Excursion) -> list[ExposedPatient]:
             Syringe.batch_id.in_(discarded),
             Administration.administered_at >= excursion.started_at,
             Administration.administered_at <= until,
+            Administration.given(),
         )
         .order_by(Administration.administered_at)
     ).all()
@@ -369,3 +351,182 @@ def exposed_patients(excursion: Excursion) -> list[ExposedPatient]:
         ExposedPatient(patient.id, patient.name, patient.date_of_birth, patient.phone, code, batch_id, at)
         for patient, code, batch_id, at in rows
     ]
+
+
+# --- the manager's pages: the list and one excursion ------------------------------------------------------
+
+OVERVIEW_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class ExcursionRow:
+    excursion: Excursion
+    #: COLD-03: how far the readings went outside the unit's range, tenths of a degree.
+    out_dc: int
+    #: Lots and batches held still waiting for a decision (COLD-04).
+    undecided: int
+
+
+def _extremes(excursion_ids: list[int]) -> dict[int, tuple[int | None, ...]]:
+    """The lowest and highest values of each excursion's readings (now, min, max), in one query."""
+    reading = TemperatureReading
+    rows = db.session.execute(
+        select(
+            Excursion.id,
+            func.min(reading.temperature_dc),
+            func.min(reading.min_dc),
+            func.max(reading.temperature_dc),
+            func.max(reading.max_dc),
+        )
+        .join(reading, reading.storage_unit_id == Excursion.storage_unit_id)
+        .where(
+            Excursion.id.in_(excursion_ids),
+            reading.at >= Excursion.started_at,
+            or_(Excursion.ended_at.is_(None), reading.at <= Excursion.ended_at),
+        )
+        .group_by(Excursion.id)
+    ).all()
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def _undecided(excursion_ids: list[int]) -> dict[int, int]:
+    """Lots and batches held minus those decided, per excursion, in two grouped queries."""
+    held = db.session.execute(
+        select(
+            ExcursionHold.excursion_id,
+            func.count(func.distinct(ExcursionHold.lot_id))
+            + func.count(func.distinct(ExcursionHold.batch_id)),
+        )
+        .where(ExcursionHold.excursion_id.in_(excursion_ids))
+        .group_by(ExcursionHold.excursion_id)
+    ).all()
+    decided: dict[int, int] = {
+        row[0]: row[1]
+        for row in db.session.execute(
+            select(ExcursionDecision.excursion_id, func.count(ExcursionDecision.id))
+            .where(ExcursionDecision.excursion_id.in_(excursion_ids))
+            .group_by(ExcursionDecision.excursion_id)
+        ).all()
+    }
+    return {excursion_id: count - decided.get(excursion_id, 0) for excursion_id, count in held}
+
+
+def overview() -> list[ExcursionRow]:
+    """COLD-03/04 for the manager's list: open excursions first, then closed, newest first, each with how
+    far out of range it went and how many lots and batches wait for a decision. Four queries."""
+    found = list(
+        db.session.scalars(
+            select(Excursion)
+            .options(selectinload(Excursion.storage_unit))
+            .order_by(
+                case((Excursion.status == ExcursionStatus.OPEN, 0), else_=1),
+                Excursion.started_at.desc(),
+                Excursion.id.desc(),
+            )
+            .limit(OVERVIEW_LIMIT)
+        )
+    )
+    ids = [excursion.id for excursion in found]
+    extremes = _extremes(ids)
+    undecided = _undecided(ids)
+    return [
+        ExcursionRow(
+            excursion,
+            cold_rules.degrees_out(
+                excursion.storage_unit.min_dc, excursion.storage_unit.max_dc, extremes.get(excursion.id, ())
+            ),
+            undecided.get(excursion.id, 0),
+        )
+        for excursion in found
+    ]
+
+
+def open_of_unit(unit_id: int) -> list[Excursion]:
+    """The unit's excursions not closed yet (still out of range, or waiting for decisions)."""
+    return list(
+        db.session.scalars(
+            select(Excursion)
+            .where(Excursion.storage_unit_id == unit_id, Excursion.status == ExcursionStatus.OPEN)
+            .order_by(Excursion.started_at.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class HeldLot:
+    lot: Lot
+    vials: int
+    decision: ExcursionDecision | None
+
+
+@dataclass(frozen=True)
+class HeldBatch:
+    batch: Batch
+    syringes: int
+    decision: ExcursionDecision | None
+
+
+@dataclass(frozen=True)
+class ExcursionDetail:
+    excursion: Excursion
+    out_dc: int
+    readings: list[TemperatureReading]
+    lots: list[HeldLot]
+    batches: list[HeldBatch]
+    patients: list[ExposedPatient]
+
+    @property
+    def undecided(self) -> int:
+        waiting = [held for held in self.lots if held.decision is None]
+        return len(waiting) + sum(1 for held in self.batches if held.decision is None)
+
+
+def detail(excursion: Excursion) -> ExcursionDetail:
+    """One excursion for its page: the readings during it, every lot and batch held (how many vials or
+    syringes) with its decision, who decided and when, and the exposed patients (COLD-05)."""
+    unit = excursion.storage_unit
+    reading = TemperatureReading
+    shown = list(
+        db.session.scalars(
+            select(reading)
+            .options(selectinload(reading.recorded_by))
+            .where(
+                reading.storage_unit_id == unit.id,
+                reading.at >= excursion.started_at,
+                reading.at <= (excursion.ended_at or clock.now()),
+            )
+            .order_by(reading.at)
+        )
+    )
+    held = db.session.execute(
+        select(ExcursionHold.lot_id, ExcursionHold.batch_id, func.count(ExcursionHold.id))
+        .where(ExcursionHold.excursion_id == excursion.id)
+        .group_by(ExcursionHold.lot_id, ExcursionHold.batch_id)
+    ).all()
+    decided = {
+        (row.lot_id, row.batch_id): row
+        for row in db.session.scalars(
+            select(ExcursionDecision)
+            .options(selectinload(ExcursionDecision.decided_by))
+            .where(ExcursionDecision.excursion_id == excursion.id)
+        )
+    }
+    lot_counts = {lot: n for lot, _b, n in held if lot is not None}
+    batch_counts = {batch: n for _l, batch, n in held if batch is not None}
+    lots = db.session.scalars(select(Lot).where(Lot.id.in_(lot_counts))).all()
+    held_batches = db.session.scalars(select(Batch).where(Batch.id.in_(batch_counts))).all()
+    values = [value for r in shown for value in (r.temperature_dc, r.min_dc, r.max_dc)]
+    return ExcursionDetail(
+        excursion,
+        out_dc=cold_rules.degrees_out(unit.min_dc, unit.max_dc, values),
+        readings=shown,
+        lots=[
+            HeldLot(lot, lot_counts[lot.id], decided.get((lot.id, None)))
+            for lot in sorted(lots, key=lambda lot: (lot.product.name, lot.number, lot.id))
+        ],
+        batches=[
+            HeldBatch(batch, batch_counts[batch.id], decided.get((None, batch.id)))
+            for batch in sorted(held_batches, key=lambda batch: batch.id)
+        ],
+        patients=exposed_patients(excursion),
+    )

@@ -24,7 +24,7 @@ from inventory.rules.gs1 import CSET82, Gs1Data, InvalidBarcode, NotGs1
 from inventory.rules.gs1_digital_link import is_digital_link
 from inventory.rules.lots import normalize_lot_number
 from inventory.rules.pack_codes import lot_warnings, read_pack_code
-from inventory.services import audit, purchasing, recalls, storage, transaction
+from inventory.services import audit, placement, purchasing, recalls, transaction
 from inventory.services.stock import find_by_code
 
 MAX_VIALS_PER_RECEIPT = 1000
@@ -361,15 +361,15 @@ def _create(pack: _Pack, lot: Lot | None, request: ReceiptRequest, user: User) -
     if request.order_line_id:
         purchasing.record_receipt(request.order_line_id, receipt, confirm_over=request.confirm_over)
     unit = (
-        storage.unit_for_placing(request.storage_unit_id)
+        placement.unit_for_placing(request.storage_unit_id)
         if request.storage_unit_id is not None
-        else storage.default_unit(pack.product.storage)
+        else placement.default_unit(pack.product.storage)
     )
     vials = [_new_vial(lot, receipt, pack.product, request.location) for _ in range(request.vials)]
     db.session.add_all(vials)
     db.session.flush()
     if unit is not None:
-        storage.record_placement(vials, unit, user=user)
+        placement.place(vials, unit, user=user)
     audit.record(
         "stock_received",
         "receipt",

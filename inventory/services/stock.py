@@ -399,9 +399,10 @@ class ExpiringItem:
         return self.until < clock.now()
 
 
-def expiring(days: int) -> list[ExpiringItem]:
+def expiring(days: int, *, storage_unit_id: int | None = None) -> list[ExpiringItem]:
     """Lots in stock, opened vials and unused syringes whose expiry, in-use limit or BUD falls before
-    now + ``days`` (what has already passed is listed too: it needs discarding), soonest first."""
+    now + ``days`` (what has already passed is listed too: it needs discarding), soonest first; with
+    ``storage_unit_id``, only what is in that unit (a lot: some of its vials are)."""
     if not 0 <= days <= 3650:
         raise Invalid(
             "invalid_input", _("Days must be between 0 and 3650."), fields={"days": _("Between 0 and 3650.")}
@@ -410,13 +411,19 @@ def expiring(days: int) -> list[ExpiringItem]:
     zone = clock.clinic_zone()
     last_expiry = end.astimezone(zone).date()
     return sorted(
-        [*_expiring_lots(last_expiry, zone), *_expiring_open_vials(end), *_expiring_syringes(end)],
+        [
+            *_expiring_lots(last_expiry, zone, storage_unit_id),
+            *_expiring_open_vials(end, storage_unit_id),
+            *_expiring_syringes(end, storage_unit_id),
+        ],
         key=lambda item: (item.until, item.kind, item.id),
     )
 
 
-def _expiring_lots(last_expiry: date, zone: Any) -> list[ExpiringItem]:
+def _expiring_lots(last_expiry: date, zone: Any, unit_id: int | None) -> list[ExpiringItem]:
     in_stock = select(Vial.lot_id).where(Vial.status.in_(IN_STOCK), Vial.remaining_ul > 0)
+    if unit_id is not None:
+        in_stock = in_stock.where(Vial.storage_unit_id == unit_id)
     lots = db.session.scalars(
         select(Lot).where(Lot.expiry <= last_expiry, Lot.id.in_(in_stock), Lot.status != LotStatus.RECALLED)
     )
@@ -433,14 +440,11 @@ def _expiring_lots(last_expiry: date, zone: Any) -> list[ExpiringItem]:
     ]
 
 
-def _expiring_open_vials(end: datetime) -> list[ExpiringItem]:
-    vials = list(
-        db.session.scalars(
-            select(Vial)
-            .where(Vial.status == VialStatus.OPEN, Vial.remaining_ul > 0)
-            .options(joinedload(Vial.lot))
-        )
-    )
+def _expiring_open_vials(end: datetime, unit_id: int | None) -> list[ExpiringItem]:
+    query = select(Vial).where(Vial.status == VialStatus.OPEN, Vial.remaining_ul > 0)
+    if unit_id is not None:
+        query = query.where(Vial.storage_unit_id == unit_id)
+    vials = list(db.session.scalars(query.options(joinedload(Vial.lot))))
     states = vial_states(vials)
     return [
         ExpiringItem(
@@ -456,13 +460,12 @@ def _expiring_open_vials(end: datetime) -> list[ExpiringItem]:
     ]
 
 
-def _expiring_syringes(end: datetime) -> list[ExpiringItem]:
-    rows = db.session.scalars(
-        select(Syringe)
-        .where(
-            Syringe.status.in_([SyringeStatus.AVAILABLE, SyringeStatus.AWAITING_VERIFICATION]),
-            Syringe.bud <= end,
-        )
-        .options(joinedload(Syringe.batch))
+def _expiring_syringes(end: datetime, unit_id: int | None) -> list[ExpiringItem]:
+    query = select(Syringe).where(
+        Syringe.status.in_([SyringeStatus.AVAILABLE, SyringeStatus.AWAITING_VERIFICATION]),
+        Syringe.bud <= end,
     )
+    if unit_id is not None:
+        query = query.where(Syringe.storage_unit_id == unit_id)
+    rows = db.session.scalars(query.options(joinedload(Syringe.batch)))
     return [ExpiringItem("syringe", s.id, s.code, None, s.bud, s.batch.recipe_version.name) for s in rows]

@@ -1,4 +1,5 @@
-"""Storage units and the moves of vials and syringes between them (COLD-01)."""
+"""Storage units and the moves of vials and syringes between them (COLD-01); putting a thing into a
+unit is `placement`'s."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from inventory import clock
 from inventory.errors import Conflict, Invalid, NotFound
 from inventory.extensions import db
 from inventory.messages import rule_message
-from inventory.models.coldchain import MovedItem, StorageMove, StorageUnit
+from inventory.models.coldchain import StorageMove, StorageUnit
 from inventory.models.compounding import Batch, Syringe, SyringeStatus
 from inventory.models.stock import Vial, VialStatus
 from inventory.models.users import User
@@ -21,7 +22,7 @@ from inventory.rules import coldchain as cold_rules
 from inventory.rules import sensors as sensor_rules
 from inventory.rules.errors import RuleError
 from inventory.rules.policy import Storage
-from inventory.services import audit, batches, excursions, transaction
+from inventory.services import audit, batches, placement, transaction
 
 NAME_MAX = 60
 IN_STOCK = (VialStatus.SEALED, VialStatus.OPEN)
@@ -135,56 +136,10 @@ def get_unit(unit_id: int) -> StorageUnit:
     return unit
 
 
-def unit_for_placing(unit_id: int | None, field_name: str = "storage_unit_id") -> StorageUnit:
-    """An active unit to put things in, or 422 on the field naming it."""
-    unit = db.session.get(StorageUnit, unit_id) if unit_id else None
-    if unit is None or not unit.active:
-        message = _("Choose a storage unit.")
-        raise Invalid("invalid_input", message, fields={field_name: message})
-    return unit
-
-
-def default_unit(storage: str) -> StorageUnit | None:
-    """Where receiving puts a product by default: the first active unit of its storage kind."""
-    return db.session.scalar(
-        select(StorageUnit)
-        .where(StorageUnit.kind == storage, StorageUnit.active.is_(True))
-        .order_by(StorageUnit.id)
-        .limit(1)
-    )
-
-
-def record_placement(vials: Iterable[Vial], unit: StorageUnit, *, user: User) -> None:
-    """Receiving puts new vials in a unit (inside the caller's transaction); each placement is a move
-    from nowhere."""
-    for vial in vials:
-        _put(vial, unit, user)
-
-
-def _put(item: Vial | Syringe, unit: StorageUnit, user: User) -> int | None:
-    """Put a vial or syringe into a unit and append the move; the unit it was in before."""
-    before = item.storage_unit_id
-    item.storage_unit_id = unit.id
-    is_vial = isinstance(item, Vial)
-    db.session.add(
-        StorageMove(
-            item_type=MovedItem.VIAL if is_vial else MovedItem.SYRINGE,
-            vial_id=item.id if is_vial else None,
-            syringe_id=None if is_vial else item.id,
-            from_unit_id=before,
-            to_unit_id=unit.id,
-            moved_at=clock.now(),
-            moved_by_id=user.id,
-        )
-    )
-    excursions.hold_if_open(unit.id, item)
-    return before
-
-
 def move_vial(vial_id: int, unit_id: int, *, user: User) -> Vial:
     """COLD-01: a vial in stock goes to another unit; the move is recorded and audited."""
     with transaction():
-        unit = unit_for_placing(unit_id)
+        unit = placement.unit_for_placing(unit_id)
         vial = db.session.scalar(
             select(Vial).where(Vial.id == vial_id).with_for_update().execution_options(populate_existing=True)
         )
@@ -196,7 +151,7 @@ def move_vial(vial_id: int, unit_id: int, *, user: User) -> Vial:
             raise Conflict(
                 "already_there", _("Vial %(code)s is in %(unit)s already.", code=vial.code, unit=unit.name)
             )
-        before = _put(vial, unit, user)
+        before = placement.put(vial, unit, user)
         audit.record(
             "vial_moved",
             "vial",
@@ -211,10 +166,10 @@ def move_batch(batch_id: int, unit_id: int, *, user: User) -> Batch:
     """COLD-01 with BUD-07: a batch's unused syringes go to another unit; a unit warmer than their
     storage shortens their BUD as a change of storage does, a colder one never extends it."""
     with transaction():
-        unit = unit_for_placing(unit_id)
+        unit = placement.unit_for_placing(unit_id)
         batch = batches.locked_batch(batch_id)
         syringes = batches.change_storage(batch, Storage(unit.kind), user)
-        moved = [[syringe.code, _put(syringe, unit, user), unit.id] for syringe in syringes]
+        moved = [[syringe.code, placement.put(syringe, unit, user), unit.id] for syringe in syringes]
         audit.record(
             "batch_moved",
             "batch",

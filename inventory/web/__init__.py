@@ -38,6 +38,7 @@ def register_web(app: Flask) -> None:
         clinic,
         coldchain,
         compounding,
+        excursions,
         imports,
         main,
         manager,
@@ -76,6 +77,7 @@ def register_web(app: Flask) -> None:
         policy.bp,
         imports.bp,
         coldchain.bp,
+        excursions.bp,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

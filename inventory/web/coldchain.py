@@ -25,7 +25,7 @@ from inventory.rules import coldchain as cold_rules
 from inventory.rules.errors import RuleError
 from inventory.rules.policy import Storage
 from inventory.rules.sensors import TOPIC_MAX
-from inventory.services import batches, coldlog, readings, receiving, storage
+from inventory.services import batches, coldlog, excursions, placement, readings, receiving, storage
 from inventory.web.errors import form_failed
 from inventory.web.forms import choices
 
@@ -180,6 +180,7 @@ def _unit_page(found: StorageUnit, topic_form: TopicForm) -> str:
         unit=found,
         contents=storage.contents([found.id])[found.id],
         moves=storage.moves_of_unit(found.id),
+        open_excursions=excursions.open_of_unit(found.id),
         readings=readings.readings_of_unit(found.id),
         chart=_chart(found),
         month=clock.today().strftime("%Y-%m"),
@@ -357,7 +358,7 @@ def move() -> str | Response:
 
 def _move(code: str, unit_id: int | None) -> str:
     user = require(Permission.MANAGE_STOCK)
-    unit = storage.unit_for_placing(unit_id)
+    unit = placement.unit_for_placing(unit_id)
     try:
         reading = receiving.read_scan(code)
     except DomainError as error:

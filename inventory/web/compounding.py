@@ -42,7 +42,8 @@ from inventory.names import (
 from inventory.permissions import Permission, can, permission_required, require
 from inventory.rules import verification
 from inventory.rules.policy import Category, Storage
-from inventory.services import audit, batches, catalogue, recipes, usability
+from inventory.services import audit, batches, catalogue, placement, recipes, storage, usability
+from inventory.web.coldchain import unit_label
 from inventory.web.errors import form_failed
 from inventory.web.forms import VolumeField
 
@@ -195,6 +196,8 @@ class BatchForm(FlaskForm):
     override_reason = TextAreaField(
         _l("Why these vials and not the first to expire?"), validators=[Optional(), Length(max=500)]
     )
+    #: COLD-01: where the syringes go; proposed as the clinic's only unit of the batch's storage.
+    storage_unit_id = SelectField(_l("The syringes go into"), coerce=int, default=0, validate_choice=False)
 
     def set_choices(self) -> None:
         self.recipe_id.choices = [
@@ -203,6 +206,9 @@ class BatchForm(FlaskForm):
         patients = db.session.scalars(select(Patient).order_by(Patient.name).limit(500))
         self.patient_id.choices = [SelectChoice("0", _("— no patient (stock syringes) —"))] + [
             SelectChoice(str(p.id), f"{p.name} ({p.date_of_birth.isoformat()})") for p in patients
+        ]
+        self.storage_unit_id.choices = [SelectChoice("0", _("— no storage unit —"))] + [
+            SelectChoice(str(unit.id), unit_label(unit)) for unit in storage.list_units()
         ]
 
     def batch_request(self, *, with_vials: bool = True) -> batches.BatchRequest:
@@ -215,6 +221,7 @@ class BatchForm(FlaskForm):
             vial_ids=_ids(self.vial_ids.data) if with_vials else None,
             override_reason=self.override_reason.data or None,
             prepared_at=_moment(self.prepared_at.data),
+            storage_unit_id=self.storage_unit_id.data or None,
         )
 
 
@@ -277,6 +284,9 @@ def _show_proposal(form: BatchForm, *, error: DomainError | None = None) -> str:
         form_failed(form, refused)
         return render_template("compounding/batch_new.html", form=form, proposal=None)
     form.vial_ids.data = ",".join(str(i) for i in proposal.vial_ids)
+    if not form.storage_unit_id.data and form.storage.data in {kind.value for kind in Storage}:
+        default = placement.only_unit(form.storage.data)
+        form.storage_unit_id.data = default.id if default is not None else 0
     return render_template(
         "compounding/batch_new.html",
         form=form,

@@ -33,6 +33,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry(
         "coldchain.units", _l("Storage"), _l("Fridges, freezers and shelves"), Permission.READ_CATALOGUE
     ),
+    NavEntry("excursions.index", _l("Excursions"), _l("Temperature holds to decide"), Permission.QUALITY),
     NavEntry("clinic.patients", _l("Patients"), _l("Find or add a patient"), Permission.READ_PATIENTS),
     NavEntry("catalogue.index", _l("Products"), _l("The catalogue"), Permission.READ_CATALOGUE),
     NavEntry("compounding.recipes", _l("Recipes"), _l("Master formulas"), Permission.EDIT_RECIPES),

@@ -26,7 +26,7 @@ from inventory.models.stock import DiscardReason, LotStatus, VialStatus
 from inventory.names import DISCARD_LABELS
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.gs1 import GS
-from inventory.services import catalogue, purchasing, receiving, stock, storage, usability
+from inventory.services import catalogue, placement, purchasing, receiving, stock, storage, usability
 from inventory.services import counts as count_service
 from inventory.services.paging import page_of
 from inventory.services.stock import VialFilter
@@ -85,7 +85,7 @@ class ReceiptDetailsForm(FlaskForm):
             [(0, _("— the usual unit for the product's storage —"))]
             + [(unit.id, unit_label(unit)) for unit in storage.list_units()]
         )
-        default = storage.default_unit(product_storage) if product_storage else None
+        default = placement.default_unit(product_storage) if product_storage else None
         if default is not None and not self.is_submitted():
             self.storage_unit_id.data = default.id
 
@@ -397,8 +397,14 @@ def expiring() -> str:
     days = request.args.get("days", 30, type=int)
     if days is None or not 0 <= days <= 3650:
         days = 30
+    unit_id = request.args.get("storage_unit_id", type=int) or None
     return render_template(
-        "stock/expiring.html", items=stock.expiring(days), days=days, windows=EXPIRING_WINDOWS
+        "stock/expiring.html",
+        items=stock.expiring(days, storage_unit_id=unit_id),
+        days=days,
+        windows=EXPIRING_WINDOWS,
+        units=storage.list_units(),
+        unit_id=unit_id,
     )
 
 
@@ -408,6 +414,7 @@ def expiring() -> str:
 class StartCountForm(FlaskForm):
     location = StringField(_l("Shelf or location"), validators=[Optional(), Length(max=60)])
     product_id = SelectField(_l("or a product"), coerce=int, default=0)
+    storage_unit_id = SelectField(_l("or a storage unit"), coerce=int, default=0, validate_choice=False)
 
 
 class CountScanForm(FlaskForm):
@@ -430,12 +437,16 @@ class MissingDiscardForm(FlaskForm):
 def counts() -> str | Response:
     form = StartCountForm()
     form.product_id.choices = _product_choices(_("— any product —"))
+    form.storage_unit_id.choices = choices(
+        [(0, _("— any unit —"))] + [(unit.id, unit_label(unit)) for unit in storage.list_units()]
+    )
     if form.validate_on_submit():
         try:
             count = count_service.start_count(
                 user=require(Permission.MANAGE_STOCK),
                 location=form.location.data or "",
                 product_id=_optional_id(form.product_id.data),
+                storage_unit_id=_optional_id(form.storage_unit_id.data),
             )
         except DomainError as error:
             form_failed(form, error)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -34,6 +34,25 @@ def fridge(app: Any) -> StorageUnit:
 @pytest.fixture
 def freezer(app: Any) -> StorageUnit:
     return factories.StorageUnitFactory(name="Freezer 1", kind="freezer", min_dc=-250, max_dc=-100)
+
+
+@pytest.fixture
+def stocked(fridge: StorageUnit, room: StorageUnit) -> dict[str, Any]:
+    """A fridge with two vials of one lot and a category 1 batch of two unused syringes; a room shelf
+    with a vial of the same lot."""
+    lot = factories.LotFactory()
+    vials = [factories.VialFactory(lot=lot, storage_unit_id=fridge.id) for _ in range(2)]
+    outside = factories.VialFactory(lot=lot, storage_unit_id=room.id)
+    prepared = NOW - timedelta(hours=2)
+    batch = factories.BatchFactory(
+        category="category_1", storage="fridge", prepared_at=prepared, bud=prepared + timedelta(hours=24)
+    )
+    factories.DrawFactory(batch=batch)
+    syringes = [
+        factories.SyringeFactory(batch=batch, number=n, storage="fridge", storage_unit_id=fridge.id)
+        for n in (1, 2)
+    ]
+    return {"lot": lot, "vials": vials, "outside": outside, "batch": batch, "syringes": syringes}
 
 
 def error_of(response: Any) -> dict[str, Any]:

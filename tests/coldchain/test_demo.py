@@ -26,3 +26,18 @@ def test_cold_demo_has_a_fridge_with_a_month_of_readings_and_one_closed_excursio
     assert fridge_vials, "receiving put the fridge products in the fridge"
     states = usability.vial_states(fridge_vials)
     assert all(state.blocked_reason != "temperature_hold" for state in states.values())
+
+
+def test_cold_demo_excursion_shows_on_the_managers_pages(
+    app: Any, db: Any, client: Any, login_as: Any
+) -> None:
+    assert demo.load()
+    excursion = db.session.scalar(select(Excursion))
+    login_as("manager", username="demo-page-manager")
+    listed = client.get("/cold/excursions").get_data(as_text=True)
+    assert f'id="excursion-{excursion.id}"' in listed
+    page = client.get(f"/cold/excursions/{excursion.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "11.2 °C" in html, "the worst reading of the demo's excursion"
+    assert "decision-form" not in html, "every lot and batch was decided"

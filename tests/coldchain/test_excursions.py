@@ -6,31 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from inventory.models import AuditEntry, Batch, Excursion, StorageUnit, Syringe, Vial
 from tests import factories
 from tests.coldchain.conftest import NOW, error_of
-
-
-@pytest.fixture
-def stocked(fridge: StorageUnit, room: StorageUnit) -> dict[str, Any]:
-    """A fridge with two vials of one lot and a category 1 batch of two unused syringes; a room shelf
-    with a vial of the same lot."""
-    lot = factories.LotFactory()
-    vials = [factories.VialFactory(lot=lot, storage_unit_id=fridge.id) for _ in range(2)]
-    outside = factories.VialFactory(lot=lot, storage_unit_id=room.id)
-    prepared = NOW - timedelta(hours=2)
-    batch = factories.BatchFactory(
-        category="category_1", storage="fridge", prepared_at=prepared, bud=prepared + timedelta(hours=24)
-    )
-    factories.DrawFactory(batch=batch)
-    syringes = [
-        factories.SyringeFactory(batch=batch, number=n, storage="fridge", storage_unit_id=fridge.id)
-        for n in (1, 2)
-    ]
-    return {"lot": lot, "vials": vials, "outside": outside, "batch": batch, "syringes": syringes}
 
 
 def _reading(api: Any, unit: StorageUnit, celsius: float, at: Any = None, **extra: Any) -> Any:

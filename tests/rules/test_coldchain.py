@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.rules.coldchain import to_dc
+from inventory.rules.coldchain import degrees_out, to_dc
 from inventory.rules.errors import RuleError
 
 
@@ -20,3 +20,18 @@ def test_cold_02_a_temperature_out_of_reach_is_refused_not_a_server_error(typed:
     with pytest.raises(RuleError, match=r"temperature|outside") as refused:
         to_dc(typed)  # type: ignore[arg-type]
     assert refused.value.code == "invalid_temperature"
+
+
+@pytest.mark.parametrize(
+    ("values", "out"),
+    [
+        ([45, 30, 60], 0),
+        ([95, None, 105], 25),
+        ([15, -5, None], 25),
+        ([90, 10, 90], 10),
+        ([], 0),
+        ([None], 0),
+    ],
+)
+def test_cold_03_how_far_an_excursion_went_out_of_a_2_to_8_range(values: list[int | None], out: int) -> None:
+    assert degrees_out(20, 80, values) == out

@@ -124,6 +124,15 @@ class BatchIn(InputSchema):
     vials = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=None, allow_none=True)
     override_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     prepared_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    storage_unit_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={
+            "description": "COLD-01: the unit the syringes go into (not warmer than `storage`); "
+            "default: the clinic's only unit of that kind"
+        },
+    )
 
 
 class BatchDrawOut(Schema):
@@ -260,6 +269,7 @@ def create_batch(data: dict[str, Any]) -> dict[str, Any]:
         vial_ids=tuple(data["vials"]) if data["vials"] else None,
         override_reason=data["override_reason"],
         prepared_at=data["prepared_at"],
+        storage_unit_id=data["storage_unit_id"],
     )
     return _batch_out(batches.prepare_batch(request, user))
 

@@ -151,6 +151,11 @@ class StockLotDetailOut(StockLotOut):
 
 class StockExpiringQuery(QuerySchema):
     days = fields.Integer(load_default=30, validate=validate.Range(min=0, max=3650))
+    storage_unit_id = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "COLD-01: only what is in this storage unit"},
+    )
 
 
 class StockExpiringItemOut(Schema):
@@ -340,4 +345,4 @@ def release_lot(data: dict[str, Any], lot_id: int) -> dict[str, Any]:
 @blp.response(200, StockExpiringList)
 def expiring(query: dict[str, Any]) -> dict[str, Any]:
     """Lots, opened vials and syringes whose expiry, in-use limit or BUD falls within `days`."""
-    return {"items": stock.expiring(query["days"])}
+    return {"items": stock.expiring(query["days"], storage_unit_id=query["storage_unit_id"])}
