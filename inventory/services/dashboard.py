@@ -99,9 +99,13 @@ def recalls() -> RecallSummary:
     return RecallSummary(int(open_recalls), int(pending))
 
 
-def signals() -> list[vigilance.Signal]:
-    """AE-02, decided in one place: the vigilance service's list."""
-    return vigilance.signals()
+#: The dashboard's tile lists the first few signals and counts them all.
+SIGNALS_SHOWN = 5
+
+
+def signals(limit: int | None = None) -> list[vigilance.Signal]:
+    """AE-02, decided in one place: the vigilance service's list (the most patients first)."""
+    return vigilance.signals(limit=limit)
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,8 @@ class Dashboard:
     waste: reports.WasteReport
     waste_months: list[tuple[date, int, int]]
     recalls: RecallSummary
-    signals: list[vigilance.Signal]
+    signals: list[vigilance.Signal]  # the first SIGNALS_SHOWN
+    signal_count: int
     administered_weeks: list[tuple[date, int]]
     #: COLD-02: units without a reading for longer than the clinic's interval.
     readings_overdue: list[readings.Overdue] = field(default_factory=list)
@@ -133,7 +138,8 @@ def dashboard() -> Dashboard:
         waste=reports.waste(month),
         waste_months=reports.waste_by_bucket(six_months, reports.Grain.MONTH),
         recalls=recalls(),
-        signals=signals(),
+        signals=signals(SIGNALS_SHOWN),
+        signal_count=vigilance.signal_count(),
         administered_weeks=reports.syringes_administered(reports.Period.last_weeks(8, today)),
         readings_overdue=readings.overdue_units(),
     )
