@@ -63,8 +63,9 @@ class Line:
     status: int
 
 
-def sqlite_url(label: str) -> str:
-    return f"sqlite:///{OUT / f'sqlite-{label}.sqlite'}"
+def sqlite_url(label: str, folder: Path = OUT) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder.resolve() / f'sqlite-{label}.sqlite'}"
 
 
 def postgres_url(admin_url: str, label: str, prefix: str = "bench_pages") -> str:
@@ -440,6 +441,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-load", action="store_true", help="skip the scan under dashboard load")
     parser.add_argument("--load-only", action="store_true", help="only the scan under dashboard load")
     parser.add_argument(
+        "--sqlite-dir",
+        type=Path,
+        default=OUT,
+        help="where the SQLite datasets are kept (default bench/out)",
+    )
+    parser.add_argument(
         "--postgres-prefix",
         default="bench_pages",
         help="PostgreSQL database names: PREFIX_1y and PREFIX_5y (default bench_pages)",
@@ -447,7 +454,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv if argv is not None else sys.argv[1:] if __name__ == "__main__" else [])
     engines: list[tuple[str, Callable[[str], str]]] = []
     if args.only in (None, "sqlite"):
-        engines.append(("SQLite", sqlite_url))
+        folder = args.sqlite_dir
+        engines.append(("SQLite", lambda label: sqlite_url(label, folder)))
     admin = os.environ.get("BENCH_DATABASE_URL")
     if admin and args.only in (None, "postgresql"):
         prefix = args.postgres_prefix
