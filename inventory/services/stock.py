@@ -13,12 +13,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from inventory import clock
 from inventory.errors import Conflict, Forbidden, Invalid, NotFound
 from inventory.extensions import db
-from inventory.models.compounding import Batch, Draw, Syringe, SyringeStatus
+from inventory.models.compounding import Batch, Draw, RecipeVersion, Syringe, SyringeStatus
 from inventory.models.stock import (
     DiscardReason,
     Lot,
@@ -438,7 +438,7 @@ def _expiring_open_vials(end: datetime) -> list[ExpiringItem]:
         db.session.scalars(
             select(Vial)
             .where(Vial.status == VialStatus.OPEN, Vial.remaining_ul > 0)
-            .options(joinedload(Vial.lot))
+            .options(joinedload(Vial.lot), lazyload(Vial.storage_unit))
         )
     )
     states = vial_states(vials)
@@ -457,12 +457,14 @@ def _expiring_open_vials(end: datetime) -> list[ExpiringItem]:
 
 
 def _expiring_syringes(end: datetime) -> list[ExpiringItem]:
-    rows = db.session.scalars(
-        select(Syringe)
+    """One query of columns: a syringe's label is its recipe version's name (no batch or recipe loaded)."""
+    rows = db.session.execute(
+        select(Syringe.id, Syringe.code, Syringe.bud, RecipeVersion.name)
+        .join(Batch, Batch.id == Syringe.batch_id)
+        .join(RecipeVersion, RecipeVersion.id == Batch.recipe_version_id)
         .where(
             Syringe.status.in_([SyringeStatus.AVAILABLE, SyringeStatus.AWAITING_VERIFICATION]),
             Syringe.bud <= end,
         )
-        .options(joinedload(Syringe.batch))
     )
-    return [ExpiringItem("syringe", s.id, s.code, None, s.bud, s.batch.recipe_version.name) for s in rows]
+    return [ExpiringItem("syringe", sid, code, None, bud, name) for sid, code, bud, name in rows]

@@ -317,10 +317,21 @@ def signal_page(page: int = 1, per_page: int = SIGNALS_PER_PAGE) -> tuple[list[S
 
 def signals_paged(number: int | None, per_page: int = SIGNALS_PER_PAGE) -> Page[Signal]:
     """A page of the signals for the signals page, with the count of them all."""
-    total = signal_count()
+    number = max(1, number or 1)
+    query = _signal_order(_signal_query().add_columns(func.count().over()))
+    rows = db.session.execute(query.limit(per_page).offset((number - 1) * per_page)).all()
+    total = int(rows[0][-1]) if rows else signal_count()
     pages = max(1, -(-total // per_page))
-    number = min(max(1, number or 1), pages)
-    return Page(signals(limit=per_page, offset=(number - 1) * per_page), number, pages, total)
+    if not rows and number > pages:  # past the end: the last page
+        return signals_paged(pages, per_page)
+    return Page([Signal(*row[:-1]) for row in rows], number, pages, total)
+
+
+def first_signals(limit: int) -> tuple[list[Signal], int]:
+    """The first `limit` signals and the count of them all, in one query (a window count)."""
+    query = _signal_order(_signal_query().add_columns(func.count().over())).limit(limit)
+    rows = db.session.execute(query).all()
+    return [Signal(*row[:-1]) for row in rows], int(rows[0][-1]) if rows else 0
 
 
 def signal_count() -> int:
