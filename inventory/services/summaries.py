@@ -39,7 +39,7 @@ from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, insert, literal, select
+from sqlalchemy import ColumnElement, case, delete, func, insert, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
 
@@ -460,23 +460,21 @@ def totals_by_bucket(
     month it covers in part from the daily ones: 36 rows per key for three years, not 1,100."""
     if not starts:
         return []
-    summed: dict[tuple[str, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    parts = []
     ranges = [(first, last)]
     if all(start.day == 1 for start in starts[1:]):
         whole_first = first if first.day == 1 else _next_month(first)
         whole_last = month_of(last + timedelta(days=1)) - timedelta(days=1)  # the last whole month's end
         if whole_first <= whole_last:
-            whole_to = month_of(whole_last)
-            rows = _summed(MonthlyTotal.month, metrics, starts, whole_first, whole_to)
-            for metric, index, key, count, volume, cost in rows:
-                _accumulate(summed, metric, index, key, count, volume, cost)
+            parts.append(_summed(MonthlyTotal.month, metrics, starts, whole_first, month_of(whole_last)))
             ranges = [(first, whole_first - timedelta(days=1)), (whole_last + timedelta(days=1), last)]
-    for low, high in ranges:
-        if low <= high:
-            for metric, index, key, count, volume, cost in _summed(
-                DailyTotal.day, metrics, starts, low, high
-            ):
-                _accumulate(summed, metric, index, key, count, volume, cost)
+    parts += [_summed(DailyTotal.day, metrics, starts, low, high) for low, high in ranges if low <= high]
+    if not parts:
+        return []
+    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    summed: dict[tuple[str, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for metric, index, key, count, volume, cost in db.session.execute(statement):
+        _accumulate(summed, metric, int(index), key, int(count), int(volume), int(cost))
     return [(m, b, k, c, v, n) for (m, b, k), (c, v, n) in summed.items()]
 
 
@@ -495,18 +493,16 @@ def _accumulate(
     row[2] += cost
 
 
-def _summed(
-    column: Any, metrics: Sequence[str], starts: Sequence[date], low: date, high: date
-) -> list[BucketRow]:
-    """Rows of the daily or the monthly totals (`column` is the day or the month) from `low` through
-    `high`, summed per bucket in SQL; only the buckets the range touches go into the CASE."""
+def _summed(column: Any, metrics: Sequence[str], starts: Sequence[date], low: date, high: date) -> Any:
+    """The daily or the monthly totals (`column` is the day or the month) from `low` through `high`,
+    summed per bucket in SQL; only the buckets the range touches go into the CASE."""
     model = column.class_
     touched = list(range(max(0, bisect_right(starts, low) - 1), max(1, bisect_right(starts, high))))
     bucket: ColumnElement[Any] = literal(touched[0])
     if len(touched) > 1:
         whens = [(column < starts[index + 1], index) for index in touched[:-1]]
         bucket = case(*whens, else_=touched[-1])
-    query = (
+    return (
         select(
             model.metric,
             bucket.label("bucket"),
@@ -518,4 +514,3 @@ def _summed(
         .where(model.metric.in_(metrics), column >= low, column <= high)
         .group_by(model.metric, "bucket", model.key)
     )
-    return [(m, int(b), k, int(c), int(v), int(n)) for m, b, k, c, v, n in db.session.execute(query)]
