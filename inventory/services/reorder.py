@@ -78,7 +78,8 @@ def _drawn_since(first_day: date, product_ids: list[int]) -> dict[int, int]:
 
 def _first_activity(product_ids: list[int]) -> dict[int, datetime]:
     """The earliest of a product's first draw and first receipt: per product one look-up of the index
-    on draws (product_id, drawn_at), and the receipts of its lots (a correlated MIN each)."""
+    on draws (product_id, drawn_at), and per lot of it one of the index on receipts (lot_id,
+    received_at); never the receipts themselves (PostgreSQL hash-joined all of them per product)."""
     first_draw = (  # ORDER BY the index's own columns: PostgreSQL otherwise walks ix_draws_drawn_at
         select(Draw.drawn_at)
         .where(Draw.product_id == Product.id)
@@ -87,9 +88,16 @@ def _first_activity(product_ids: list[int]) -> dict[int, datetime]:
         .correlate(Product)
         .scalar_subquery()
     )
+    first_of_lot = (  # each lot's first receipt: one probe of the index on receipts (lot_id, received_at)
+        select(Receipt.received_at)
+        .where(Receipt.lot_id == Lot.id)
+        .order_by(Receipt.lot_id, Receipt.received_at)
+        .limit(1)
+        .correlate(Lot)
+        .scalar_subquery()
+    )
     first_receipt = (
-        select(func.min(Receipt.received_at))
-        .join(Lot, Receipt.lot_id == Lot.id)
+        select(func.min(first_of_lot))
         .where(Lot.product_id == Product.id)
         .correlate(Product)
         .scalar_subquery()

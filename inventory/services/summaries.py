@@ -471,7 +471,7 @@ def totals_by_bucket(
     parts += [_summed(DailyTotal.day, metrics, starts, low, high) for low, high in ranges if low <= high]
     if not parts:
         return []
-    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    statement: Any = union_all(*parts) if len(parts) > 1 else parts[0]
     summed: dict[tuple[str, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for metric, index, key, count, volume, cost in db.session.execute(statement):
         _accumulate(summed, metric, int(index), key, int(count), int(volume), int(cost))
