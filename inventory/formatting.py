@@ -5,8 +5,13 @@ Pages (template filters), PDFs and the audit trail's descriptions all format thr
 
 from __future__ import annotations
 
+from decimal import Decimal
+from functools import cache
+
+from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
 from flask import current_app, has_app_context
-from flask_babel import format_currency, format_decimal
+from flask_babel import format_currency, get_locale
 
 from inventory.rules.money import DEFAULT_CURRENCY, to_major
 from inventory.rules.units import ul_to_ml
@@ -31,7 +36,22 @@ def format_amount(minor: int | None) -> str:
     return f"{to_major(minor):.2f}"
 
 
+NUMBER = "#,##0.###"
+
+
+@cache
+def _pattern(pattern: str) -> NumberPattern:
+    """A number pattern parsed once (Babel parses it again on every call otherwise)."""
+    return parse_pattern(pattern)
+
+
+def format_number(value: int | float | Decimal, pattern: str = NUMBER) -> str:
+    """A number in the request's locale: "1,234.5" in English, "1.234,5" in Turkish."""
+    locale = get_locale() or Locale.parse("en")
+    return str(_pattern(pattern).apply(value, locale))
+
+
 def format_volume(ul: int | None) -> str:
     if ul is None:
         return ""
-    return f"{format_decimal(ul_to_ml(ul), format='#,##0.###')} mL"
+    return f"{format_number(ul_to_ml(ul))} mL"

@@ -60,7 +60,7 @@ from inventory.models.recall import (
 )
 from inventory.models.settings import PolicySetting
 from inventory.models.stock import DiscardReason, Lot, LotStatus, Receipt, Vial, VialStatus
-from inventory.models.summary import DailyTotal
+from inventory.models.summary import AdverseEventLot, DailyTotal, MonthlyTotal
 from inventory.models.users import ApiToken, LoginThrottle, Role, User, UserRole
 
 __all__ = [
@@ -68,6 +68,7 @@ __all__ = [
     "AdministrationCorrection",
     "AdministrationVoid",
     "AdverseEvent",
+    "AdverseEventLot",
     "AdverseEventSeverity",
     "AdverseEventUpdate",
     "ApiToken",
@@ -89,6 +90,7 @@ __all__ = [
     "LoginThrottle",
     "Lot",
     "LotStatus",
+    "MonthlyTotal",
     "MovedItem",
     "OrderStatus",
     "Patient",

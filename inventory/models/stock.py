@@ -66,7 +66,11 @@ class Receipt(Model):
     """One delivery of vials of a lot; a pack serial is never received twice (SAFE-09)."""
 
     __tablename__ = "receipts"
-    __table_args__ = (UniqueConstraint("gtin", "serial"),)
+    __table_args__ = (
+        UniqueConstraint("gtin", "serial"),
+        # Each lot's newest receipt in one index look-up (the reorder list's supplier and shelf life).
+        Index("ix_receipts_lot_id_received_at_id", "lot_id", "received_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)

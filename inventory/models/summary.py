@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Index, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from inventory.extensions import Model
@@ -29,6 +29,33 @@ class DailyTotal(Model):
     count: Mapped[int] = mapped_column(Integer, default=0)
     volume_ul: Mapped[int] = mapped_column(BigInteger, default=0)
     cost_nano: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class MonthlyTotal(Model):
+    """The daily totals of one calendar month (clinic days), kept beside them by the same upsert: a
+    report of years by month reads a row per month instead of one per day."""
+
+    __tablename__ = "monthly_totals"
+
+    metric: Mapped[str] = mapped_column(String(20), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    volume_ul: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_nano: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AdverseEventLot(Model):
+    """AE-02's summary: a lot something of which was given in the session of an adverse event, and the
+    event's patient. Signals count patients per lot here instead of walking administrations and draws;
+    replaced for an event whenever what it was exposed to changes (services/summaries.py)."""
+
+    __tablename__ = "adverse_event_lots"
+    __table_args__ = (Index("ix_adverse_event_lots_lot_id_patient_id", "lot_id", "patient_id"),)
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("adverse_events.id"), primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
 
 
 # Indexes of the hot filters (date windows of reorder and administrations, the scan's SAFE-08 check,

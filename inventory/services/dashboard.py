@@ -64,13 +64,12 @@ class LowStock:
     volume_ul: int
 
 
-def low_stock() -> list[LowStock]:
-    """Active products with a reorder point whose usable vials are at or below it."""
-    products = list(
-        db.session.scalars(
-            select(Product).where(Product.active.is_(True), Product.reorder_point > 0).order_by(Product.name)
-        )
-    )
+def low_stock(active: list[Product] | None = None) -> list[LowStock]:
+    """Active products with a reorder point whose usable vials are at or below it (`active`: the active
+    products, when the caller has them already)."""
+    if active is None:
+        active = _active_products()
+    products = sorted((p for p in active if p.reorder_point > 0), key=lambda product: product.name)
     levels = usability.usable_stock([product.id for product in products])
     rows = []
     for product in products:
@@ -80,6 +79,10 @@ def low_stock() -> list[LowStock]:
     return sorted(rows, key=lambda row: (row.vials, row.product.name))
 
 
+def _active_products() -> list[Product]:
+    return list(db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.name)))
+
+
 @dataclass(frozen=True)
 class RecallSummary:
     open_recalls: int
@@ -87,21 +90,30 @@ class RecallSummary:
 
 
 def recalls() -> RecallSummary:
-    open_recalls = db.session.scalar(select(func.count(Recall.id)).where(Recall.closed_at.is_(None))) or 0
+    """Open recalls and their follow-ups still pending, in one query."""
+    open_recalls = select(func.count(Recall.id)).where(Recall.closed_at.is_(None)).scalar_subquery()
     pending = (
-        db.session.scalar(
-            select(func.count(RecallPatient.id))
-            .join(Recall, RecallPatient.recall_id == Recall.id)
-            .where(Recall.closed_at.is_(None), RecallPatient.status == FollowUpStatus.PENDING)
-        )
-        or 0
+        select(func.count(RecallPatient.id))
+        .join(Recall, RecallPatient.recall_id == Recall.id)
+        .where(Recall.closed_at.is_(None), RecallPatient.status == FollowUpStatus.PENDING)
+        .scalar_subquery()
     )
-    return RecallSummary(int(open_recalls), int(pending))
+    found, waiting = db.session.execute(select(open_recalls, pending)).one()
+    return RecallSummary(int(found or 0), int(waiting or 0))
 
 
-def signals() -> list[vigilance.Signal]:
-    """AE-02, decided in one place: the vigilance service's list."""
-    return vigilance.signals()
+#: The dashboard's tile lists the first few signals and counts them all.
+SIGNALS_SHOWN = 5
+
+
+def signals(limit: int | None = None) -> list[vigilance.Signal]:
+    """AE-02, decided in one place: the vigilance service's list (the most patients first)."""
+    return vigilance.signals(limit=limit)
+
+
+def signal_tile() -> tuple[list[vigilance.Signal], int]:
+    """The first signals and the count of them all, in one query."""
+    return vigilance.first_signals(SIGNALS_SHOWN)
 
 
 @dataclass(frozen=True)
@@ -112,7 +124,8 @@ class Dashboard:
     waste: reports.WasteReport
     waste_months: list[tuple[date, int, int]]
     recalls: RecallSummary
-    signals: list[vigilance.Signal]
+    signals: list[vigilance.Signal]  # the first SIGNALS_SHOWN
+    signal_count: int
     administered_weeks: list[tuple[date, int]]
     #: COLD-02: units without a reading for longer than the clinic's interval.
     readings_overdue: list[readings.Overdue] = field(default_factory=list)
@@ -126,14 +139,17 @@ def dashboard() -> Dashboard:
     today = clock.today()
     month = reports.Period.month_of(today)
     six_months = reports.Period(_months_back(month.start, 5), month.end)
+    active = _active_products()
+    shown, signal_count = signal_tile()
     return Dashboard(
         expiring=expiring(),
-        low_stock=low_stock(),
-        reorder=reorder_service.reorder_lines(only_needed=True),
+        low_stock=low_stock(active),
+        reorder=reorder_service.reorder_lines(products=active, only_needed=True),
         waste=reports.waste(month),
         waste_months=reports.waste_by_bucket(six_months, reports.Grain.MONTH),
         recalls=recalls(),
-        signals=signals(),
+        signals=shown,
+        signal_count=signal_count,
         administered_weeks=reports.syringes_administered(reports.Period.last_weeks(8, today)),
         readings_overdue=readings.overdue_units(),
     )

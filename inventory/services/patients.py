@@ -27,7 +27,7 @@ from inventory.rules import substances
 from inventory.rules.contact import checked_email, e164_phone
 from inventory.rules.errors import RuleError
 from inventory.rules.text import search_key
-from inventory.services import audit, transaction
+from inventory.services import audit, summaries, transaction
 
 DEFAULT_REGION = "TR"
 OLDEST_BIRTH_YEAR = 1900
@@ -279,6 +279,7 @@ def merge_patients(patient_id: int, into_patient_id: int) -> Patient:
                 db.session.execute(update(table).where(table.c.id.in_(ids)).values(patient_id=kept.id))
             moved[table.name] = ids
         moved["recall_patients"], left = _move_recall_follow_ups(source.id, kept.id)
+        summaries.event_lots_changed(moved["adverse_events"])  # the events' patient is the kept one
         source.merged_into_id = kept.id
         source.merged_at = clock.now()
         details = {"merged_id": source.id, "kept_id": kept.id, "moved": moved, "recall_patients_left": left}

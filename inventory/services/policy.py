@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g, has_app_context, has_request_context, request
 from flask_babel import gettext as _
 
 from inventory.errors import Invalid
@@ -23,6 +24,22 @@ POLICY_KEY = "compounding"
 
 
 def current_policy() -> Policy:
+    """The policy now; read once per request (a page asks for it from several services), and afresh
+    after `save_policy` changes it."""
+    if not has_request_context():
+        return _stored_policy()
+    key = id(request._get_current_object())  # type: ignore[attr-defined]
+    cached: tuple[int, Policy] | None = g.get(_CACHE)
+    if cached is None or cached[0] != key:
+        cached = (key, _stored_policy())
+        setattr(g, _CACHE, cached)
+    return cached[1]
+
+
+_CACHE = "_inventory_policy"
+
+
+def _stored_policy() -> Policy:
     stored = db.session.get(PolicySetting, POLICY_KEY)
     return Policy.from_mapping(stored.value) if stored else DEFAULT_POLICY
 
@@ -83,7 +100,7 @@ def save_policy(values: dict[str, Any], *, reason: str | None = None) -> Policy:
     policy = Policy.from_mapping(values)
     with transaction():
         stored = db.session.get(PolicySetting, POLICY_KEY)
-        before = Policy.from_mapping(stored.value) if stored else DEFAULT_POLICY
+        before = _stored_policy()
         changed = audit.changes(_flat(policy_document(before)), _flat(policy_document(policy)))
         if stored is None:
             stored = PolicySetting(key=POLICY_KEY, value=policy.to_mapping())
@@ -91,6 +108,8 @@ def save_policy(values: dict[str, Any], *, reason: str | None = None) -> Policy:
         else:
             stored.value = policy.to_mapping()
         audit.record("policy_changed", "policy", None, details={"changed": changed}, reason=reason)
+    if has_app_context():
+        g.pop(_CACHE, None)
     return policy
 
 

@@ -8,12 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
 from flask import current_app
-from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from inventory import clock
 from inventory.extensions import db
+from inventory.formatting import format_number
 from inventory.models import DailyTotal, Draw, Lot, LotStatus, Product, Receipt, Vial, VialStatus
 from inventory.models.purchasing import OPEN_STATUSES, PurchaseOrder, PurchaseOrderLine
 from inventory.rules import expiry as expiry_rules
@@ -77,7 +78,8 @@ def _drawn_since(first_day: date, product_ids: list[int]) -> dict[int, int]:
 
 def _first_activity(product_ids: list[int]) -> dict[int, datetime]:
     """The earliest of a product's first draw and first receipt: per product one look-up of the index
-    on draws (product_id, drawn_at), and the receipts of its lots (a correlated MIN each)."""
+    on draws (product_id, drawn_at), and per lot of it one of the index on receipts (lot_id,
+    received_at); never the receipts themselves (PostgreSQL hash-joined all of them per product)."""
     first_draw = (  # ORDER BY the index's own columns: PostgreSQL otherwise walks ix_draws_drawn_at
         select(Draw.drawn_at)
         .where(Draw.product_id == Product.id)
@@ -86,9 +88,16 @@ def _first_activity(product_ids: list[int]) -> dict[int, datetime]:
         .correlate(Product)
         .scalar_subquery()
     )
+    first_of_lot = (  # each lot's first receipt: one probe of the index on receipts (lot_id, received_at)
+        select(Receipt.received_at)
+        .where(Receipt.lot_id == Lot.id)
+        .order_by(Receipt.lot_id, Receipt.received_at)
+        .limit(1)
+        .correlate(Lot)
+        .scalar_subquery()
+    )
     first_receipt = (
-        select(func.min(Receipt.received_at))
-        .join(Lot, Receipt.lot_id == Lot.id)
+        select(func.min(first_of_lot))
         .where(Lot.product_id == Product.id)
         .correlate(Product)
         .scalar_subquery()
@@ -157,28 +166,35 @@ def on_order(product_ids: list[int]) -> dict[int, int]:
 
 
 def last_receipts(product_ids: list[int]) -> dict[int, tuple[str, int | None]]:
-    """Per product, the supplier of its latest receipt and that lot's shelf life in days on arrival
-    (the database ranks the receipts; one row per product comes back)."""
-    rank = (
-        func.row_number()
-        .over(partition_by=Lot.product_id, order_by=(Receipt.received_at.desc(), Receipt.id.desc()))
-        .label("rank")
+    """Per product, the supplier of its latest receipt and that lot's shelf life in days on arrival.
+
+    Each lot's newest receipt is one look-up of the index on receipts (lot_id, received_at, id); the
+    newest of those per product is kept here (a row per lot, never a row per receipt of history)."""
+    newest = (
+        select(Receipt.id)
+        .where(Receipt.lot_id == Lot.id)
+        .order_by(Receipt.lot_id.desc(), Receipt.received_at.desc(), Receipt.id.desc())
+        .limit(1)
+        .correlate(Lot)
+        .scalar_subquery()
     )
-    ranked = (
-        select(Lot.product_id, Receipt.supplier, Receipt.received_at, Lot.expiry, rank)
-        .join(Lot, Receipt.lot_id == Lot.id)
+    query = (
+        select(Lot.product_id, Receipt.supplier, Receipt.received_at, Receipt.id, Lot.expiry)
+        .select_from(Lot)
+        .join(Receipt, Receipt.id == newest)
         .where(Lot.product_id.in_(product_ids))
-        .subquery()
     )
-    query = select(ranked.c.product_id, ranked.c.supplier, ranked.c.received_at, ranked.c.expiry).where(
-        ranked.c.rank == 1
-    )
-    latest: dict[int, tuple[str, int | None]] = {}
+    newest_of: dict[int, tuple[datetime, int, str, date]] = {}
+    for product_id, supplier, received_at, receipt_id, expiry in db.session.execute(query):
+        moment = _aware(received_at)
+        known = newest_of.get(product_id)
+        if known is None or (moment, receipt_id) > known[:2]:
+            newest_of[product_id] = (moment, receipt_id, supplier or "", expiry)
     zone = clock.clinic_zone()
-    for product_id, supplier, received_at, expiry in db.session.execute(query):
-        shelf_life = (expiry - _aware(received_at).astimezone(zone).date()).days
-        latest[product_id] = (supplier or "", max(0, shelf_life))
-    return latest
+    return {
+        product_id: (supplier, max(0, (expiry - moment.astimezone(zone).date()).days))
+        for product_id, (moment, _id, supplier, expiry) in newest_of.items()
+    }
 
 
 def reorder_lines(*, products: list[Product] | None = None, only_needed: bool = False) -> list[ReorderLine]:
@@ -269,7 +285,7 @@ def reason_text(result: Suggestion, observed_days: int) -> str:
     if result.expiring_unused_ul:
         text += " " + _(
             "%(ml)s mL will expire before use at the current rate.",
-            ml=format_decimal(ul_to_ml(result.expiring_unused_ul), format="#,##0.###"),
+            ml=format_number(ul_to_ml(result.expiring_unused_ul)),
         )
     if result.capped_by_shelf_life:
         text += " " + _("Limited to what can be used before a new delivery expires.")
@@ -279,4 +295,4 @@ def reason_text(result: Suggestion, observed_days: int) -> str:
 def _days(value: Fraction | None) -> str:
     if value is None:
         return "—"
-    return str(format_decimal(round(float(value), 1), format="#,##0.#"))
+    return format_number(round(float(value), 1), "#,##0.#")

@@ -13,12 +13,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from inventory import clock
 from inventory.errors import Conflict, Forbidden, Invalid, NotFound
 from inventory.extensions import db
-from inventory.models.compounding import Batch, Draw, Syringe, SyringeStatus
+from inventory.models.compounding import Batch, Draw, RecipeVersion, Syringe, SyringeStatus
 from inventory.models.stock import (
     DiscardReason,
     Lot,
@@ -444,7 +444,7 @@ def _expiring_open_vials(end: datetime, unit_id: int | None) -> list[ExpiringIte
     query = select(Vial).where(Vial.status == VialStatus.OPEN, Vial.remaining_ul > 0)
     if unit_id is not None:
         query = query.where(Vial.storage_unit_id == unit_id)
-    vials = list(db.session.scalars(query.options(joinedload(Vial.lot))))
+    vials = list(db.session.scalars(query.options(joinedload(Vial.lot), lazyload(Vial.storage_unit))))
     states = vial_states(vials)
     return [
         ExpiringItem(
@@ -461,11 +461,19 @@ def _expiring_open_vials(end: datetime, unit_id: int | None) -> list[ExpiringIte
 
 
 def _expiring_syringes(end: datetime, unit_id: int | None) -> list[ExpiringItem]:
-    query = select(Syringe).where(
-        Syringe.status.in_([SyringeStatus.AVAILABLE, SyringeStatus.AWAITING_VERIFICATION]),
-        Syringe.bud <= end,
+    """One query of columns: a syringe's label is its recipe version's name (no batch or recipe loaded)."""
+    query = (
+        select(Syringe.id, Syringe.code, Syringe.bud, RecipeVersion.name)
+        .join(Batch, Batch.id == Syringe.batch_id)
+        .join(RecipeVersion, RecipeVersion.id == Batch.recipe_version_id)
+        .where(
+            Syringe.status.in_([SyringeStatus.AVAILABLE, SyringeStatus.AWAITING_VERIFICATION]),
+            Syringe.bud <= end,
+        )
     )
     if unit_id is not None:
         query = query.where(Syringe.storage_unit_id == unit_id)
-    rows = db.session.scalars(query.options(joinedload(Syringe.batch)))
-    return [ExpiringItem("syringe", s.id, s.code, None, s.bud, s.batch.recipe_version.name) for s in rows]
+    return [
+        ExpiringItem("syringe", sid, code, None, bud, name)
+        for sid, code, bud, name in db.session.execute(query)
+    ]

@@ -1,4 +1,6 @@
-"""Daily totals: what the reports and the dashboard sum over windows of years, kept per clinic day.
+"""Summary rows kept beside the raw rows, in the same transaction as each change: daily and monthly
+totals (what the reports and the dashboard sum over windows of years) and the lots each adverse event
+was exposed to (what the signals count, AE-02).
 
 A report of three years reads about a thousand days of totals instead of every draw, discard and
 administration of those years, so its cost does not grow with the history. The totals are kept in the
@@ -11,9 +13,17 @@ through `add`:
 - `administration_counted(administration, given=True)`: scanning when it records an administration, and
   with `given=False` whatever stops an administration counting as given (voiding one, issue 11).
 
+`add` upserts each figure into its day's total and into its month's (`monthly_totals`): a report of
+three years by month reads 36 months of totals, plus the days of a month the period only partly covers.
+
+The adverse events' lots (`adverse_event_lots`, a row per event and lot with the event's patient) are
+replaced for an event by `event_lots_changed(event_ids)` whenever what the event was exposed to may have
+changed: `adverse_event_recorded(event)` (vigilance), `administration_counted` for the events of the
+administration's session (scanning, voids), and patient merges (the events move to the record kept).
+
 Bulk loads that bypass the services (the demo generator, test factories) call `rebuild()`, which
-recomputes every total from the raw rows (`recompute`), the same computation the migration back-fills
-with and the tests compare against.
+recomputes every summary from the raw rows (`recompute`, `recompute_monthly`, `recompute_event_lots`),
+the same computations the migrations back-fill with and the tests compare against.
 
 Costs are kept in billionths of a minor unit (`cost_nano`): exact for every cost the app computes to
 nine decimals of a minor unit, rounded half up to whole minor units only where a figure is shown.
@@ -21,14 +31,15 @@ nine decimals of a minor unit, rounded half up to whole minor units only where a
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, insert, literal, select
+from sqlalchemy import ColumnElement, case, delete, func, insert, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
 
@@ -36,9 +47,12 @@ from inventory import clock
 from inventory.extensions import db
 from inventory.models import (
     Administration,
+    AdverseEvent,
+    AdverseEventLot,
     Batch,
     DailyTotal,
     Draw,
+    MonthlyTotal,
     Receipt,
     Syringe,
     SyringeStatus,
@@ -70,6 +84,7 @@ class Figure:
 
 AnySession = Session | scoped_session[Any]
 Totals = dict[tuple[str, date, str], tuple[int, int, int]]
+EventLots = set[tuple[int, int, int]]  # (event id, lot id, patient id)
 
 
 def nano(value: Fraction) -> int:
@@ -79,6 +94,14 @@ def nano(value: Fraction) -> int:
 
 def local_day(moment: datetime) -> date:
     return clock.local(moment).date()
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 # ---- the one function every change goes through ---------------------------------------------------
@@ -93,22 +116,38 @@ def add(figures: Iterable[Figure]) -> None:
         merged[key] = (count + figure.count, volume + figure.volume_ul, cost + figure.cost_nano)
     if not merged:
         return
+    _upsert(DailyTotal, "day", merged)
+    _upsert(MonthlyTotal, "month", fold_months(merged))
+
+
+def _upsert(model: type[DailyTotal] | type[MonthlyTotal], period: str, totals: Totals) -> None:
     rows = [
-        {"metric": m, "day": d, "key": k, "count": c, "volume_ul": v, "cost_nano": n}
-        for (m, d, k), (c, v, n) in merged.items()
+        {"metric": m, period: d, "key": k, "count": c, "volume_ul": v, "cost_nano": n}
+        for (m, d, k), (c, v, n) in totals.items()
     ]
     dialect = db.session.get_bind().dialect.name
     builder: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = builder(DailyTotal)
+    statement = builder(model)
     statement = statement.on_conflict_do_update(
-        index_elements=["metric", "day", "key"],
+        index_elements=["metric", period, "key"],
         set_={
-            "count": DailyTotal.count + statement.excluded.count,
-            "volume_ul": DailyTotal.volume_ul + statement.excluded.volume_ul,
-            "cost_nano": DailyTotal.cost_nano + statement.excluded.cost_nano,
+            "count": model.count + statement.excluded.count,
+            "volume_ul": model.volume_ul + statement.excluded.volume_ul,
+            "cost_nano": model.cost_nano + statement.excluded.cost_nano,
         },
     )
     db.session.execute(statement, rows)
+
+
+def fold_months(totals: Totals) -> Totals:
+    """Day totals summed per calendar month (the key's date becomes the month's first day)."""
+    months: dict[tuple[str, date, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (metric, day, key), (count, volume, cost) in totals.items():
+        row = months[(metric, month_of(day), key)]
+        row[0] += count
+        row[1] += volume
+        row[2] += cost
+    return {key: (row[0], row[1], row[2]) for key, row in months.items()}
 
 
 # ---- the events ------------------------------------------------------------------------------------
@@ -162,6 +201,47 @@ def administration_counted(administration: Administration, *, given: bool = True
     if not others:
         figures.append(Figure(SESSIONS, started, indication, sign))
     add(figures)
+    events = list(
+        db.session.scalars(
+            select(AdverseEvent.id).where(AdverseEvent.session_id == administration.session_id)
+        )
+    )
+    if events:  # what the session's adverse events were exposed to changes with what it was given
+        event_lots_changed(events)
+
+
+def adverse_event_recorded(event: AdverseEvent) -> None:
+    """AE-01: a new event (flushed) is exposed to the lots of what its session was given."""
+    event_lots_changed([event.id])
+
+
+def event_lots_changed(event_ids: Iterable[int]) -> None:
+    """Replace the lots of these adverse events by what the raw rows say now, in the caller's
+    transaction (an event's session has a handful of administrations: a few rows each)."""
+    ids = sorted(set(event_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        db.session.execute(delete(AdverseEventLot).where(AdverseEventLot.event_id.in_(chunk)))
+        db.session.execute(
+            insert(AdverseEventLot).from_select(
+                ["event_id", "lot_id", "patient_id"], _exposures().where(AdverseEvent.id.in_(chunk))
+            )
+        )
+
+
+def _exposures() -> Any:
+    """(event, lot, patient): every lot in every syringe given in the event's session (AE-01: a cocktail
+    counts against each of its lots), the event's patient; a voided administration exposes nobody."""
+    return (
+        select(AdverseEvent.id, Vial.lot_id, AdverseEvent.patient_id)
+        .select_from(AdverseEvent)
+        .join(Administration, Administration.session_id == AdverseEvent.session_id)
+        .join(Syringe, Syringe.id == Administration.syringe_id)
+        .join(Draw, Draw.batch_id == Syringe.batch_id)
+        .join(Vial, Vial.id == Draw.vial_id)
+        .where(Administration.given())
+        .distinct()
+    )
 
 
 # ---- costs -----------------------------------------------------------------------------------------
@@ -294,18 +374,75 @@ def stored() -> Totals:
     return {(m, d, k): (c, v, n) for m, d, k, c, v, n in rows if (c, v, n) != (0, 0, 0)}
 
 
-def rebuild(session: AnySession | None = None) -> int:
-    """Replace every total by `recompute()`, in the caller's transaction; returns the rows written.
-    The migration that created the table back-fills it with this, on the migration's connection."""
+def stored_monthly() -> Totals:
+    rows = db.session.execute(
+        select(
+            MonthlyTotal.metric,
+            MonthlyTotal.month,
+            MonthlyTotal.key,
+            MonthlyTotal.count,
+            MonthlyTotal.volume_ul,
+            MonthlyTotal.cost_nano,
+        )
+    )
+    return {(m, d, k): (c, v, n) for m, d, k, c, v, n in rows if (c, v, n) != (0, 0, 0)}
+
+
+def recompute_monthly(session: AnySession | None = None) -> Totals:
+    """The monthly totals afresh from the raw rows (the days of `recompute`, summed per month)."""
+    return fold_months(recompute(session))
+
+
+def recompute_event_lots(session: AnySession | None = None) -> EventLots:
     session = session or db.session
-    totals = recompute(session)
-    session.execute(delete(DailyTotal))
+    return {(int(e), int(lot), int(p)) for e, lot, p in session.execute(_exposures())}
+
+
+def stored_event_lots() -> EventLots:
+    rows = db.session.execute(
+        select(AdverseEventLot.event_id, AdverseEventLot.lot_id, AdverseEventLot.patient_id)
+    )
+    return {(int(e), int(lot), int(p)) for e, lot, p in rows}
+
+
+def rebuild(session: AnySession | None = None) -> int:
+    """Replace every summary by what the raw rows give, in the caller's transaction; returns the daily
+    rows written."""
+    session = session or db.session
+    written = rebuild_daily(session)
+    rebuild_monthly(session)
+    rebuild_event_lots(session)
+    return written
+
+
+def rebuild_daily(session: AnySession | None = None) -> int:
+    """Replace every daily total by `recompute()`; the migration that created the table back-fills it
+    with this, on the migration's connection."""
+    session = session or db.session
+    return _replace(session, DailyTotal, "day", recompute(session))
+
+
+def rebuild_monthly(session: AnySession | None = None) -> int:
+    session = session or db.session
+    return _replace(session, MonthlyTotal, "month", recompute_monthly(session))
+
+
+def rebuild_event_lots(session: AnySession | None = None) -> None:
+    session = session or db.session
+    session.execute(delete(AdverseEventLot))
+    session.execute(insert(AdverseEventLot).from_select(["event_id", "lot_id", "patient_id"], _exposures()))
+
+
+def _replace(
+    session: AnySession, model: type[DailyTotal] | type[MonthlyTotal], period: str, totals: Totals
+) -> int:
+    session.execute(delete(model))
     rows = [
-        {"metric": m, "day": d, "key": k, "count": c, "volume_ul": v, "cost_nano": n}
+        {"metric": m, period: d, "key": k, "count": c, "volume_ul": v, "cost_nano": n}
         for (m, d, k), (c, v, n) in totals.items()
     ]
     for start in range(0, len(rows), 5000):
-        session.execute(insert(DailyTotal), rows[start : start + 5000])
+        session.execute(insert(model), rows[start : start + 5000])
     return len(rows)
 
 
@@ -316,23 +453,64 @@ def totals_by_bucket(
     metrics: Sequence[str], starts: Sequence[date], first: date, last: date
 ) -> list[BucketRow]:
     """(metric, bucket index, key, count, volume µL, cost nano) summed in SQL per bucket: the buckets
-    begin on `starts` (ascending; the weeks or months of a report), days from `first` through `last`."""
+    begin on `starts` (ascending; the weeks or months of a report), days from `first` through `last`.
+
+    When every bucket after the first begins on the first of a month (a report by month, or a single
+    bucket), the whole months inside the period come from the monthly totals and only the days of a
+    month it covers in part from the daily ones: 36 rows per key for three years, not 1,100."""
     if not starts:
         return []
-    bucket: ColumnElement[Any] = literal(0)
-    if len(starts) > 1:
-        whens = [(DailyTotal.day < start, index) for index, start in enumerate(starts[1:])]
-        bucket = case(*whens, else_=len(starts) - 1)
-    query = (
+    parts = []
+    ranges = [(first, last)]
+    if all(start.day == 1 for start in starts[1:]):
+        whole_first = first if first.day == 1 else _next_month(first)
+        whole_last = month_of(last + timedelta(days=1)) - timedelta(days=1)  # the last whole month's end
+        if whole_first <= whole_last:
+            parts.append(_summed(MonthlyTotal.month, metrics, starts, whole_first, month_of(whole_last)))
+            ranges = [(first, whole_first - timedelta(days=1)), (whole_last + timedelta(days=1), last)]
+    parts += [_summed(DailyTotal.day, metrics, starts, low, high) for low, high in ranges if low <= high]
+    if not parts:
+        return []
+    statement: Any = union_all(*parts) if len(parts) > 1 else parts[0]
+    summed: dict[tuple[str, int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for metric, index, key, count, volume, cost in db.session.execute(statement):
+        _accumulate(summed, metric, int(index), key, int(count), int(volume), int(cost))
+    return [(m, b, k, c, v, n) for (m, b, k), (c, v, n) in summed.items()]
+
+
+def _accumulate(
+    summed: dict[tuple[str, int, str], list[int]],
+    metric: str,
+    index: int,
+    key: str,
+    count: int,
+    volume: int,
+    cost: int,
+) -> None:
+    row = summed[(metric, index, key)]
+    row[0] += count
+    row[1] += volume
+    row[2] += cost
+
+
+def _summed(column: Any, metrics: Sequence[str], starts: Sequence[date], low: date, high: date) -> Any:
+    """The daily or the monthly totals (`column` is the day or the month) from `low` through `high`,
+    summed per bucket in SQL; only the buckets the range touches go into the CASE."""
+    model = column.class_
+    touched = list(range(max(0, bisect_right(starts, low) - 1), max(1, bisect_right(starts, high))))
+    bucket: ColumnElement[Any] = literal(touched[0])
+    if len(touched) > 1:
+        whens = [(column < starts[index + 1], index) for index in touched[:-1]]
+        bucket = case(*whens, else_=touched[-1])
+    return (
         select(
-            DailyTotal.metric,
+            model.metric,
             bucket.label("bucket"),
-            DailyTotal.key,
-            func.sum(DailyTotal.count),
-            func.sum(DailyTotal.volume_ul),
-            func.sum(DailyTotal.cost_nano),
+            model.key,
+            func.sum(model.count),
+            func.sum(model.volume_ul),
+            func.sum(model.cost_nano),
         )
-        .where(DailyTotal.metric.in_(metrics), DailyTotal.day >= first, DailyTotal.day <= last)
-        .group_by(DailyTotal.metric, "bucket", DailyTotal.key)
+        .where(model.metric.in_(metrics), column >= low, column <= high)
+        .group_by(model.metric, "bucket", model.key)
     )
-    return [(m, int(b), k, int(c), int(v), int(n)) for m, b, k, c, v, n in db.session.execute(query)]

@@ -17,6 +17,8 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, exists, func, or_, select
+from sqlalchemy.orm import contains_eager, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from inventory import clock
 from inventory.extensions import db
@@ -219,11 +221,24 @@ def held_syringe_ids(syringe_ids: Iterable[int]) -> set[int]:
 
 
 def _load_lots(vials: Sequence[Vial]) -> dict[int, Lot]:
-    """Every vial's lot (with its product) in one query, into the session's identity map."""
-    lot_ids = {vial.lot_id for vial in vials}
-    if not lot_ids:
-        return {}
-    return {lot.id: lot for lot in db.session.scalars(select(Lot).where(Lot.id.in_(lot_ids)))}
+    """Every vial's lot (with its product): the lots the vials were loaded with, the others in one
+    query. Each vial's ``lot`` is set to it, so that reading ``vial.lot`` afterwards costs no query
+    (the identity map holds objects weakly: a lot loaded here and dropped would be reloaded one by one)."""
+    lots: dict[int, Lot] = {}
+    missing: set[int] = set()
+    for vial in vials:
+        loaded = vial.__dict__.get("lot")
+        if loaded is not None:
+            lots[loaded.id] = loaded
+        else:
+            missing.add(vial.lot_id)
+    missing -= lots.keys()
+    if missing:
+        lots.update((lot.id, lot) for lot in db.session.scalars(select(Lot).where(Lot.id.in_(missing))))
+    for vial in vials:
+        if "lot" not in vial.__dict__:
+            set_committed_value(vial, "lot", lots[vial.lot_id])
+    return lots
 
 
 def vial_state(
@@ -288,6 +303,7 @@ def usable_stock(product_ids: list[int] | None = None) -> dict[int, StockLevel]:
     query = (
         select(Vial)
         .join(Lot, Vial.lot_id == Lot.id)
+        .options(contains_eager(Vial.lot), lazyload(Vial.storage_unit))
         .where(
             Lot.status == LotStatus.AVAILABLE,
             Lot.expiry >= clock.today(),

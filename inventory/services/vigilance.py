@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -18,8 +18,10 @@ from inventory.models.clinic import Administration, Patient, TreatmentSession
 from inventory.models.compounding import Draw, Syringe
 from inventory.models.recall import AdverseEvent, AdverseEventSeverity, AdverseEventUpdate
 from inventory.models.stock import Lot, Vial
+from inventory.models.summary import AdverseEventLot
 from inventory.models.users import User
-from inventory.services import audit, transaction
+from inventory.services import audit, summaries, transaction
+from inventory.services.paging import Page
 from inventory.services.trace import PatientTrace, session_back
 
 SIGNAL_PATIENTS = 2
@@ -143,6 +145,7 @@ def record_adverse_event(
         )
         db.session.add(event)
         db.session.flush()
+        summaries.adverse_event_recorded(event)
         lots = suspect_lots(session.id)
         audit.record(
             "adverse_event_recorded",
@@ -262,33 +265,16 @@ def events_of_session(session_id: int) -> list[AdverseEvent]:
 # --- signals -----------------------------------------------------------------------------------------
 
 
-def signals(lot_ids: list[int] | None = None) -> list[Signal]:
-    """AE-02: lots with adverse events from two or more different patients.
+SIGNALS_PER_PAGE = 25
+SIGNALS_MAX_PAGE = 100
 
-    From the events (few) to the batches their sessions used, distinct; only then to those batches'
-    lots through the draws: the rows read follow the number of events, never the draws of history."""
-    exposed = (
-        select(
-            AdverseEvent.patient_id.label("patient_id"),
-            AdverseEvent.id.label("event_id"),
-            Syringe.batch_id.label("batch_id"),
-        )
-        .select_from(AdverseEvent)
-        .join(Administration, Administration.session_id == AdverseEvent.session_id)
-        .join(Syringe, Syringe.id == Administration.syringe_id)
-        .where(Administration.given())
-        .distinct()
-        .cte("exposed")
-    )
-    lots_of = (
-        select(Draw.batch_id.label("batch_id"), Vial.lot_id.label("lot_id"))
-        .join(Vial, Vial.id == Draw.vial_id)
-        .where(Draw.batch_id.in_(select(exposed.c.batch_id)))
-        .distinct()
-        .cte("lots_of")
-    )
-    patients = func.count(func.distinct(exposed.c.patient_id))
-    query = (
+
+def _signal_query() -> Any:
+    """AE-02 over the adverse events' lots (`adverse_event_lots`, kept by services/summaries.py with
+    each event and each administration of its session): a row per event and lot, so the cost follows
+    the number of events, never the draws of history."""
+    patients = func.count(func.distinct(AdverseEventLot.patient_id))
+    return (
         select(
             Lot.id,
             Lot.number,
@@ -296,22 +282,64 @@ def signals(lot_ids: list[int] | None = None) -> list[Signal]:
             Product.name,
             Lot.expiry,
             patients,
-            func.count(func.distinct(exposed.c.event_id)),
+            func.count(func.distinct(AdverseEventLot.event_id)),
         )
-        .select_from(exposed)
-        .join(lots_of, lots_of.c.batch_id == exposed.c.batch_id)
-        .join(Lot, Lot.id == lots_of.c.lot_id)
+        .select_from(AdverseEventLot)
+        .join(Lot, Lot.id == AdverseEventLot.lot_id)
         .join(Product, Product.id == Lot.product_id)
         .group_by(Lot.id, Lot.number, Product.id, Product.name, Lot.expiry)
         .having(patients >= SIGNAL_PATIENTS)
-        .order_by(patients.desc(), Product.name, Lot.number)
     )
+
+
+def _signal_order(query: Any) -> Any:
+    patients = func.count(func.distinct(AdverseEventLot.patient_id))
+    return query.order_by(patients.desc(), Product.name, Lot.number, Lot.id)
+
+
+def signals(lot_ids: list[int] | None = None, *, limit: int | None = None, offset: int = 0) -> list[Signal]:
+    """AE-02: lots with adverse events from two or more different patients, the most patients first;
+    `limit` and `offset` give a page of them."""
+    query = _signal_order(_signal_query())
     if lot_ids is not None:
-        query = query.where(Lot.id.in_(lot_ids))
+        query = query.where(AdverseEventLot.lot_id.in_(lot_ids))
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
     return [Signal(*row) for row in db.session.execute(query)]
 
 
+def signal_page(page: int = 1, per_page: int = SIGNALS_PER_PAGE) -> tuple[list[Signal], bool]:
+    """A page of the signals and whether there is a next one."""
+    page, per_page = max(page, 1), min(max(per_page, 1), SIGNALS_MAX_PAGE)
+    found = signals(limit=per_page + 1, offset=(page - 1) * per_page)
+    return found[:per_page], len(found) > per_page
+
+
+def signals_paged(number: int | None, per_page: int = SIGNALS_PER_PAGE) -> Page[Signal]:
+    """A page of the signals for the signals page, with the count of them all."""
+    number = max(1, number or 1)
+    query = _signal_order(_signal_query().add_columns(func.count().over()))
+    rows = db.session.execute(query.limit(per_page).offset((number - 1) * per_page)).all()
+    total = int(rows[0][-1]) if rows else signal_count()
+    pages = max(1, -(-total // per_page))
+    if not rows and number > pages:  # past the end: the last page
+        return signals_paged(pages, per_page)
+    return Page([Signal(*row[:-1]) for row in rows], number, pages, total)
+
+
+def first_signals(limit: int) -> tuple[list[Signal], int]:
+    """The first `limit` signals and the count of them all, in one query (a window count)."""
+    query = _signal_order(_signal_query().add_columns(func.count().over())).limit(limit)
+    rows = db.session.execute(query).all()
+    return [Signal(*row[:-1]) for row in rows], int(rows[0][-1]) if rows else 0
+
+
+def signal_count() -> int:
+    return int(db.session.scalar(select(func.count()).select_from(_signal_query().subquery())) or 0)
+
+
 def signal_for_lot(lot_id: int) -> Signal | None:
+    """The lot's signal, if it has one: its rows of the summary alone (the lot trace asks)."""
     found = signals([lot_id])
     return found[0] if found else None
 
@@ -321,13 +349,9 @@ def events_by_lot(lot_ids: list[int]) -> dict[int, list[AdverseEvent]]:
     if not lot_ids:
         return {}
     query = (
-        select(Vial.lot_id, AdverseEvent)
-        .join(Administration, Administration.session_id == AdverseEvent.session_id)
-        .join(Syringe, Syringe.id == Administration.syringe_id)
-        .join(Draw, Draw.batch_id == Syringe.batch_id)
-        .join(Vial, Vial.id == Draw.vial_id)
-        .where(Vial.lot_id.in_(lot_ids), Administration.given())
-        .distinct()
+        select(AdverseEventLot.lot_id, AdverseEvent)
+        .join(AdverseEvent, AdverseEvent.id == AdverseEventLot.event_id)
+        .where(AdverseEventLot.lot_id.in_(lot_ids))
         .order_by(AdverseEvent.onset_at.desc(), AdverseEvent.id.desc())
     )
     found: dict[int, list[AdverseEvent]] = defaultdict(list)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import Response, render_template, request
-from flask_babel import format_currency, format_date, format_decimal
+from flask_babel import format_currency, format_date
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound as HttpNotFound
 
 from inventory import charts, csvexport
-from inventory.formatting import currency
+from inventory.formatting import currency, format_number
 from inventory.names import DISCARD_LABELS, INDICATION_LABELS, label
 from inventory.permissions import Permission, permission_required
 from inventory.rules.money import format_money
@@ -58,7 +58,7 @@ def _fmt_money(value: float) -> str:
 
 
 def _fmt_number(value: float) -> str:
-    return str(format_decimal(value, format="#,##0.###"))
+    return format_number(value)
 
 
 @bp.route("/reports")

@@ -177,7 +177,9 @@ class RecallForm(FlaskForm):
 @bp.route("/recalls", endpoint="recalls")
 @permission_required(Permission.QUALITY)
 def recall_list() -> str:
-    return render_template("trace/recalls.html", recalls=recalls.list_recalls(), signals=vigilance.signals())
+    return render_template(
+        "trace/recalls.html", recalls=recalls.list_recalls(), signal_count=vigilance.signal_count()
+    )
 
 
 @bp.route("/recalls/new", methods=["GET", "POST"])
@@ -361,6 +363,6 @@ def adverse_event_update(event_id: int) -> str | WerkzeugResponse:
 @bp.route("/signals")
 @permission_required(Permission.QUALITY)
 def signals() -> str:
-    found = vigilance.signals()
-    events = vigilance.events_by_lot([signal.lot_id for signal in found])
+    found = vigilance.signals_paged(request.args.get("page", 1, type=int))
+    events = vigilance.events_by_lot([signal.lot_id for signal in found.items])
     return render_template("trace/signals.html", signals=found, events=events)

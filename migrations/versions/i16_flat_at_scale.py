@@ -43,7 +43,7 @@ def upgrade():
     from inventory.services import summaries
 
     session = Session(bind=op.get_bind())
-    summaries.rebuild(session)
+    summaries.rebuild_daily(session)
     session.flush()
 
 

@@ -13,7 +13,7 @@ from inventory.permissions import Permission, permission_required, require
 from inventory.rules.units import ml_number
 from inventory.services import recalls, trace, vigilance
 from inventory.web.api import ApiBlueprint
-from inventory.web.api.fields import InputSchema, VolumeMl
+from inventory.web.api.fields import InputSchema, QuerySchema, VolumeMl
 
 blp = ApiBlueprint("api_trace", __name__, url_prefix="/api/v1", description="trace")
 
@@ -476,8 +476,17 @@ class AdverseEventOut(Schema):
     other_exposed_patients = fields.List(fields.Nested(TraceExposedPatientOut))
 
 
+class TraceSignalQuery(QuerySchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(
+        load_default=vigilance.SIGNALS_PER_PAGE,
+        validate=validate.Range(min=1, max=vigilance.SIGNALS_MAX_PAGE),
+    )
+
+
 class TraceSignalList(Schema):
     items = fields.List(fields.Nested(TraceSignalOut))
+    next = fields.Integer(allow_none=True)
 
 
 def _event_out(event_id: int) -> dict[str, Any]:
@@ -520,7 +529,10 @@ def add_adverse_event_update(data: dict[str, Any], event_id: int) -> Any:
 
 @blp.route("/signals", methods=["GET"])
 @permission_required(Permission.QUALITY)
+@blp.arguments(TraceSignalQuery, location="query")
 @blp.response(200, TraceSignalList)
-def list_signals() -> dict[str, Any]:
-    """Lots with adverse events from two or more different patients (AE-02)."""
-    return {"items": vigilance.signals()}
+def list_signals(query: dict[str, Any]) -> dict[str, Any]:
+    """Lots with adverse events from two or more different patients (AE-02), the most patients first,
+    a page at a time (`next` is the next page's number, null on the last)."""
+    found, more = vigilance.signal_page(query["page"], query["per_page"])
+    return {"items": found, "next": query["page"] + 1 if more else None}
