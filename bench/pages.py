@@ -5,7 +5,8 @@
 
 The datasets come from `flask demo generate` (1 year: 11,000 sessions; 5 years: 55,000) and are kept
 for the next run: SQLite files under bench/out/ (git-ignored), PostgreSQL databases `bench_pages_1y`
-and `bench_pages_5y` beside the admin URL's. A kept dataset is migrated to the current schema first.
+and `bench_pages_5y` beside the admin URL's (`--postgres-prefix` changes the `bench_pages` part). A kept
+dataset is migrated to the current schema first, and the manager and the practitioner get known passwords.
 
 Each page is requested `--rounds` times through the Flask test client, signed in as the demo manager
 (API lines with a bearer token), interleaved with the bare endpoint `/healthz` so that the ratio holds on
@@ -46,6 +47,9 @@ BARE = "/healthz"
 DROPPED = 599
 CONFIG = {"SECRET_KEY": "bench", "CLINIC_TIMEZONE": "Europe/Istanbul", "WTF_CSRF_ENABLED": True}
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# Demo passwords are generated (`flask demo load` prints them once): the bench sets known ones, through
+# the accounts service, on every dataset it builds or reuses. Not the username, not a common password.
+PASSWORDS = {"manager": "bench-desk-7kq2m-pages", "practitioner": "bench-chair-4hx9t-pages"}
 
 
 @dataclass
@@ -63,8 +67,8 @@ def sqlite_url(label: str) -> str:
     return f"sqlite:///{OUT / f'sqlite-{label}.sqlite'}"
 
 
-def postgres_url(admin_url: str, label: str) -> str:
-    database = f"bench_pages_{label}"
+def postgres_url(admin_url: str, label: str, prefix: str = "bench_pages") -> str:
+    database = f"{prefix}_{label}"
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         found = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": database})
@@ -98,8 +102,19 @@ def ensure_dataset(url: str, label: str) -> Any:
                 optimize(db.session.connection())
                 db.session.commit()
             print(f"  generated {label} in {time.perf_counter() - started:.0f} s", flush=True)
+        with app.test_request_context():
+            set_passwords()
         db.session.remove()
     return app
+
+
+def set_passwords() -> None:
+    """The accounts the bench signs in as get known passwords, through the accounts service: no
+    must-change screen in the way (the user's own choice, not an administrator's reset)."""
+    from inventory.services import auth
+
+    for username, password in PASSWORDS.items():
+        auth.reset_password(auth.find_user(username), password, by_admin=False)
 
 
 def _targets(app: Any, url: str) -> dict[str, Any]:
@@ -176,10 +191,10 @@ def measure_pages(app: Any, rounds: int) -> list[Line]:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     found = _targets(app, url)
     client = app.test_client()
-    _sign_in(client, "manager", "manager-demo")
-    api = _token(app.test_client(), "manager", "manager-demo")
+    _sign_in(client, "manager", PASSWORDS["manager"])
+    api = _token(app.test_client(), "manager", PASSWORDS["manager"])
     chair = app.test_client()
-    practitioner = _token(chair, "practitioner", "practitioner-demo")
+    practitioner = _token(chair, "practitioner", PASSWORDS["practitioner"])
     opened = chair.post(
         "/api/v1/sessions",
         json={"patient_id": found["patient_id"], "indication": "skin"},
@@ -317,7 +332,7 @@ def gunicorn(url: str, port: int) -> Iterator[str]:
 def scan_under_load(url: str, found: dict[str, Any], seconds: float) -> dict[str, Any]:
     with gunicorn(url, 5091) as base:
         chair = Http(base)
-        practitioner = chair.token("practitioner", "practitioner-demo")
+        practitioner = chair.token("practitioner", PASSWORDS["practitioner"])
         status = chair.call(
             "POST",
             "/api/v1/sessions",
@@ -352,7 +367,7 @@ def scan_under_load(url: str, found: dict[str, Any], seconds: float) -> dict[str
             "/login",
             {
                 "username": "manager",
-                "password": "manager-demo",
+                "password": PASSWORDS["manager"],
                 "csrf_token": match.group(1) if match else "",
             },
         )
@@ -424,13 +439,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--no-load", action="store_true", help="skip the scan under dashboard load")
     parser.add_argument("--load-only", action="store_true", help="only the scan under dashboard load")
+    parser.add_argument(
+        "--postgres-prefix",
+        default="bench_pages",
+        help="PostgreSQL database names: PREFIX_1y and PREFIX_5y (default bench_pages)",
+    )
     args = parser.parse_args(argv if argv is not None else sys.argv[1:] if __name__ == "__main__" else [])
     engines: list[tuple[str, Callable[[str], str]]] = []
     if args.only in (None, "sqlite"):
         engines.append(("SQLite", sqlite_url))
     admin = os.environ.get("BENCH_DATABASE_URL")
     if admin and args.only in (None, "postgresql"):
-        engines.append(("PostgreSQL", lambda label: postgres_url(admin, label)))
+        prefix = args.postgres_prefix
+        engines.append(("PostgreSQL", lambda label: postgres_url(admin, label, prefix)))
     for engine, url_of in engines:
         results: dict[str, list[Line]] = {}
         for label in DATASETS if not args.load_only else ():
