@@ -24,11 +24,11 @@ import base64
 import binascii
 import json
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, select, true, tuple_
 
@@ -52,7 +52,6 @@ from inventory.services.trace import (
     _lot_row,
     among,
     batch_ids_of_lot,
-    exposed_patients_query,
 )
 
 LISTS = ("vials", "draws", "batches", "syringes", "administrations", "patients")
@@ -271,10 +270,48 @@ def _given_join() -> Any:
     return and_(Administration.syringe_id == Syringe.id, Administration.given())
 
 
-def _syringes(batch_ids: list[int], window: _Window | None) -> list[SyringeRow]:
-    """Syringes of these batches with what became of each (its administration, if any) and its verdict."""
-    if not batch_ids:
-        return []
+class _Exposure(NamedTuple):
+    """The lot's syringes and who received them, read in one pass (three integers a row): the counts and
+    the keys of every page come from it; only the rows of a page are then read in full."""
+
+    syringes: list[Key]  # (batch id, number, id), sorted
+    administrations: list[int]  # ids of the administrations not voided, sorted
+    patients: Counter[int]  # patient id → administrations
+
+    @classmethod
+    def of(cls, batch_ids: list[int]) -> _Exposure:
+        if not batch_ids:
+            return cls([], [], Counter())
+        query = (
+            select(
+                Syringe.batch_id, Syringe.number, Syringe.id, Administration.id, TreatmentSession.patient_id
+            )
+            .select_from(Syringe)
+            .outerjoin(Administration, _given_join())
+            .outerjoin(TreatmentSession, TreatmentSession.id == Administration.session_id)
+            .where(among(Syringe.batch_id, batch_ids))
+        )
+        syringes: list[Key] = []
+        administrations: list[int] = []
+        patients: Counter[int] = Counter()
+        for batch_id, number, syringe_id, administration_id, patient_id in _rows(query):
+            syringes.append((batch_id, number, syringe_id))
+            if administration_id is not None:
+                administrations.append(administration_id)
+                patients[patient_id] += 1
+        syringes.sort()
+        administrations.sort()
+        return cls(syringes, administrations, patients)
+
+
+def _following(keys: Sequence[Any], after: Any, limit: int) -> list[Any]:
+    """The `limit` keys of a sorted list that come after `after` (all from the start when None)."""
+    start = bisect_right(keys, after) if after is not None else 0
+    return list(keys[start : start + limit])
+
+
+def _syringes(where: Any) -> list[SyringeRow]:
+    """These syringes with what became of each (its administration, if any) and its verdict."""
     query = (
         select(
             Syringe.id,
@@ -299,10 +336,9 @@ def _syringes(batch_ids: list[int], window: _Window | None) -> list[SyringeRow]:
         .outerjoin(Administration, _given_join())
         .outerjoin(TreatmentSession, TreatmentSession.id == Administration.session_id)
         .outerjoin(Patient, Patient.id == TreatmentSession.patient_id)
-        .where(among(Syringe.batch_id, batch_ids))
+        .where(where)
+        .order_by(Syringe.batch_id, Syringe.number, Syringe.id)
     )
-    columns = [Syringe.batch_id, Syringe.number, Syringe.id]
-    query = window.apply(query, columns) if window else query.order_by(*columns)
     rows = _rows(query).all()
     verdicts = usability.syringe_verdicts([row[0] for row in rows])
     syringes = []
@@ -332,8 +368,10 @@ def _syringes(batch_ids: list[int], window: _Window | None) -> list[SyringeRow]:
     return syringes
 
 
-def _administrations_query(batch_ids: list[int]) -> Any:
-    return (
+def _administrations(ids: list[int]) -> list[AdministrationRow]:
+    if not ids:
+        return []
+    query = (
         select(
             Administration.id,
             Administration.session_id,
@@ -346,50 +384,45 @@ def _administrations_query(batch_ids: list[int]) -> Any:
             Administration.volume_ul,
             Administration.site,
         )
-        .select_from(Syringe)
-        .join(Administration, _given_join())
         .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
         .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .where(among(Syringe.batch_id, batch_ids))
+        .join(Syringe, Syringe.id == Administration.syringe_id)
+        .where(among(Administration.id, ids))
+        .order_by(Administration.id)
     )
-
-
-def _administrations(batch_ids: list[int], window: _Window) -> list[AdministrationRow]:
-    if not batch_ids:
-        return []
-    query = window.apply(_administrations_query(batch_ids), [Administration.id])
     return [AdministrationRow(*row) for row in _rows(query)]
 
 
-def _patients(batch_ids: list[int], window: _Window) -> list[PatientRow]:
-    """A page of the patients exposed through these batches (`trace.exposed_patients`, paged)."""
-    if not batch_ids:
+def _patients(counts: Counter[int], window: _Window) -> list[PatientRow]:
+    """A page of the exposed patients (by name), each once with their number of administrations."""
+    if not counts:
         return []
-    query = window.apply(exposed_patients_query(batch_ids), [Patient.name, Patient.id])
-    return [PatientRow._make(row) for row in _rows(query)]
+    query = select(Patient.id, Patient.name, Patient.date_of_birth, Patient.phone, Patient.email).where(
+        among(Patient.id, list(counts))
+    )
+    return [
+        PatientRow(patient_id, name, born, phone, email, counts[patient_id])
+        for patient_id, name, born, phone, email in _rows(window.apply(query, [Patient.name, Patient.id]))
+    ]
 
 
-def _counts(lot_id: int, batch_ids: list[int]) -> LotCounts:
-    vials, draws = db.session.execute(
-        select(func.count(func.distinct(Vial.id)), func.count(Draw.id))
-        .select_from(Vial)
-        .outerjoin(Draw, Draw.vial_id == Vial.id)
+def _counts(lot_id: int, batch_ids: list[int], exposure: _Exposure) -> LotCounts:
+    vials = select(func.count(Vial.id)).where(Vial.lot_id == lot_id).scalar_subquery()
+    draws = (
+        select(func.count(Draw.id))
+        .join(Vial, Vial.id == Draw.vial_id)
         .where(Vial.lot_id == lot_id)
-    ).one()
-    if not batch_ids:
-        return LotCounts(vials, draws, 0, 0, 0, 0)
-    syringes, administrations, patients = db.session.execute(
-        select(
-            func.count(Syringe.id),
-            func.count(Administration.id),
-            func.count(func.distinct(TreatmentSession.patient_id)),
-        )
-        .select_from(Syringe)
-        .outerjoin(Administration, _given_join())
-        .outerjoin(TreatmentSession, TreatmentSession.id == Administration.session_id)
-        .where(among(Syringe.batch_id, batch_ids))
-    ).one()
-    return LotCounts(vials, draws, len(batch_ids), syringes, administrations, patients)
+        .scalar_subquery()
+    )
+    vial_count, draw_count = db.session.execute(select(vials, draws)).one()
+    return LotCounts(
+        vial_count,
+        draw_count,
+        len(batch_ids),
+        len(exposure.syringes),
+        len(exposure.administrations),
+        len(exposure.patients),
+    )
 
 
 # --- the API: counts and a page of each list, with a cursor ------------------------------------------
@@ -401,24 +434,24 @@ def lot_page(lot_id: int, *, cursor: Cursor | None = None, per_page: int = PER_P
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     lot = _lot_row(lot_id)
     batch_ids = sorted(batch_ids_of_lot(lot_id))
-    counts = _counts(lot_id, batch_ids)
+    exposure = _Exposure.of(batch_ids)
+    counts = _counts(lot_id, batch_ids, exposure)
     after = cursor.after if cursor else dict.fromkeys(LISTS)
-    found: dict[str, list[Any]] = {}
-    for name in LISTS:
-        window = _Window(per_page + 1, after[name])
-        if name == "vials":
-            found[name] = _vials(lot_id, window)
-        elif name == "draws":
-            found[name] = _draws(lot, true(), window)
-        elif name == "batches":
-            start = bisect_right(batch_ids, window.after[0]) if window.after else 0
-            found[name] = _batches(batch_ids[start : start + window.limit])
-        elif name == "syringes":
-            found[name] = _syringes(batch_ids, window)
-        elif name == "administrations":
-            found[name] = _administrations(batch_ids, window)
-        else:
-            found[name] = _patients(batch_ids, window)
+
+    def following(keys: Sequence[Any], name: str) -> list[Any]:
+        key = after[name]
+        return _following(keys, key if key is None or len(key) > 1 else key[0], per_page + 1)
+
+    syringe_keys = following(exposure.syringes, "syringes")
+    administration_ids = following(exposure.administrations, "administrations")
+    found: dict[str, list[Any]] = {
+        "vials": _vials(lot_id, _Window(per_page + 1, after["vials"])),
+        "draws": _draws(lot, true(), _Window(per_page + 1, after["draws"])),
+        "batches": _batches(following(batch_ids, "batches")),
+        "syringes": _syringes(among(Syringe.id, [key[2] for key in syringe_keys])) if syringe_keys else [],
+        "administrations": _administrations(administration_ids),
+        "patients": _patients(exposure.patients, _Window(per_page + 1, after["patients"])),
+    }
     more = any(len(rows) > per_page for rows in found.values())
     keys: dict[str, Key | None] = {}
     for name in LISTS:
@@ -503,10 +536,11 @@ def lot_overview(
     """The lot's page: counts of everything made from it and the rows of the pages asked for, no more."""
     lot = _lot_row(lot_id)
     batch_ids = sorted(batch_ids_of_lot(lot_id))
-    counts = _counts(lot_id, batch_ids)
+    exposure = _Exposure.of(batch_ids)
+    counts = _counts(lot_id, batch_ids, exposure)
 
     number, pages, offset = _numbered(counts.patients, patients, per_page)
-    patient_rows = _patients(batch_ids, _Window(per_page, offset=offset))
+    patient_rows = _patients(exposure.patients, _Window(per_page, offset=offset))
     patient_page = Page(patient_rows, number, pages, counts.patients)
 
     number, pages, offset = _numbered(counts.vials, vials, per_page)
@@ -517,7 +551,8 @@ def lot_overview(
     number, pages, offset = _numbered(counts.batches, batches, per_page)
     shown = batch_ids[offset : offset + per_page]
     batch_page = Page(_batches(shown), number, pages, counts.batches)
-    return LotOverview(lot, counts, patient_page, vial_page, batch_page, draws, _syringes(shown, None))
+    syringes = _syringes(among(Syringe.batch_id, shown)) if shown else []
+    return LotOverview(lot, counts, patient_page, vial_page, batch_page, draws, syringes)
 
 
 # --- every administration of the lot, as a CSV stream ------------------------------------------------
