@@ -4,7 +4,14 @@ to show or send a hundred of them.
 
 The API pages with keys (keyset): its cursor holds, for each list, the sort key of the last row sent,
 and the next page reads the rows after it, never skipping rows with OFFSET. The page of the lot shows
-page numbers (a lot's lists grow with the lot, not with the years) and reads with LIMIT/OFFSET.
+page numbers (a lot's lists grow with the lot, not with the years).
+
+How it stays fast on both databases: the keys of the lot's lists are read first, a few integers a row
+(vial ids from the index (lot_id, id); draws by those vial ids; the administrations not voided of the
+lot's batches, with their patient, in one pass), and the counts, the order of each list and the keys
+of a page come from them. Then only the rows of the page are read in full, by id. A query that asks
+the database for "the first 100 in this order" over a join made PostgreSQL walk a whole index in that
+order (the draws by batch id, the administrations by id) and filter every row of five years.
 
 Every list has one order, its key, the same for the page, the API and the cursor:
 
@@ -30,7 +37,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, select, true, tuple_
+from sqlalchemy import and_, func, select, tuple_
 
 from inventory import csvexport
 from inventory.extensions import db
@@ -51,7 +58,6 @@ from inventory.services.trace import (
     VialRow,
     _lot_row,
     among,
-    batch_ids_of_lot,
 )
 
 LISTS = ("vials", "draws", "batches", "syringes", "administrations", "patients")
@@ -154,36 +160,99 @@ class LotPage:
     next: Cursor | None
 
 
-# --- one query per list ----------------------------------------------------------------------------
+# --- the keys of every list, read first ---------------------------------------------------------------
 
 
 def _rows(query: Any) -> Any:
     return db.session.connection().execute(query)
 
 
-def _after(columns: Sequence[Any], key: Key | None) -> Any:
-    """Rows whose sort key comes after `key` (a row-value comparison: SQLite and PostgreSQL both have it)."""
-    if key is None:
-        return true()
-    if len(columns) == 1:
-        return columns[0] > key[0]
-    return tuple_(*columns) > tuple_(*key)
+def _following(rows: Sequence[Any], after: Key | None, limit: int) -> list[Any]:
+    """The `limit` rows of a list sorted by its key (the row, or its first columns) that come after the
+    key `after` (from the start when None)."""
+    if after is None:
+        return list(rows[:limit])
+    start = bisect_right(rows, after, key=lambda row: row[: len(after)] if isinstance(row, tuple) else (row,))
+    return list(rows[start : start + limit])
 
 
-@dataclass(frozen=True)
-class _Window:
-    """Which rows of a list to read: after a key (the API) or past an offset (the page's numbers)."""
-
-    limit: int
-    after: Key | None = None
-    offset: int = 0
-
-    def apply(self, query: Any, columns: Sequence[Any]) -> Any:
-        query = query.where(_after(columns, self.after)).order_by(*columns).limit(self.limit)
-        return query.offset(self.offset) if self.offset else query
+def _given_join() -> Any:
+    return and_(Administration.syringe_id == Syringe.id, Administration.given())
 
 
-def _vials(lot_id: int, window: _Window) -> list[VialRow]:
+class _Keys(NamedTuple):
+    """The keys of the lot's lists, each sorted in its list's order: what the counts and the pages are
+    taken from."""
+
+    vials: list[int]
+    draws: list[tuple[int, int, int]]  # (batch id, draw id, vial id)
+    batches: list[int]
+    administrations: list[int]
+    patients: list[tuple[str, int, int]]  # (name, id, administrations)
+    syringes: int  # how many (their page is asked of the database: it is one index)
+
+    @classmethod
+    def of(cls, lot_id: int) -> _Keys:
+        vials = list(db.session.scalars(select(Vial.id).where(Vial.lot_id == lot_id).order_by(Vial.id)))
+        if not vials:
+            return cls([], [], [], [], [], 0)
+        draws = sorted(
+            (batch_id, draw_id, vial_id)
+            for batch_id, draw_id, vial_id in _rows(
+                select(Draw.batch_id, Draw.id, Draw.vial_id).where(among(Draw.vial_id, vials))
+            )
+        )
+        batches = sorted({batch_id for batch_id, _draw, _vial in draws})
+        if not batches:
+            return cls(vials, draws, batches, [], [], 0)
+        exposure = _rows(
+            select(Administration.id, Patient.id, Patient.name)
+            .select_from(Syringe)
+            .join(Administration, _given_join())
+            .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
+            .join(Patient, Patient.id == TreatmentSession.patient_id)
+            .where(among(Syringe.batch_id, batches))
+        ).all()
+        counts: Counter[int] = Counter()
+        names: dict[int, str] = {}
+        for _administration, patient_id, name in exposure:
+            counts[patient_id] += 1
+            names[patient_id] = name
+        # Sorted here, not by the database: the same order (and keys) whatever its collation.
+        patients = sorted((names[patient_id], patient_id, count) for patient_id, count in counts.items())
+        syringes = db.session.scalar(select(func.count()).where(among(Syringe.batch_id, batches))) or 0
+        return cls(vials, draws, batches, sorted(row[0] for row in exposure), patients, syringes)
+
+    @property
+    def counts(self) -> LotCounts:
+        return LotCounts(
+            len(self.vials),
+            len(self.draws),
+            len(self.batches),
+            self.syringes,
+            len(self.administrations),
+            len(self.patients),
+        )
+
+
+def _syringe_ids(batch_ids: list[int], after: Key | None, limit: int, offset: int = 0) -> list[int]:
+    """A page of the ids of these batches' syringes in the list's order (batch, number, id): one index,
+    sorted by the database."""
+    if not batch_ids:
+        return []
+    columns = (Syringe.batch_id, Syringe.number, Syringe.id)
+    query = select(Syringe.id).where(among(Syringe.batch_id, batch_ids))
+    if after is not None:
+        query = query.where(tuple_(*columns) > tuple_(*after))
+    return list(db.session.scalars(query.order_by(*columns).limit(limit).offset(offset)))
+
+
+# --- the rows of a page, read by id ------------------------------------------------------------------
+
+
+def _vials(ids: list[int]) -> list[VialRow]:
+    if not ids:
+        return []
     query = (
         select(
             Vial.id,
@@ -195,13 +264,16 @@ def _vials(lot_id: int, window: _Window) -> list[VialRow]:
             Receipt.received_at,
         )
         .join(Receipt, Receipt.id == Vial.receipt_id)
-        .where(Vial.lot_id == lot_id)
+        .where(among(Vial.id, ids))
+        .order_by(Vial.id)
     )
-    return [VialRow._make(row) for row in _rows(window.apply(query, [Vial.id]))]
+    return [VialRow._make(row) for row in _rows(query)]
 
 
-def _draws(lot: LotRow, where: Any, window: _Window | None) -> list[DrawRow]:
-    """Vial → batch links of the lot (those of `where`), completed with the lot's own values."""
+def _draws(lot: LotRow, ids: list[int]) -> list[DrawRow]:
+    """These vial → batch links of the lot, completed with the lot's own values."""
+    if not ids:
+        return []
     query = (
         select(
             Draw.id,
@@ -217,10 +289,9 @@ def _draws(lot: LotRow, where: Any, window: _Window | None) -> list[DrawRow]:
         .join(Vial, Vial.id == Draw.vial_id)
         .join(Batch, Batch.id == Draw.batch_id)
         .join(Receipt, Receipt.id == Vial.receipt_id)
-        .where(Vial.lot_id == lot.id, where)
+        .where(among(Draw.id, ids))
+        .order_by(Draw.batch_id, Draw.id)
     )
-    columns = [Draw.batch_id, Draw.id]
-    query = window.apply(query, columns) if window else query.order_by(*columns)
     return [
         DrawRow(
             batch_id,
@@ -245,8 +316,8 @@ def _draws(lot: LotRow, where: Any, window: _Window | None) -> list[DrawRow]:
     ]
 
 
-def _batches(batch_ids: list[int]) -> list[BatchRow]:
-    if not batch_ids:
+def _batches(ids: list[int]) -> list[BatchRow]:
+    if not ids:
         return []
     query = (
         select(
@@ -260,54 +331,10 @@ def _batches(batch_ids: list[int]) -> list[BatchRow]:
             Batch.patient_id,
         )
         .join(RecipeVersion, RecipeVersion.id == Batch.recipe_version_id)
-        .where(among(Batch.id, batch_ids))
+        .where(among(Batch.id, ids))
         .order_by(Batch.id)
     )
     return [BatchRow._make(row) for row in _rows(query)]
-
-
-def _given_join() -> Any:
-    return and_(Administration.syringe_id == Syringe.id, Administration.given())
-
-
-class _Exposure(NamedTuple):
-    """The lot's syringes and who received them, read in one pass (three integers a row): the counts and
-    the keys of every page come from it; only the rows of a page are then read in full."""
-
-    syringes: list[Key]  # (batch id, number, id), sorted
-    administrations: list[int]  # ids of the administrations not voided, sorted
-    patients: Counter[int]  # patient id → administrations
-
-    @classmethod
-    def of(cls, batch_ids: list[int]) -> _Exposure:
-        if not batch_ids:
-            return cls([], [], Counter())
-        query = (
-            select(
-                Syringe.batch_id, Syringe.number, Syringe.id, Administration.id, TreatmentSession.patient_id
-            )
-            .select_from(Syringe)
-            .outerjoin(Administration, _given_join())
-            .outerjoin(TreatmentSession, TreatmentSession.id == Administration.session_id)
-            .where(among(Syringe.batch_id, batch_ids))
-        )
-        syringes: list[Key] = []
-        administrations: list[int] = []
-        patients: Counter[int] = Counter()
-        for batch_id, number, syringe_id, administration_id, patient_id in _rows(query):
-            syringes.append((batch_id, number, syringe_id))
-            if administration_id is not None:
-                administrations.append(administration_id)
-                patients[patient_id] += 1
-        syringes.sort()
-        administrations.sort()
-        return cls(syringes, administrations, patients)
-
-
-def _following(keys: Sequence[Any], after: Any, limit: int) -> list[Any]:
-    """The `limit` keys of a sorted list that come after `after` (all from the start when None)."""
-    start = bisect_right(keys, after) if after is not None else 0
-    return list(keys[start : start + limit])
 
 
 def _syringes(where: Any) -> list[SyringeRow]:
@@ -393,36 +420,19 @@ def _administrations(ids: list[int]) -> list[AdministrationRow]:
     return [AdministrationRow(*row) for row in _rows(query)]
 
 
-def _patients(counts: Counter[int], window: _Window) -> list[PatientRow]:
-    """A page of the exposed patients (by name), each once with their number of administrations."""
-    if not counts:
+def _patients(shown: list[tuple[str, int, int]]) -> list[PatientRow]:
+    """These exposed patients (name, id, administrations), in this order, with their contact details."""
+    if not shown:
         return []
-    query = select(Patient.id, Patient.name, Patient.date_of_birth, Patient.phone, Patient.email).where(
-        among(Patient.id, list(counts))
+    query = select(Patient.id, Patient.date_of_birth, Patient.phone, Patient.email).where(
+        among(Patient.id, [patient_id for _name, patient_id, _count in shown])
     )
-    return [
-        PatientRow(patient_id, name, born, phone, email, counts[patient_id])
-        for patient_id, name, born, phone, email in _rows(window.apply(query, [Patient.name, Patient.id]))
-    ]
-
-
-def _counts(lot_id: int, batch_ids: list[int], exposure: _Exposure) -> LotCounts:
-    vials = select(func.count(Vial.id)).where(Vial.lot_id == lot_id).scalar_subquery()
-    draws = (
-        select(func.count(Draw.id))
-        .join(Vial, Vial.id == Draw.vial_id)
-        .where(Vial.lot_id == lot_id)
-        .scalar_subquery()
-    )
-    vial_count, draw_count = db.session.execute(select(vials, draws)).one()
-    return LotCounts(
-        vial_count,
-        draw_count,
-        len(batch_ids),
-        len(exposure.syringes),
-        len(exposure.administrations),
-        len(exposure.patients),
-    )
+    details = {patient_id: (born, phone, email) for patient_id, born, phone, email in _rows(query)}
+    rows = []
+    for name, patient_id, count in shown:
+        born, phone, email = details[patient_id]
+        rows.append(PatientRow(patient_id, name, born, phone, email, count))
+    return rows
 
 
 # --- the API: counts and a page of each list, with a cursor ------------------------------------------
@@ -433,40 +443,38 @@ def lot_page(lot_id: int, *, cursor: Cursor | None = None, per_page: int = PER_P
     ones without a cursor); `next` is None when no list has more rows."""
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     lot = _lot_row(lot_id)
-    batch_ids = sorted(batch_ids_of_lot(lot_id))
-    exposure = _Exposure.of(batch_ids)
-    counts = _counts(lot_id, batch_ids, exposure)
+    keys = _Keys.of(lot_id)
     after = cursor.after if cursor else dict.fromkeys(LISTS)
-
-    def following(keys: Sequence[Any], name: str) -> list[Any]:
-        key = after[name]
-        return _following(keys, key if key is None or len(key) > 1 else key[0], per_page + 1)
-
-    syringe_keys = following(exposure.syringes, "syringes")
-    administration_ids = following(exposure.administrations, "administrations")
+    limit = per_page + 1
+    draws = _following(keys.draws, after["draws"], limit)
     found: dict[str, list[Any]] = {
-        "vials": _vials(lot_id, _Window(per_page + 1, after["vials"])),
-        "draws": _draws(lot, true(), _Window(per_page + 1, after["draws"])),
-        "batches": _batches(following(batch_ids, "batches")),
-        "syringes": _syringes(among(Syringe.id, [key[2] for key in syringe_keys])) if syringe_keys else [],
-        "administrations": _administrations(administration_ids),
-        "patients": _patients(exposure.patients, _Window(per_page + 1, after["patients"])),
+        "vials": _vials(_following(keys.vials, after["vials"], limit)),
+        "draws": _draws(lot, [draw_id for _batch, draw_id, _vial in draws]),
+        "batches": _batches(_following(keys.batches, after["batches"], limit)),
+        "syringes": [],
+        "administrations": _administrations(
+            _following(keys.administrations, after["administrations"], limit)
+        ),
+        "patients": _patients(_following(keys.patients, after["patients"], limit)),
     }
+    syringe_ids = _syringe_ids(keys.batches, after["syringes"], limit)
+    if syringe_ids:
+        found["syringes"] = _syringes(among(Syringe.id, syringe_ids))
     more = any(len(rows) > per_page for rows in found.values())
-    keys: dict[str, Key | None] = {}
+    last: dict[str, Key | None] = {}
     for name in LISTS:
         found[name] = rows = found[name][:per_page]
-        keys[name] = _sort_key(name, rows[-1]) if rows else after[name]
+        last[name] = _sort_key(name, rows[-1]) if rows else after[name]
     return LotPage(
         lot,
-        counts,
+        keys.counts,
         found["vials"],
         found["draws"],
         found["batches"],
         found["syringes"],
         found["administrations"],
         found["patients"],
-        Cursor(keys) if more else None,
+        Cursor(last) if more else None,
     )
 
 
@@ -518,11 +526,12 @@ class LotOverview:
         return grouped
 
 
-def _numbered(total: int, number: int | None, per_page: int) -> tuple[int, int, int]:
-    """(page number, pages, offset) for a list of `total` rows; a number past the end is the last page."""
-    pages = max(1, -(-total // per_page))
+def _numbered(rows: Sequence[Any], number: int | None, per_page: int) -> tuple[list[Any], int, int]:
+    """(rows of the page, page number, pages); a number past the end is the last page."""
+    pages = max(1, -(-len(rows) // per_page))
     number = min(max(1, number or 1), pages)
-    return number, pages, (number - 1) * per_page
+    start = (number - 1) * per_page
+    return list(rows[start : start + per_page]), number, pages
 
 
 def lot_overview(
@@ -535,21 +544,15 @@ def lot_overview(
 ) -> LotOverview:
     """The lot's page: counts of everything made from it and the rows of the pages asked for, no more."""
     lot = _lot_row(lot_id)
-    batch_ids = sorted(batch_ids_of_lot(lot_id))
-    exposure = _Exposure.of(batch_ids)
-    counts = _counts(lot_id, batch_ids, exposure)
-
-    number, pages, offset = _numbered(counts.patients, patients, per_page)
-    patient_rows = _patients(exposure.patients, _Window(per_page, offset=offset))
-    patient_page = Page(patient_rows, number, pages, counts.patients)
-
-    number, pages, offset = _numbered(counts.vials, vials, per_page)
-    vial_rows = _vials(lot_id, _Window(per_page, offset=offset))
-    vial_page = Page(vial_rows, number, pages, counts.vials)
-    draws = _draws(lot, among(Draw.vial_id, [v.id for v in vial_rows]), None) if vial_rows else []
-
-    number, pages, offset = _numbered(counts.batches, batches, per_page)
-    shown = batch_ids[offset : offset + per_page]
+    keys = _Keys.of(lot_id)
+    counts = keys.counts
+    shown, number, pages = _numbered(keys.patients, patients, per_page)
+    patient_page = Page(_patients(shown), number, pages, counts.patients)
+    shown, number, pages = _numbered(keys.vials, vials, per_page)
+    vial_page = Page(_vials(shown), number, pages, counts.vials)
+    on_page = set(shown)
+    draws = _draws(lot, [draw_id for _batch, draw_id, vial_id in keys.draws if vial_id in on_page])
+    shown, number, pages = _numbered(keys.batches, batches, per_page)
     batch_page = Page(_batches(shown), number, pages, counts.batches)
     syringes = _syringes(among(Syringe.batch_id, shown)) if shown else []
     return LotOverview(lot, counts, patient_page, vial_page, batch_page, draws, syringes)
@@ -563,7 +566,7 @@ def lot_csv(lot_id: int) -> tuple[str, Iterator[str]]:
     lot in the order they were given, written a chunk at a time as the rows come from the database (a
     lot that does not exist is a 404 before the download starts)."""
     lot = _lot_row(lot_id)
-    return lot.number, _csv_chunks(sorted(batch_ids_of_lot(lot_id)))
+    return lot.number, _csv_chunks(_Keys.of(lot_id).batches)
 
 
 def _csv_chunks(batch_ids: list[int]) -> Iterator[str]:
