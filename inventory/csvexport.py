@@ -45,9 +45,13 @@ def safe_cell(value: object) -> object:
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]], *, bom: bool = True) -> str:
     """A whole CSV document: the header, then the rows, every cell made safe and quoted."""
+    return (BOM if bom else "") + csv_lines([header, *rows])
+
+
+def csv_lines(rows: Iterable[Sequence[object]]) -> str:
+    """Rows of a CSV document written the same way (a streamed export sends them a chunk at a time)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-    writer.writerow([safe_cell(name) for name in header])
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
-    return (BOM if bom else "") + buffer.getvalue()
+    return buffer.getvalue()

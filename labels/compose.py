@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 from labels.layouts import Layout
 from labels.model import Captions, Ingredient, Label, LabelDoesNotFit, SyringeLabel, VialLabel
@@ -98,11 +99,54 @@ class TextArea:
         return self.below_x_mm, self.below_width_mm
 
 
+class _Set(NamedTuple):
+    """How one label of a syringe was set: its facts start:stop, "part of parts", the grouping
+    (density), the font size and whether words were broken."""
+
+    start: int
+    stop: int
+    part: int
+    parts: int
+    density: int
+    size_pt: float
+    split_units: bool
+    lines: Lines
+
+
+class BatchFitting:
+    """The fitting of one batch's syringe labels, done once: the labels of a batch differ only in
+    their code and their number ("3 of 12"), so the first one's choices (font size, grouping of the
+    facts, continuations) are tried first on the others and kept when they fit, which sets each in
+    one pass instead of a search. A label they do not fit is fitted afresh. The labels of a batch
+    come out alike. One instance per document: what it holds is never shared between requests."""
+
+    def __init__(self) -> None:
+        self._sets: dict[tuple[object, ...], list[_Set]] = {}
+
+    @staticmethod
+    def key(label: SyringeLabel, layout: Layout, captions: Captions, dots_per_mm: int) -> tuple[object, ...]:
+        same = tuple(
+            getattr(label, name.name) for name in fields(label) if name.name not in ("code", "index")
+        )
+        return (same, layout, captions, dots_per_mm)
+
+    def get(self, key: tuple[object, ...]) -> list[_Set] | None:
+        return self._sets.get(key)
+
+    def keep(self, key: tuple[object, ...], sets: list[_Set]) -> None:
+        self._sets[key] = sets
+
+
 def compose(
-    label: Label, layout: Layout, captions: Captions, dots_per_mm: int = PDF_DOTS_PER_MM
+    label: Label,
+    layout: Layout,
+    captions: Captions,
+    dots_per_mm: int = PDF_DOTS_PER_MM,
+    batch: BatchFitting | None = None,
 ) -> tuple[LabelArt, ...]:
     """The label, or for a syringe whose ingredients do not fit at the layout's smallest size, the
-    label and its continuations (LBL-02: "1/2", "2/2", each with the code and the BUD)."""
+    label and its continuations (LBL-02: "1/2", "2/2", each with the code and the BUD). With `batch`,
+    the fitting of the batch's earlier labels is reused when it fits this one."""
     qr = place_qr(label.code, layout, dots_per_mm)
     area = text_area(layout, qr)
     if isinstance(label, VialLabel):
@@ -111,10 +155,30 @@ def compose(
         if fitted is None:
             raise _does_not_fit(label, layout, " / ".join(p.text for p in vial_paragraphs(label, captions)))
         return (LabelArt(layout.label_width_mm, layout.label_height_mm, qr, fitted),)
-    parts = _syringe_parts(label, captions, layout, area)
-    if parts is None:
-        raise _does_not_fit(label, layout, label.recipe_name)
-    return tuple(LabelArt(layout.label_width_mm, layout.label_height_mm, qr, lines) for lines in parts)
+    key = BatchFitting.key(label, layout, captions, dots_per_mm) if batch is not None else ()
+    known = batch.get(key) if batch is not None else None
+    sets = _reset(label, captions, area, known) if known else None
+    if sets is None:
+        sets = _syringe_parts(label, captions, layout, area)
+        if sets is None:
+            raise _does_not_fit(label, layout, label.recipe_name)
+        if batch is not None:
+            batch.keep(key, sets)
+    return tuple(LabelArt(layout.label_width_mm, layout.label_height_mm, qr, one.lines) for one in sets)
+
+
+def _reset(label: SyringeLabel, captions: Captions, area: TextArea, known: list[_Set]) -> list[_Set] | None:
+    """The label set with the choices of an earlier label of its batch, or None where they do not fit."""
+    sets = []
+    for one in known:
+        paragraphs = syringe_paragraphs(
+            label, captions, one.density, one.start, one.stop, one.part, one.parts
+        )
+        lines, unplaced = flow(paragraphs, one.size_pt, area, one.split_units)
+        if unplaced:
+            return None
+        sets.append(one._replace(lines=lines))
+    return sets
 
 
 Lines = tuple[TextLine, ...]
@@ -124,25 +188,39 @@ def _fit(
     layout: Layout, area: TextArea, options: list[list[Paragraph]], *, split_units: bool
 ) -> Lines | None:
     """The lines at the largest size (down to the layout's minimum) at which one of the options fits."""
+    chosen = _choose(layout, area, options, split_units=split_units)
+    return chosen[2] if chosen else None
+
+
+def _choose(
+    layout: Layout, area: TextArea, options: list[list[Paragraph]], *, split_units: bool
+) -> tuple[float, int, Lines] | None:
+    """The largest size (down to the layout's minimum) at which one of the options fits: (size, the
+    option's index, its lines)."""
     for size in font_sizes(layout.max_font_pt, layout.min_font_pt):
-        for paragraphs in options:
+        for index, paragraphs in enumerate(options):
             lines, unplaced = flow(paragraphs, size, area, split_units)
             if not unplaced:
-                return lines
+                return size, index, lines
     return None
 
 
 def _syringe_parts(
     label: SyringeLabel, captions: Captions, layout: Layout, area: TextArea
-) -> list[Lines] | None:
+) -> list[_Set] | None:
     """All facts on one label if they fit at the layout's smallest size; otherwise the facts flow
     over as many labels as needed, each with the name, "1/2", the BUD and the code. The number of
     labels is printed on each, so plan until that number holds."""
 
-    def fits(start: int, stop: int, part: int, parts: int) -> Lines | None:
+    def fits(start: int, stop: int, part: int, parts: int) -> _Set | None:
         options = [syringe_paragraphs(label, captions, d, start, stop, part, parts) for d in range(DENSITIES)]
         # A word is broken inside only when this label cannot be set otherwise.
-        return _fit(layout, area, options, split_units=False) or _fit(layout, area, options, split_units=True)
+        for split_units in (False, True):
+            chosen = _choose(layout, area, options, split_units=split_units)
+            if chosen is not None:
+                size, density, lines = chosen
+                return _Set(start, stop, part, parts, density, size, split_units, lines)
+        return None
 
     facts = len(syringe_body(label, captions))
     single = fits(0, facts, 1, 1)
@@ -159,10 +237,10 @@ def _syringe_parts(
     return None
 
 
-def _plan(facts: int, parts: int, fits: Callable[[int, int, int, int], Lines | None]) -> list[Lines] | None:
+def _plan(facts: int, parts: int, fits: Callable[[int, int, int, int], _Set | None]) -> list[_Set] | None:
     """Fill label after label with the most facts that fit (at least one each); None when one fact
     alone does not fit a label."""
-    planned: list[Lines] = []
+    planned: list[_Set] = []
     start = 0
     while start < facts:
         part = len(planned) + 1
@@ -170,15 +248,15 @@ def _plan(facts: int, parts: int, fits: Callable[[int, int, int, int], Lines | N
         low, high, best = start + 1, facts, None
         while low <= high:
             middle = (low + high) // 2
-            lines = fits(start, middle, part, parts)
-            if lines is not None:
-                best, low = (middle, lines), middle + 1
+            chosen = fits(start, middle, part, parts)
+            if chosen is not None:
+                best, low = (middle, chosen), middle + 1
             else:
                 high = middle - 1
         if best is None:
             return None
-        start, lines = best
-        planned.append(lines)
+        start, chosen = best
+        planned.append(chosen)
     return planned
 
 

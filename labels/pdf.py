@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from labels.compose import PDF_DOTS_PER_MM, LabelArt, QrArt, compose, flow, place_qr, text_area
+from labels.compose import PDF_DOTS_PER_MM, BatchFitting, LabelArt, QrArt, compose, flow, place_qr, text_area
 from labels.layouts import Layout, get_layout
 from labels.model import Captions, Label
 from labels.qr import dark_runs
@@ -26,7 +26,8 @@ def render_pdf(
     spec = get_layout(layout)
     if not labels:
         raise ValueError("no labels to render")
-    arts = [art for label in labels for art in compose(label, spec, captions)]
+    batch = BatchFitting()
+    arts = [art for label in labels for art in compose(label, spec, captions, batch=batch)]
     out = io.BytesIO()
     canvas = _canvas(out, spec, "Labels")
     if spec.is_roll:

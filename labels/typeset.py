@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
@@ -37,7 +38,17 @@ def font_name(bold: bool) -> str:
 
 
 def text_width_mm(text: str, size_pt: float, bold: bool = False) -> float:
-    return float(pdfmetrics.stringWidth(text, font_name(bold), size_pt)) / PT_PER_MM
+    """The text's width at this size: reportlab's own arithmetic (0.001 × size × the sum of the glyph
+    widths) on a sum measured once per text and weight."""
+    return 0.001 * size_pt * _advance(text, bold) / PT_PER_MM
+
+
+@lru_cache(maxsize=16384)
+def _advance(text: str, bold: bool) -> float:
+    """The sum of the text's glyph widths in thousandths of an em, which is its width at 1000 pt. Fitting
+    a label measures the same words at every font size it tries, and the labels of a batch share all but
+    their code: measured once, the text is fitted in a fraction of the time."""
+    return float(pdfmetrics.stringWidth(text, font_name(bold), 1000))
 
 
 def line_pitch_mm(size_pt: float) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from labels.compose import LabelArt, QrArt, TextLine, compose, flow, place_qr, text_area
+from labels.compose import BatchFitting, LabelArt, QrArt, TextLine, compose, flow, place_qr, text_area
 from labels.layouts import Layout, get_layout
 from labels.model import Captions, Label
 from labels.typeset import PT_PER_MM, paragraph
@@ -29,8 +29,11 @@ def render_zpl(
     if not labels:
         raise ValueError("no labels to render")
     dots_per_mm = _dots_per_mm(spec, dpi)
+    batch = BatchFitting()
     return "".join(
-        label_zpl(art, dots_per_mm) for label in labels for art in compose(label, spec, captions, dots_per_mm)
+        label_zpl(art, dots_per_mm)
+        for label in labels
+        for art in compose(label, spec, captions, dots_per_mm, batch)
     )
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from inventory import clock
@@ -320,7 +321,14 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
 
 
 def token_for(raw: str) -> ApiToken | None:
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(raw)))
+    """The live token with this value, its user and the user's roles loaded in the same query (the
+    check in front of every API request, the scan at the chair included)."""
+    statement = (
+        select(ApiToken)
+        .where(ApiToken.token_hash == _hash_token(raw))
+        .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+    )
+    token = db.session.scalars(statement).unique().first()
     if token is None or token.revoked_at is not None or token.expires_at <= clock.now():
         return None
     if not token.user.active:

@@ -11,13 +11,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from functools import cached_property
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, func, or_, select
 
-from inventory import csvexport
 from inventory.errors import NotFound
 from inventory.extensions import db
 from inventory.models.catalogue import Product
@@ -38,7 +36,6 @@ from inventory.models.compounding import (
 from inventory.models.stock import Lot, Receipt, Vial
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.text import search_key
-from inventory.rules.units import ul_to_ml
 from inventory.services import usability
 from inventory.services.usability import SyringeVerdict
 
@@ -87,6 +84,8 @@ class DrawRow(NamedTuple):
     product: str
     supplier: str
     received_at: datetime
+    #: The draw's own id (the key of the lot trace's pages); not sent by the API.
+    draw_id: int
 
 
 class BatchRow(NamedTuple):
@@ -154,34 +153,6 @@ class PatientRow(NamedTuple):
     phone: str
     email: str
     administrations: int
-
-
-@dataclass
-class LotTrace:
-    lot: LotRow
-    vials: list[VialRow]
-    draws: list[DrawRow]
-    batches: list[BatchRow]
-    syringes: list[SyringeRow]
-    patients: list[PatientRow]
-
-    @property
-    def administrations(self) -> list[AdministrationRow]:
-        return [s.administration for s in self.syringes if s.administration is not None]
-
-    def draws_of(self, vial_id: int) -> list[DrawRow]:
-        return self._draws_by_vial.get(vial_id, [])
-
-    def syringes_of(self, batch_id: int) -> list[SyringeRow]:
-        return self._syringes_by_batch.get(batch_id, [])
-
-    @cached_property
-    def _draws_by_vial(self) -> dict[int, list[DrawRow]]:
-        return _grouped(self.draws, lambda draw: draw.vial_id)
-
-    @cached_property
-    def _syringes_by_batch(self) -> dict[int, list[SyringeRow]]:
-        return _grouped(self.syringes, lambda syringe: syringe.batch_id)
 
 
 @dataclass
@@ -281,6 +252,7 @@ def _draws(where: Any) -> list[DrawRow]:
             Product.name,
             Receipt.supplier,
             Receipt.received_at,
+            Draw.id,
         )
         .join(Batch, Batch.id == Draw.batch_id)
         .join(Vial, Vial.id == Draw.vial_id)
@@ -409,7 +381,13 @@ def exposed_patients(batch_ids: list[int]) -> list[PatientRow]:
     """Each patient who received a syringe of these batches, once, with their number of administrations."""
     if not batch_ids:
         return []
-    query = (
+    query = exposed_patients_query(batch_ids).order_by(Patient.name, Patient.id)
+    return [PatientRow._make(row) for row in _rows(query)]
+
+
+def exposed_patients_query(batch_ids: list[int]) -> Any:
+    """The select of `exposed_patients`, unordered (the lot trace pages it)."""
+    return (
         select(
             Patient.id,
             Patient.name,
@@ -424,76 +402,7 @@ def exposed_patients(batch_ids: list[int]) -> list[PatientRow]:
         .join(Patient, Patient.id == TreatmentSession.patient_id)
         .where(among(Syringe.batch_id, batch_ids), Administration.given())
         .group_by(Patient.id, Patient.name, Patient.date_of_birth, Patient.phone, Patient.email)
-        .order_by(Patient.name, Patient.id)
     )
-    return [PatientRow._make(row) for row in _rows(query)]
-
-
-# --- forward: lot to patients ------------------------------------------------------------------------
-
-
-def lot_forward(lot_id: int) -> LotTrace:
-    """RCL-03: everything made from this lot and everyone who received it, whatever the dates."""
-    lot = _lot_row(lot_id)
-    vials = [
-        VialRow._make(row)
-        for row in _rows(
-            select(
-                Vial.id,
-                Vial.code,
-                Vial.status,
-                Vial.initial_ul,
-                Vial.remaining_ul,
-                Receipt.supplier,
-                Receipt.received_at,
-            )
-            .join(Receipt, Receipt.id == Vial.receipt_id)
-            .where(Vial.lot_id == lot_id)
-            .order_by(Vial.id)
-        )
-    ]
-    links: Any = (
-        _rows(
-            select(Draw.batch_id, Draw.vial_id, Draw.volume_ul, Draw.drawn_at)
-            .where(among(Draw.vial_id, [vial.id for vial in vials]))
-            .order_by(Draw.batch_id, Draw.id)
-        ).all()
-        if vials
-        else []
-    )
-    batch_ids = sorted({link.batch_id for link in links})
-    batches = _batches(among(Batch.id, batch_ids)) if batch_ids else []
-    draws = _lot_draws(lot, vials, batches, links)
-    syringes, patients = _forward(batches)
-    return LotTrace(lot, vials, draws, batches, syringes, patients)
-
-
-def _lot_draws(lot: LotRow, vials: list[VialRow], batches: list[BatchRow], links: Any) -> list[DrawRow]:
-    """The vial → batch links of one lot, completed from the rows already read."""
-    vial_by_id = {vial.id: vial for vial in vials}
-    code_of_batch = {batch.id: batch.code for batch in batches}
-    draws = []
-    for batch_id, vial_id, volume, drawn_at in links:
-        vial = vial_by_id[vial_id]
-        draws.append(
-            DrawRow(
-                batch_id,
-                code_of_batch[batch_id],
-                vial_id,
-                vial.code,
-                volume,
-                drawn_at,
-                lot.id,
-                lot.number,
-                lot.expiry,
-                lot.status,
-                lot.product_id,
-                lot.product,
-                vial.supplier,
-                vial.received_at,
-            )
-        )
-    return draws
 
 
 # --- batch both ways ---------------------------------------------------------------------------------
@@ -680,36 +589,3 @@ def search(query: str, *, limit: int = 25) -> SearchResults:
         )
     )
     return results
-
-
-# --- export of a lot's administrations (the page shows a page of each list) -------------------------
-
-LOT_CSV_HEADER = (
-    "administered_at",
-    "patient_id",
-    "patient",
-    "session_id",
-    "syringe",
-    "batch",
-    "volume_ml",
-    "site",
-)
-
-
-def lot_csv(found: LotTrace) -> str:
-    """Every administration of something made from the lot, one row each (the page shows a page)."""
-    batch_codes = {batch.id: batch.code for batch in found.batches}
-    rows = [
-        (
-            given.administered_at.isoformat(),
-            given.patient_id,
-            given.patient_name,
-            given.session_id,
-            given.syringe_code,
-            batch_codes.get(given.batch_id, ""),
-            ul_to_ml(given.volume_ul),
-            given.site,
-        )
-        for given in sorted(found.administrations, key=lambda given: (given.administered_at, given.id))
-    ]
-    return csvexport.to_csv(LOT_CSV_HEADER, rows)

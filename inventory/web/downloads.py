@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Response
@@ -10,7 +11,7 @@ from inventory.services import audit
 
 
 def download(
-    body: str | bytes,
+    body: str | bytes | Iterable[str],
     mimetype: str,
     filename: str,
     *,

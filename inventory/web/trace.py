@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -31,8 +40,7 @@ from inventory.names import (
     label,
 )
 from inventory.permissions import Permission, permission_required
-from inventory.services import recalls, trace, vigilance
-from inventory.services.paging import page_of
+from inventory.services import lot_trace, recalls, trace, vigilance
 from inventory.web.downloads import download
 from inventory.web.errors import form_failed
 
@@ -96,13 +104,15 @@ def search() -> str | WerkzeugResponse:
 @permission_required(Permission.TRACE)
 def lot(lot_id: int) -> str:
     """Counts of everything made from the lot, and a page of each long list (the CSV has every row)."""
-    found = trace.lot_forward(lot_id)
+    found = lot_trace.lot_overview(
+        lot_id,
+        patients=request.args.get("patients", type=int),
+        vials=request.args.get("vials", type=int),
+        batches=request.args.get("batches", type=int),
+    )
     return render_template(
         "trace/lot.html",
         trace=found,
-        patients=page_of(found.patients, request.args.get("patients", type=int)),
-        vials=page_of(found.vials, request.args.get("vials", type=int)),
-        batches=page_of(found.batches, request.args.get("batches", type=int)),
         signal=vigilance.signal_for_lot(lot_id),
         events=vigilance.events_of_lot(lot_id),
         recall=recalls.recall_for(found.lot.product_id, found.lot.number),
@@ -112,11 +122,12 @@ def lot(lot_id: int) -> str:
 @bp.route("/lots/<int:lot_id>.csv")
 @permission_required(Permission.TRACE)
 def lot_csv(lot_id: int) -> Response:
-    found = trace.lot_forward(lot_id)
+    """Every administration of the lot, streamed: the file grows with the lot, the memory does not."""
+    number, rows = lot_trace.lot_csv(lot_id)
     return download(
-        trace.lot_csv(found),
+        stream_with_context(rows),
         "text/csv; charset=utf-8",
-        f"lot-{found.lot.number}-administrations.csv",
+        f"lot-{number}-administrations.csv",
         entity=("lot", lot_id),
     )
 

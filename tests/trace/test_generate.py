@@ -6,7 +6,7 @@ from inventory.demo.catalogue import load as load_catalogue
 from inventory.demo.generate import busiest_lots, generate
 from inventory.extensions import db
 from inventory.models import Administration, Draw, Syringe, Vial
-from inventory.services import trace
+from inventory.services import lot_trace
 
 
 def test_generated_dataset_is_traceable(app):
@@ -20,7 +20,7 @@ def test_generated_dataset_is_traceable(app):
     used = db.session.scalar(db.select(db.func.sum(Vial.initial_ul - Vial.remaining_ul - Vial.waste_ul)))
     assert drawn == used
     lot_id, administrations = next(iter(busiest_lots(1)))
-    assert len(trace.lot_forward(lot_id).administrations) == administrations
+    assert lot_trace.lot_page(lot_id).counts.administrations == administrations
     again = generate(years=0.1, sessions=10, seed=8)
     assert again.sessions == 10
 

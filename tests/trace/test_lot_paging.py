@@ -69,3 +69,95 @@ def test_rcl_03_lot_page_with_a_page_past_the_end_shows_the_last(
     page = client.get(f"/trace/lots/{busy_lot.id}?patients=99&vials=abc")
     assert page.status_code == 200
     assert "Page 2 of 2 (60 in all)" in page.get_data(as_text=True)
+
+
+def _walk(api: Any, lot_id: int, per_page: int) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
+    """Every page of the lot's trace API, following `next` until it is null."""
+    bodies: list[dict[str, Any]] = []
+    rows: dict[str, list[Any]] = {}
+    url = f"/api/v1/trace/lots/{lot_id}?per_page={per_page}"
+    while url:
+        response = api.get(url)
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        bodies.append(body)
+        for name in ("vials", "draws", "batches", "syringes", "administrations", "patients"):
+            assert len(body[name]) <= per_page
+            rows.setdefault(name, []).extend(body[name])
+        url = f"/api/v1/trace/lots/{lot_id}?per_page={per_page}&page={body['next']}" if body["next"] else ""
+    return bodies, rows
+
+
+def test_rcl_03_lot_trace_api_pages_every_list_with_counts_and_a_cursor(busy_lot: Any, api_as: Any) -> None:
+    api = api_as("manager")
+    first = api.get(f"/api/v1/trace/lots/{busy_lot.id}").get_json()
+    assert first["counts"] == {
+        "vials": 1,
+        "draws": 1,
+        "batches": 1,
+        "syringes": PATIENTS,
+        "administrations": PATIENTS,
+        "patients": PATIENTS,
+    }
+    assert len(first["patients"]) == PATIENTS  # the default page holds 100
+    assert first["next"] is None
+
+    bodies, rows = _walk(api, busy_lot.id, 25)
+    assert len(bodies) == 3  # 25 + 25 + 10
+    assert all(body["counts"] == first["counts"] for body in bodies)
+    assert [p["id"] for p in rows["patients"]] == [p["id"] for p in first["patients"]]
+    assert [p["name"] for p in rows["patients"]] == sorted(p["name"] for p in first["patients"])
+    assert len({s["id"] for s in rows["syringes"]}) == PATIENTS
+    assert len({a["id"] for a in rows["administrations"]}) == PATIENTS
+    assert len(rows["vials"]) == len(rows["batches"]) == len(rows["draws"]) == 1
+    assert bodies[1]["vials"] == []
+    assert bodies[1]["batches"] == []
+
+
+def test_rcl_03_lot_trace_api_cursor_neither_skips_nor_repeats_while_the_lot_is_used(
+    busy_lot: Any, api_as: Any
+) -> None:
+    api = api_as("manager")
+    first = api.get(f"/api/v1/trace/lots/{busy_lot.id}?per_page=50").get_json()
+    # A patient whose name sorts first receives a syringe of the lot between the two pages.
+    batch = f.BatchFactory(syringe_count=1, prepared_at=clock.now())
+    f.DrawFactory(batch=batch, vial=busy_lot.vials[0], volume_ul=10)
+    syringe = f.SyringeFactory(batch=batch, number=1, status="administered")
+    session = f.SessionFactory(patient=f.PatientFactory(name="Aaron First"), started_at=clock.now())
+    f.AdministrationFactory(session=session, syringe=syringe, administered_at=clock.now())
+    second = api.get(f"/api/v1/trace/lots/{busy_lot.id}?per_page=50&page={first['next']}").get_json()
+    names = [p["name"] for p in first["patients"] + second["patients"]]
+    assert names == [f"Patient {n:03d}" for n in range(1, PATIENTS + 1)]
+    assert second["counts"]["patients"] == PATIENTS + 1
+    assert [b["id"] for b in second["batches"]] == [batch.id]  # a new batch has a higher id: not skipped
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc",
+        "page=W251bGxd",
+        "page=" + "A" * 3_000,
+        "page=",
+        "per_page=0",
+        "per_page=501",
+        "per_page=1.5",
+    ],
+)
+def test_rcl_03_lot_trace_api_bad_page_is_422_with_the_error_body(
+    busy_lot: Any, api_as: Any, query: str
+) -> None:
+    response = api_as("manager").get(f"/api/v1/trace/lots/{busy_lot.id}?{query}")
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"]
+    assert error["message"]
+    assert set(error["fields"]) <= {"page", "per_page"}
+    assert error["fields"]
+
+
+def test_rcl_03_lot_csv_is_streamed(busy_lot: Any, client: Any, login_as: Any) -> None:
+    login_as("manager")
+    response = client.get(f"/trace/lots/{busy_lot.id}.csv")
+    assert response.is_streamed
+    assert response.get_data(as_text=True).startswith('\ufeff"administered_at","patient_id"')

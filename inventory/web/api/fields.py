@@ -110,6 +110,9 @@ class QuerySchema(InputSchema):
 
 
 def tighten(field_name: str, field: fields.Field[Any], *, strict: bool = True) -> None:
+    """Idempotent: a schema is bound again for every request, and marshmallow's copy of a field shares
+    its validators list with the declared field (an appended check would be run once more per request
+    the worker had served, and kept forever)."""
     if isinstance(field, fields.List) and field.inner is not None:
         tighten(field_name, field.inner, strict=strict)
     elif isinstance(field, fields.Integer):
@@ -121,7 +124,8 @@ def tighten(field_name: str, field: fields.Field[Any], *, strict: bool = True) -
         if not any(v.max is not None for v in ranges):
             field.validators.append(validate.Range(max=MAX_ID))
     elif isinstance(field, fields.String):
-        field.validators.append(reject_unsafe_text)
+        if reject_unsafe_text not in field.validators:
+            field.validators.append(reject_unsafe_text)
         if not any(isinstance(v, validate.Length | validate.OneOf) for v in field.validators):
             field.validators.append(validate.Length(max=MAX_TEXT))
 

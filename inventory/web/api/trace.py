@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
 from flask import Response, jsonify
-from marshmallow import Schema, fields, validate
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate
 
 from inventory.models.recall import AdverseEventSeverity, FollowUpStatus, Recall, RecallClass
 from inventory.permissions import Permission, permission_required, require
 from inventory.rules.units import ml_number
-from inventory.services import recalls, trace, vigilance
+from inventory.services import lot_trace, recalls, trace, vigilance
 from inventory.web.api import ApiBlueprint
 from inventory.web.api.fields import InputSchema, QuerySchema, VolumeMl
 
@@ -112,8 +114,46 @@ class TraceSignalOut(Schema):
     events = fields.Integer()
 
 
+class TraceLotCountsOut(Schema):
+    """How many rows each list has in all (a page holds at most `per_page` of each)."""
+
+    vials = fields.Integer()
+    draws = fields.Integer()
+    batches = fields.Integer()
+    syringes = fields.Integer()
+    administrations = fields.Integer()
+    patients = fields.Integer()
+
+
+def _cursor(text: str | None) -> lot_trace.Cursor | None:
+    """The `next` of a lot trace's answer, passed back as `?page=`: where each list goes on."""
+    if text is None:
+        return None
+    try:
+        return lot_trace.Cursor.decode(text)
+    except lot_trace.BadCursor as error:
+        raise ValidationError(_("Not a page of this list: pass back the “next” of an answer.")) from error
+
+
+class TraceLotQuery(QuerySchema):
+    page = fields.String(
+        load_default=None,
+        validate=[validate.Length(max=2000), _cursor],
+        metadata={"description": "the `next` of the previous answer; without it, the first page"},
+    )
+    per_page = fields.Integer(
+        load_default=lot_trace.PER_PAGE, validate=validate.Range(min=1, max=lot_trace.MAX_PER_PAGE)
+    )
+
+
 class TraceOfLotOut(Schema):
+    """A page of a lot's forward trace: the counts of every list and the next `per_page` rows of each.
+    Orders: vials, batches and administrations by id; draws by batch id then id; syringes by batch id,
+    number and id; patients by name then id. A list complete on an earlier page comes back empty (or
+    with the rows added since); `next` is null when no list has more rows."""
+
     lot = fields.Nested(TraceLotOut)
+    counts = fields.Nested(TraceLotCountsOut)
     vials = fields.List(fields.Nested(TraceVialOut))
     draws = fields.List(fields.Nested(TraceDrawOut))
     batches = fields.List(fields.Nested(TraceBatchOut))
@@ -121,6 +161,9 @@ class TraceOfLotOut(Schema):
     administrations = fields.List(fields.Nested(TraceAdministrationOut))
     patients = fields.List(fields.Nested(TracePatientOut))
     signal = fields.Nested(TraceSignalOut, allow_none=True)
+    next = fields.String(
+        allow_none=True, metadata={"description": "pass it back as `?page=` for the following page"}
+    )
 
 
 class TraceReceivedLotOut(Schema):
@@ -159,10 +202,13 @@ class TraceOfBatchOut(Schema):
 
 @blp.route("/trace/lots/<int:lot_id>", methods=["GET"])
 @permission_required(Permission.TRACE)
+@blp.arguments(TraceLotQuery, location="query")
 @blp.response(200, TraceOfLotOut)
-def trace_lot(lot_id: int) -> Response:
-    """Forward trace of a lot: vials, batches, syringes, administrations, patients (RCL-03)."""
-    found = trace.lot_forward(lot_id)
+def trace_lot(query: dict[str, Any], lot_id: int) -> Response:
+    """Forward trace of a lot, a page at a time: vials, batches, syringes, administrations, patients
+    (RCL-03), with the count of each list and `next` for the following page (keyset: no row is skipped
+    or repeated while the lot is used)."""
+    found = lot_trace.lot_page(lot_id, cursor=_cursor(query["page"]), per_page=query["per_page"])
     return jsonify(_lot_trace_body(found, vigilance.signal_for_lot(lot_id)))
 
 
@@ -170,12 +216,13 @@ def _iso(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _lot_trace_body(found: trace.LotTrace, signal: vigilance.Signal | None) -> dict[str, Any]:
+def _lot_trace_body(found: lot_trace.LotPage, signal: vigilance.Signal | None) -> dict[str, Any]:
     """TraceOfLotOut written out by hand: a busy lot has thousands of syringes, and marshmallow would
     spend most of the request on them. tests/trace checks the keys against the schema."""
     lot = found.lot
     return {
         "lot": {**lot._asdict(), "expiry": _iso(lot.expiry)},
+        "counts": asdict(found.counts),
         "vials": [
             {
                 "id": v.id,
@@ -239,6 +286,7 @@ def _lot_trace_body(found: trace.LotTrace, signal: vigilance.Signal | None) -> d
         ],
         "patients": [{**p._asdict(), "date_of_birth": _iso(p.date_of_birth)} for p in found.patients],
         "signal": {**signal._asdict(), "expiry": _iso(signal.expiry)} if signal else None,
+        "next": found.next.encode() if found.next else None,
     }
 
 

@@ -1,0 +1,600 @@
+"""The forward trace of one lot a page at a time (RCL-03 at scale): the count of every list and one page
+of each, and every administration as a CSV stream. A busy lot's trace never loads its thousands of rows
+to show or send a hundred of them.
+
+The API pages with keys (keyset): its cursor holds, for each list, the sort key of the last row sent,
+and the next page reads the rows after it, never skipping rows with OFFSET. The page of the lot shows
+page numbers (a lot's lists grow with the lot, not with the years).
+
+How it stays fast on both databases: the keys of the lot's lists are read first, a few integers a row
+(vial ids from the index (lot_id, id); draws by those vial ids; the administrations not voided of the
+lot's batches, with their patient, in one pass), and the counts, the order of each list and the keys
+of a page come from them. Then only the rows of the page are read in full, by id. A query that asks
+the database for "the first 100 in this order" over a join made PostgreSQL walk a whole index in that
+order (the draws by batch id, the administrations by id) and filter every row of five years.
+
+Every list has one order, its key, the same for the page, the API and the cursor:
+
+| list | order |
+|---|---|
+| vials | id |
+| draws (vial → batch links) | batch id, id |
+| batches | id |
+| syringes | batch id, number within the batch, id |
+| administrations (not voided) | id |
+| patients (once each) | name, id |
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, NamedTuple
+
+from sqlalchemy import and_, func, select, tuple_
+
+from inventory import csvexport
+from inventory.extensions import db
+from inventory.models.clinic import Administration, Patient, TreatmentSession
+from inventory.models.compounding import Batch, Draw, RecipeVersion, Syringe
+from inventory.models.stock import Receipt, Vial
+from inventory.rules.units import ul_to_ml
+from inventory.services import usability
+from inventory.services.paging import PER_PAGE as PAGE_SIZE
+from inventory.services.paging import Page
+from inventory.services.trace import (
+    AdministrationRow,
+    BatchRow,
+    DrawRow,
+    LotRow,
+    PatientRow,
+    SyringeRow,
+    VialRow,
+    _lot_row,
+    among,
+)
+
+LISTS = ("vials", "draws", "batches", "syringes", "administrations", "patients")
+#: The columns of each list's key, and their types (a cursor's keys are checked against them).
+KEY_TYPES: dict[str, tuple[type, ...]] = {
+    "vials": (int,),
+    "draws": (int, int),
+    "batches": (int,),
+    "syringes": (int, int, int),
+    "administrations": (int,),
+    "patients": (str, int),
+}
+PER_PAGE = 100
+MAX_PER_PAGE = 500
+CSV_CHUNK = 2000
+LOT_CSV_HEADER = (
+    "administered_at",
+    "patient_id",
+    "patient",
+    "session_id",
+    "syringe",
+    "batch",
+    "volume_ml",
+    "site",
+)
+
+Key = tuple[Any, ...]
+
+
+class BadCursor(ValueError):
+    """A `page` cursor this module did not write (or a list's key of the wrong shape)."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where each list of a lot's trace goes on: the key of the last row already sent (None: nothing sent
+    yet, the list starts from its first row). A list complete on an earlier page is read again from its
+    key, so a row added to the lot between two pages comes on a later page: none is skipped or repeated."""
+
+    after: dict[str, Key | None]
+
+    def encode(self) -> str:
+        keys = [self.after[name] for name in LISTS]
+        text = json.dumps([list(key) if key is not None else None for key in keys], separators=(",", ":"))
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            keys = json.loads(raw.decode())
+        except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+            raise BadCursor(text) from error
+        if not isinstance(keys, list) or len(keys) != len(LISTS):
+            raise BadCursor(text)
+        after: dict[str, Key | None] = {}
+        for name, key in zip(LISTS, keys, strict=True):
+            if key is not None and not _key_fits(key, KEY_TYPES[name]):
+                raise BadCursor(text)
+            after[name] = tuple(key) if key is not None else None
+        return cls(after)
+
+
+def _key_fits(key: Any, types: tuple[type, ...]) -> bool:
+    if not isinstance(key, list) or len(key) != len(types):
+        return False
+    for value, kind in zip(key, types, strict=True):
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63):
+            return False
+        if kind is str and not isinstance(value, str):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class LotCounts:
+    """How many rows each list of the lot's trace has in all."""
+
+    vials: int
+    draws: int
+    batches: int
+    syringes: int
+    administrations: int
+    patients: int
+
+
+@dataclass
+class LotPage:
+    """The lot, the count of every list, and one page of each (`next`: the cursor of the following page,
+    None when every list is complete)."""
+
+    lot: LotRow
+    counts: LotCounts
+    vials: list[VialRow]
+    draws: list[DrawRow]
+    batches: list[BatchRow]
+    syringes: list[SyringeRow]
+    administrations: list[AdministrationRow]
+    patients: list[PatientRow]
+    next: Cursor | None
+
+
+# --- the keys of every list, read first ---------------------------------------------------------------
+
+
+def _rows(query: Any) -> Any:
+    return db.session.connection().execute(query)
+
+
+def _following(rows: Sequence[Any], after: Key | None, limit: int) -> list[Any]:
+    """The `limit` rows of a list sorted by its key (the row, or its first columns) that come after the
+    key `after` (from the start when None)."""
+    if after is None:
+        return list(rows[:limit])
+    start = bisect_right(rows, after, key=lambda row: row[: len(after)] if isinstance(row, tuple) else (row,))
+    return list(rows[start : start + limit])
+
+
+def _given_join() -> Any:
+    return and_(Administration.syringe_id == Syringe.id, Administration.given())
+
+
+class _Keys(NamedTuple):
+    """The keys of the lot's lists, each sorted in its list's order: what the counts and the pages are
+    taken from."""
+
+    vials: list[int]
+    draws: list[tuple[int, int, int]]  # (batch id, draw id, vial id)
+    batches: list[int]
+    administrations: list[int]
+    patients: list[tuple[str, int, int]]  # (name, id, administrations)
+    syringes: int  # how many (their page is asked of the database: it is one index)
+
+    @classmethod
+    def of(cls, lot_id: int) -> _Keys:
+        vials = list(db.session.scalars(select(Vial.id).where(Vial.lot_id == lot_id).order_by(Vial.id)))
+        if not vials:
+            return cls([], [], [], [], [], 0)
+        draws = sorted(
+            (batch_id, draw_id, vial_id)
+            for batch_id, draw_id, vial_id in _rows(
+                select(Draw.batch_id, Draw.id, Draw.vial_id).where(among(Draw.vial_id, vials))
+            )
+        )
+        batches = sorted({batch_id for batch_id, _draw, _vial in draws})
+        if not batches:
+            return cls(vials, draws, batches, [], [], 0)
+        exposure = _rows(
+            select(Administration.id, Patient.id, Patient.name)
+            .select_from(Syringe)
+            .join(Administration, _given_join())
+            .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
+            .join(Patient, Patient.id == TreatmentSession.patient_id)
+            .where(among(Syringe.batch_id, batches))
+        ).all()
+        counts: Counter[int] = Counter()
+        names: dict[int, str] = {}
+        for _administration, patient_id, name in exposure:
+            counts[patient_id] += 1
+            names[patient_id] = name
+        # Sorted here, not by the database: the same order (and keys) whatever its collation.
+        patients = sorted((names[patient_id], patient_id, count) for patient_id, count in counts.items())
+        syringes = db.session.scalar(select(func.count()).where(among(Syringe.batch_id, batches))) or 0
+        return cls(vials, draws, batches, sorted(row[0] for row in exposure), patients, syringes)
+
+    @property
+    def counts(self) -> LotCounts:
+        return LotCounts(
+            len(self.vials),
+            len(self.draws),
+            len(self.batches),
+            self.syringes,
+            len(self.administrations),
+            len(self.patients),
+        )
+
+
+def _syringe_ids(batch_ids: list[int], after: Key | None, limit: int, offset: int = 0) -> list[int]:
+    """A page of the ids of these batches' syringes in the list's order (batch, number, id): one index,
+    sorted by the database."""
+    if not batch_ids:
+        return []
+    columns = (Syringe.batch_id, Syringe.number, Syringe.id)
+    query = select(Syringe.id).where(among(Syringe.batch_id, batch_ids))
+    if after is not None:
+        query = query.where(tuple_(*columns) > tuple_(*after))
+    return list(db.session.scalars(query.order_by(*columns).limit(limit).offset(offset)))
+
+
+# --- the rows of a page, read by id ------------------------------------------------------------------
+
+
+def _vials(ids: list[int]) -> list[VialRow]:
+    if not ids:
+        return []
+    query = (
+        select(
+            Vial.id,
+            Vial.code,
+            Vial.status,
+            Vial.initial_ul,
+            Vial.remaining_ul,
+            Receipt.supplier,
+            Receipt.received_at,
+        )
+        .join(Receipt, Receipt.id == Vial.receipt_id)
+        .where(among(Vial.id, ids))
+        .order_by(Vial.id)
+    )
+    return [VialRow._make(row) for row in _rows(query)]
+
+
+def _draws(lot: LotRow, ids: list[int]) -> list[DrawRow]:
+    """These vial → batch links of the lot, completed with the lot's own values."""
+    if not ids:
+        return []
+    query = (
+        select(
+            Draw.id,
+            Draw.batch_id,
+            Batch.code,
+            Draw.vial_id,
+            Vial.code,
+            Draw.volume_ul,
+            Draw.drawn_at,
+            Receipt.supplier,
+            Receipt.received_at,
+        )
+        .join(Vial, Vial.id == Draw.vial_id)
+        .join(Batch, Batch.id == Draw.batch_id)
+        .join(Receipt, Receipt.id == Vial.receipt_id)
+        .where(among(Draw.id, ids))
+        .order_by(Draw.batch_id, Draw.id)
+    )
+    return [
+        DrawRow(
+            batch_id,
+            batch_code,
+            vial_id,
+            vial_code,
+            volume,
+            drawn_at,
+            lot.id,
+            lot.number,
+            lot.expiry,
+            lot.status,
+            lot.product_id,
+            lot.product,
+            supplier,
+            received_at,
+            draw_id,
+        )
+        for draw_id, batch_id, batch_code, vial_id, vial_code, volume, drawn_at, supplier, received_at in (
+            _rows(query)
+        )
+    ]
+
+
+def _batches(ids: list[int]) -> list[BatchRow]:
+    if not ids:
+        return []
+    query = (
+        select(
+            Batch.id,
+            Batch.code,
+            Batch.status,
+            Batch.category,
+            RecipeVersion.name,
+            Batch.prepared_at,
+            Batch.bud,
+            Batch.patient_id,
+        )
+        .join(RecipeVersion, RecipeVersion.id == Batch.recipe_version_id)
+        .where(among(Batch.id, ids))
+        .order_by(Batch.id)
+    )
+    return [BatchRow._make(row) for row in _rows(query)]
+
+
+def _syringes(where: Any) -> list[SyringeRow]:
+    """These syringes with what became of each (its administration, if any) and its verdict."""
+    query = (
+        select(
+            Syringe.id,
+            Syringe.code,
+            Syringe.batch_id,
+            Batch.code,
+            Syringe.number,
+            Syringe.status,
+            Syringe.volume_ul,
+            Syringe.discarded_at,
+            Syringe.discard_reason,
+            Administration.id,
+            Administration.session_id,
+            TreatmentSession.patient_id,
+            Patient.name,
+            Administration.administered_at,
+            Administration.volume_ul,
+            Administration.site,
+        )
+        .select_from(Syringe)
+        .join(Batch, Batch.id == Syringe.batch_id)
+        .outerjoin(Administration, _given_join())
+        .outerjoin(TreatmentSession, TreatmentSession.id == Administration.session_id)
+        .outerjoin(Patient, Patient.id == TreatmentSession.patient_id)
+        .where(where)
+        .order_by(Syringe.batch_id, Syringe.number, Syringe.id)
+    )
+    rows = _rows(query).all()
+    verdicts = usability.syringe_verdicts([row[0] for row in rows])
+    syringes = []
+    for row in rows:
+        sid, code, batch_id, batch_code, number, status, volume, discarded_at, reason, admin_id, *given = row
+        administration = None
+        if admin_id is not None:
+            session_id, patient_id, name, at, admin_volume, site = given
+            administration = AdministrationRow(
+                admin_id, session_id, patient_id, name, sid, code, batch_id, at, admin_volume, site
+            )
+        syringes.append(
+            SyringeRow(
+                sid,
+                code,
+                batch_id,
+                batch_code,
+                number,
+                status,
+                volume,
+                discarded_at,
+                reason,
+                administration,
+                verdicts[sid],
+            )
+        )
+    return syringes
+
+
+def _administrations(ids: list[int]) -> list[AdministrationRow]:
+    if not ids:
+        return []
+    query = (
+        select(
+            Administration.id,
+            Administration.session_id,
+            TreatmentSession.patient_id,
+            Patient.name,
+            Syringe.id,
+            Syringe.code,
+            Syringe.batch_id,
+            Administration.administered_at,
+            Administration.volume_ul,
+            Administration.site,
+        )
+        .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .join(Syringe, Syringe.id == Administration.syringe_id)
+        .where(among(Administration.id, ids))
+        .order_by(Administration.id)
+    )
+    return [AdministrationRow(*row) for row in _rows(query)]
+
+
+def _patients(shown: list[tuple[str, int, int]]) -> list[PatientRow]:
+    """These exposed patients (name, id, administrations), in this order, with their contact details."""
+    if not shown:
+        return []
+    query = select(Patient.id, Patient.date_of_birth, Patient.phone, Patient.email).where(
+        among(Patient.id, [patient_id for _name, patient_id, _count in shown])
+    )
+    details = {patient_id: (born, phone, email) for patient_id, born, phone, email in _rows(query)}
+    rows = []
+    for name, patient_id, count in shown:
+        born, phone, email = details[patient_id]
+        rows.append(PatientRow(patient_id, name, born, phone, email, count))
+    return rows
+
+
+# --- the API: counts and a page of each list, with a cursor ------------------------------------------
+
+
+def lot_page(lot_id: int, *, cursor: Cursor | None = None, per_page: int = PER_PAGE) -> LotPage:
+    """RCL-03 a page at a time: the counts of every list and the next `per_page` rows of each (the first
+    ones without a cursor); `next` is None when no list has more rows."""
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    lot = _lot_row(lot_id)
+    keys = _Keys.of(lot_id)
+    after = cursor.after if cursor else dict.fromkeys(LISTS)
+    limit = per_page + 1
+    draws = _following(keys.draws, after["draws"], limit)
+    found: dict[str, list[Any]] = {
+        "vials": _vials(_following(keys.vials, after["vials"], limit)),
+        "draws": _draws(lot, [draw_id for _batch, draw_id, _vial in draws]),
+        "batches": _batches(_following(keys.batches, after["batches"], limit)),
+        "syringes": [],
+        "administrations": _administrations(
+            _following(keys.administrations, after["administrations"], limit)
+        ),
+        "patients": _patients(_following(keys.patients, after["patients"], limit)),
+    }
+    syringe_ids = _syringe_ids(keys.batches, after["syringes"], limit)
+    if syringe_ids:
+        found["syringes"] = _syringes(among(Syringe.id, syringe_ids))
+    more = any(len(rows) > per_page for rows in found.values())
+    last: dict[str, Key | None] = {}
+    for name in LISTS:
+        found[name] = rows = found[name][:per_page]
+        last[name] = _sort_key(name, rows[-1]) if rows else after[name]
+    return LotPage(
+        lot,
+        keys.counts,
+        found["vials"],
+        found["draws"],
+        found["batches"],
+        found["syringes"],
+        found["administrations"],
+        found["patients"],
+        Cursor(last) if more else None,
+    )
+
+
+def _sort_key(name: str, row: Any) -> Key:
+    """The key a row is ordered by in its list (see the table at the top)."""
+    if name == "draws":
+        return (row.batch_id, row.draw_id)
+    if name == "syringes":
+        return (row.batch_id, row.number, row.id)
+    if name == "patients":
+        return (row.name, row.id)
+    return (row.id,)
+
+
+# --- the page: counts, and a numbered page of the patients, the vials and the batches ----------------
+
+
+@dataclass
+class LotOverview:
+    """What the lot's page shows: the counts, a page of patients, a page of vials with their draws, a page
+    of batches with their syringes."""
+
+    lot: LotRow
+    counts: LotCounts
+    patients: Page[PatientRow]
+    vials: Page[VialRow]
+    batches: Page[BatchRow]
+    draws: list[DrawRow]
+    syringes: list[SyringeRow]
+
+    def draws_of(self, vial_id: int) -> list[DrawRow]:
+        return self._draws_by_vial.get(vial_id, [])
+
+    def syringes_of(self, batch_id: int) -> list[SyringeRow]:
+        return self._syringes_by_batch.get(batch_id, [])
+
+    @cached_property
+    def _draws_by_vial(self) -> dict[int, list[DrawRow]]:
+        grouped: dict[int, list[DrawRow]] = defaultdict(list)
+        for draw in self.draws:
+            grouped[draw.vial_id].append(draw)
+        return grouped
+
+    @cached_property
+    def _syringes_by_batch(self) -> dict[int, list[SyringeRow]]:
+        grouped: dict[int, list[SyringeRow]] = defaultdict(list)
+        for syringe in self.syringes:
+            grouped[syringe.batch_id].append(syringe)
+        return grouped
+
+
+def _numbered(rows: Sequence[Any], number: int | None, per_page: int) -> tuple[list[Any], int, int]:
+    """(rows of the page, page number, pages); a number past the end is the last page."""
+    pages = max(1, -(-len(rows) // per_page))
+    number = min(max(1, number or 1), pages)
+    start = (number - 1) * per_page
+    return list(rows[start : start + per_page]), number, pages
+
+
+def lot_overview(
+    lot_id: int,
+    *,
+    patients: int | None = None,
+    vials: int | None = None,
+    batches: int | None = None,
+    per_page: int = PAGE_SIZE,
+) -> LotOverview:
+    """The lot's page: counts of everything made from it and the rows of the pages asked for, no more."""
+    lot = _lot_row(lot_id)
+    keys = _Keys.of(lot_id)
+    counts = keys.counts
+    shown, number, pages = _numbered(keys.patients, patients, per_page)
+    patient_page = Page(_patients(shown), number, pages, counts.patients)
+    shown, number, pages = _numbered(keys.vials, vials, per_page)
+    vial_page = Page(_vials(shown), number, pages, counts.vials)
+    on_page = set(shown)
+    draws = _draws(lot, [draw_id for _batch, draw_id, vial_id in keys.draws if vial_id in on_page])
+    shown, number, pages = _numbered(keys.batches, batches, per_page)
+    batch_page = Page(_batches(shown), number, pages, counts.batches)
+    syringes = _syringes(among(Syringe.batch_id, shown)) if shown else []
+    return LotOverview(lot, counts, patient_page, vial_page, batch_page, draws, syringes)
+
+
+# --- every administration of the lot, as a CSV stream ------------------------------------------------
+
+
+def lot_csv(lot_id: int) -> tuple[str, Iterator[str]]:
+    """RCL-03 for a spreadsheet: the lot's number, and every administration of something made from the
+    lot in the order they were given, written a chunk at a time as the rows come from the database (a
+    lot that does not exist is a 404 before the download starts)."""
+    lot = _lot_row(lot_id)
+    return lot.number, _csv_chunks(_Keys.of(lot_id).batches)
+
+
+def _csv_chunks(batch_ids: list[int]) -> Iterator[str]:
+    yield csvexport.to_csv(LOT_CSV_HEADER, [])
+    if not batch_ids:
+        return
+    query = (
+        select(
+            Administration.administered_at,
+            TreatmentSession.patient_id,
+            Patient.name,
+            Administration.session_id,
+            Syringe.code,
+            Batch.code,
+            Administration.volume_ul,
+            Administration.site,
+        )
+        .select_from(Syringe)
+        .join(Batch, Batch.id == Syringe.batch_id)
+        .join(Administration, _given_join())
+        .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .where(among(Syringe.batch_id, batch_ids))
+        .order_by(Administration.administered_at, Administration.id)
+    )
+    result = db.session.connection().execution_options(yield_per=CSV_CHUNK).execute(query)
+    for chunk in result.partitions():
+        yield csvexport.csv_lines(
+            (at.isoformat(), patient_id, name, session_id, syringe, batch, ul_to_ml(volume), site)
+            for at, patient_id, name, session_id, syringe, batch, volume, site in chunk
+        )
