@@ -316,7 +316,8 @@ def signal_page(page: int = 1, per_page: int = SIGNALS_PER_PAGE) -> tuple[list[S
 
 
 def signals_paged(number: int | None, per_page: int = SIGNALS_PER_PAGE) -> Page[Signal]:
-    """A page of the signals for the signals page, with the count of them all."""
+    """A page of the signals, with the count of them all in the same query (a window count): the
+    signals page, and the dashboard's first few."""
     number = max(1, number or 1)
     query = _signal_order(_signal_query().add_columns(func.count().over()))
     rows = db.session.execute(query.limit(per_page).offset((number - 1) * per_page)).all()
@@ -325,13 +326,6 @@ def signals_paged(number: int | None, per_page: int = SIGNALS_PER_PAGE) -> Page[
     if not rows and number > pages:  # past the end: the last page
         return signals_paged(pages, per_page)
     return Page([Signal(*row[:-1]) for row in rows], number, pages, total)
-
-
-def first_signals(limit: int) -> tuple[list[Signal], int]:
-    """The first `limit` signals and the count of them all, in one query (a window count)."""
-    query = _signal_order(_signal_query().add_columns(func.count().over())).limit(limit)
-    rows = db.session.execute(query).all()
-    return [Signal(*row[:-1]) for row in rows], int(rows[0][-1]) if rows else 0
 
 
 def signal_count() -> int:
