@@ -267,6 +267,8 @@ def events_of_session(session_id: int) -> list[AdverseEvent]:
 
 SIGNALS_PER_PAGE = 25
 SIGNALS_MAX_PAGE = 100
+#: The signals page lists each lot's newest events; the lot's trace lists them all.
+EVENTS_PER_SIGNAL = 3
 
 
 def _signal_query() -> Any:
@@ -338,16 +340,26 @@ def signal_for_lot(lot_id: int) -> Signal | None:
     return found[0] if found else None
 
 
-def events_by_lot(lot_ids: list[int]) -> dict[int, list[AdverseEvent]]:
-    """The adverse events after which something of each lot had been given, newest onset first."""
+def events_by_lot(lot_ids: list[int], *, newest: int | None = None) -> dict[int, list[AdverseEvent]]:
+    """The adverse events after which something of each lot had been given, newest onset first;
+    `newest`: only that many per lot (the signals page; the lot's trace lists them all)."""
     if not lot_ids:
         return {}
-    query = (
-        select(AdverseEventLot.lot_id, AdverseEvent)
+    order = (AdverseEvent.onset_at.desc(), AdverseEvent.id.desc())
+    rank = func.row_number().over(partition_by=AdverseEventLot.lot_id, order_by=order).label("rank")
+    ranked = (
+        select(AdverseEventLot.lot_id, AdverseEventLot.event_id, rank)
         .join(AdverseEvent, AdverseEvent.id == AdverseEventLot.event_id)
         .where(AdverseEventLot.lot_id.in_(lot_ids))
-        .order_by(AdverseEvent.onset_at.desc(), AdverseEvent.id.desc())
+        .subquery()
     )
+    query = (
+        select(ranked.c.lot_id, AdverseEvent)
+        .join(AdverseEvent, AdverseEvent.id == ranked.c.event_id)
+        .order_by(*order)
+    )
+    if newest is not None:
+        query = query.where(ranked.c.rank <= newest)
     found: dict[int, list[AdverseEvent]] = defaultdict(list)
     for lot_id, event in db.session.execute(query):
         found[lot_id].append(event)
