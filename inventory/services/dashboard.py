@@ -113,7 +113,8 @@ def signals(limit: int | None = None) -> list[vigilance.Signal]:
 
 def signal_tile() -> tuple[list[vigilance.Signal], int]:
     """The first signals and the count of them all, in one query."""
-    return vigilance.first_signals(SIGNALS_SHOWN)
+    first = vigilance.signals_paged(1, SIGNALS_SHOWN)
+    return first.items, first.total
 
 
 @dataclass(frozen=True)

@@ -76,10 +76,12 @@ def _drawn_since(first_day: date, product_ids: list[int]) -> dict[int, int]:
     return {int(key): int(total or 0) for key, total in db.session.execute(query)}
 
 
-def _first_activity(product_ids: list[int]) -> dict[int, datetime]:
-    """The earliest of a product's first draw and first receipt: per product one look-up of the index
-    on draws (product_id, drawn_at), and per lot of it one of the index on receipts (lot_id,
-    received_at); never the receipts themselves (PostgreSQL hash-joined all of them per product)."""
+def _first_activity(product_ids: list[int], window_start: date) -> dict[int, datetime]:
+    """The earliest of a product's first draw and first receipt, exact where it falls after the clinic
+    day `window_start` (the only case where it changes the observation window): per product one look-up
+    of the index on draws (product_id, drawn_at); only for a product not drawn before the window, per
+    lot of it one look-up of the index on receipts (lot_id, received_at). The cost follows the products,
+    not the lots of the years (PostgreSQL hash-joined every receipt per product)."""
     first_draw = (  # ORDER BY the index's own columns: PostgreSQL otherwise walks ix_draws_drawn_at
         select(Draw.drawn_at)
         .where(Draw.product_id == Product.id)
@@ -88,6 +90,18 @@ def _first_activity(product_ids: list[int]) -> dict[int, datetime]:
         .correlate(Product)
         .scalar_subquery()
     )
+    first: dict[int, datetime] = {}
+    for product_id, moment in db.session.execute(
+        select(Product.id, first_draw).where(Product.id.in_(product_ids))
+    ):
+        if moment is not None:
+            first[product_id] = _aware(moment)
+    zone = clock.clinic_zone()
+    recent = [
+        pid for pid in product_ids if pid not in first or first[pid].astimezone(zone).date() > window_start
+    ]
+    if not recent:
+        return first
     first_of_lot = (  # each lot's first receipt: one probe of the index on receipts (lot_id, received_at)
         select(Receipt.received_at)
         .where(Receipt.lot_id == Lot.id)
@@ -102,12 +116,12 @@ def _first_activity(product_ids: list[int]) -> dict[int, datetime]:
         .correlate(Product)
         .scalar_subquery()
     )
-    query = select(Product.id, first_draw, first_receipt).where(Product.id.in_(product_ids))
-    first: dict[int, datetime] = {}
-    for product_id, *moments in db.session.execute(query):
-        known = [_aware(moment) for moment in moments if moment is not None]
-        if known:
-            first[product_id] = min(known)
+    for product_id, moment in db.session.execute(
+        select(Product.id, first_receipt).where(Product.id.in_(recent))
+    ):
+        if moment is not None:
+            received = _aware(moment)
+            first[product_id] = min(first.get(product_id, received), received)
     return first
 
 
@@ -206,8 +220,9 @@ def reorder_lines(*, products: list[Product] | None = None, only_needed: bool = 
         return []
     today = clock.today()
     window = window_days()
-    drawn = _drawn_since(today - timedelta(days=window - 1), ids)
-    first = _first_activity(ids)
+    window_start = today - timedelta(days=window - 1)
+    drawn = _drawn_since(window_start, ids)
+    first = _first_activity(ids, window_start)
     portions = usable_portions(ids)
     ordered = on_order(ids)
     receipts = last_receipts(ids)

@@ -33,6 +33,7 @@ from inventory.rules import expiry as expiry_rules
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.units import format_ml
 from inventory.services import audit, summaries, transaction
+from inventory.services.paging import PER_PAGE, Page
 from inventory.services.usability import IN_STOCK, VialState, is_lot_recalled, vial_states
 
 # --- reading vials and lots -------------------------------------------------------------------------
@@ -122,13 +123,29 @@ def list_vials(
     return [(vial, states[vial.id]) for vial in vials], more
 
 
-def list_lots(*, product_id: int | None = None, status: str | None = None) -> list[Lot]:
-    query = select(Lot).order_by(Lot.expiry, Lot.id)
+def _lots_where(query: Select[Any], product_id: int | None, status: str | None) -> Select[Any]:
     if product_id is not None:
         query = query.where(Lot.product_id == product_id)
     if status:
         query = query.where(Lot.status == status)
-    return list(db.session.scalars(query))
+    return query
+
+
+def list_lots(*, product_id: int | None = None, status: str | None = None) -> list[Lot]:
+    return list(db.session.scalars(_lots_where(select(Lot), product_id, status).order_by(Lot.expiry, Lot.id)))
+
+
+def lots_page(
+    number: int | None, *, product_id: int | None = None, status: str | None = None, per_page: int = PER_PAGE
+) -> Page[Lot]:
+    """One page of the lots (earliest expiry first) with the count of them all: the page's lots alone
+    are loaded, never every lot of the years."""
+    total = db.session.scalar(_lots_where(select(func.count(Lot.id)), product_id, status)) or 0
+    pages = max(1, -(-total // per_page))
+    number = min(max(1, number or 1), pages)
+    query = _lots_where(select(Lot), product_id, status).order_by(Lot.expiry, Lot.id)
+    items = list(db.session.scalars(query.offset((number - 1) * per_page).limit(per_page)))
+    return Page(items, number, pages, int(total))
 
 
 @dataclass(frozen=True)

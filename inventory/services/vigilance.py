@@ -267,6 +267,8 @@ def events_of_session(session_id: int) -> list[AdverseEvent]:
 
 SIGNALS_PER_PAGE = 25
 SIGNALS_MAX_PAGE = 100
+#: The signals page lists each lot's newest events; the lot's trace lists them all.
+EVENTS_PER_SIGNAL = 3
 
 
 def _signal_query() -> Any:
@@ -316,7 +318,8 @@ def signal_page(page: int = 1, per_page: int = SIGNALS_PER_PAGE) -> tuple[list[S
 
 
 def signals_paged(number: int | None, per_page: int = SIGNALS_PER_PAGE) -> Page[Signal]:
-    """A page of the signals for the signals page, with the count of them all."""
+    """A page of the signals, with the count of them all in the same query (a window count): the
+    signals page, and the dashboard's first few."""
     number = max(1, number or 1)
     query = _signal_order(_signal_query().add_columns(func.count().over()))
     rows = db.session.execute(query.limit(per_page).offset((number - 1) * per_page)).all()
@@ -325,13 +328,6 @@ def signals_paged(number: int | None, per_page: int = SIGNALS_PER_PAGE) -> Page[
     if not rows and number > pages:  # past the end: the last page
         return signals_paged(pages, per_page)
     return Page([Signal(*row[:-1]) for row in rows], number, pages, total)
-
-
-def first_signals(limit: int) -> tuple[list[Signal], int]:
-    """The first `limit` signals and the count of them all, in one query (a window count)."""
-    query = _signal_order(_signal_query().add_columns(func.count().over())).limit(limit)
-    rows = db.session.execute(query).all()
-    return [Signal(*row[:-1]) for row in rows], int(rows[0][-1]) if rows else 0
 
 
 def signal_count() -> int:
@@ -344,16 +340,26 @@ def signal_for_lot(lot_id: int) -> Signal | None:
     return found[0] if found else None
 
 
-def events_by_lot(lot_ids: list[int]) -> dict[int, list[AdverseEvent]]:
-    """The adverse events after which something of each lot had been given, newest onset first."""
+def events_by_lot(lot_ids: list[int], *, newest: int | None = None) -> dict[int, list[AdverseEvent]]:
+    """The adverse events after which something of each lot had been given, newest onset first;
+    `newest`: only that many per lot (the signals page; the lot's trace lists them all)."""
     if not lot_ids:
         return {}
-    query = (
-        select(AdverseEventLot.lot_id, AdverseEvent)
+    order = (AdverseEvent.onset_at.desc(), AdverseEvent.id.desc())
+    rank = func.row_number().over(partition_by=AdverseEventLot.lot_id, order_by=order).label("rank")
+    ranked = (
+        select(AdverseEventLot.lot_id, AdverseEventLot.event_id, rank)
         .join(AdverseEvent, AdverseEvent.id == AdverseEventLot.event_id)
         .where(AdverseEventLot.lot_id.in_(lot_ids))
-        .order_by(AdverseEvent.onset_at.desc(), AdverseEvent.id.desc())
+        .subquery()
     )
+    query = (
+        select(ranked.c.lot_id, AdverseEvent)
+        .join(AdverseEvent, AdverseEvent.id == ranked.c.event_id)
+        .order_by(*order)
+    )
+    if newest is not None:
+        query = query.where(ranked.c.rank <= newest)
     found: dict[int, list[AdverseEvent]] = defaultdict(list)
     for lot_id, event in db.session.execute(query):
         found[lot_id].append(event)

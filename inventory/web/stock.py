@@ -28,7 +28,6 @@ from inventory.permissions import Permission, permission_required, require
 from inventory.rules.gs1 import GS
 from inventory.services import catalogue, placement, purchasing, receiving, stock, storage, usability
 from inventory.services import counts as count_service
-from inventory.services.paging import page_of
 from inventory.services.stock import VialFilter
 from inventory.web.coldchain import unit_label
 from inventory.web.errors import form_failed
@@ -325,8 +324,11 @@ class ReasonForm(FlaskForm):
 def lots() -> str:
     status = request.args.get("status", "")
     product_id = request.args.get("product_id", type=int) or None
-    found = stock.list_lots(product_id=product_id, status=status if status in set(LotStatus) else None)
-    shown = page_of(found, request.args.get("page", type=int))
+    shown = stock.lots_page(
+        request.args.get("page", type=int),
+        product_id=product_id,
+        status=status if status in set(LotStatus) else None,
+    )
     return render_template(
         "stock/lots.html",
         lots=shown,

@@ -375,5 +375,7 @@ def adverse_event_update(event_id: int) -> str | WerkzeugResponse:
 @permission_required(Permission.QUALITY)
 def signals() -> str:
     found = vigilance.signals_paged(request.args.get("page", 1, type=int))
-    events = vigilance.events_by_lot([signal.lot_id for signal in found.items])
+    events = vigilance.events_by_lot(
+        [signal.lot_id for signal in found.items], newest=vigilance.EVENTS_PER_SIGNAL
+    )
     return render_template("trace/signals.html", signals=found, events=events)

@@ -154,3 +154,16 @@ def test_reorder_07_go_live_stock_below_the_reorder_point_is_suggested_without_u
     assert line.suggestion.suggested_vials == 10
     assert "No use recorded yet; 2 in-date vials on hand" in line.reason_text
     assert "Biotin 1 mL" in [line.product.name for line in reorder_service.reorder_lines(only_needed=True)]
+
+
+def test_reorder_service_young_product_history_begins_at_its_first_receipt(app, frozen):
+    """A product drawn only inside the window: its history starts at its first receipt when that is
+    earlier than its first draw (the receipts are read only for such products)."""
+    prod = product(name="Newer serum", volume_ul=5000, created_at=NOW - timedelta(days=2))
+    vial = vials(lot(prod, expiry=TODAY + timedelta(days=300)), 2, received_at=NOW - timedelta(days=11))[0]
+    vials(lot(prod, expiry=TODAY + timedelta(days=200)), 1, received_at=NOW - timedelta(days=4))
+    draw(vial, 2400, at=NOW - timedelta(days=5))
+    db.session.commit()
+    line = _line(prod)
+    assert line.observed_days == 12
+    assert line.suggestion.daily_use_ul == 200

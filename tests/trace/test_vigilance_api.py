@@ -144,3 +144,25 @@ def test_ae_02_a_void_elsewhere_hides_no_signal_and_a_voided_scan_exposes_nobody
     summaries.rebuild()
     db.session.commit()
     assert manager.get("/api/v1/signals").get_json()["items"] == []
+
+
+def test_ae_02_the_signals_page_lists_each_lots_newest_events_and_links_the_rest(
+    scenario, api_as, client, login_as
+):
+    """A lot's events on the signals page are its newest few (the page does not grow with a lot's
+    history); the rest are one link away, on the lot's trace."""
+    from inventory.services import vigilance
+
+    s = scenario
+    practitioner = api_as("practitioner")
+    for _ in range(vigilance.EVENTS_PER_SIGNAL + 1):
+        _report(practitioner, s.session_15a)
+    _report(practitioner, s.session_12)
+    login_as("manager")
+    page = client.get("/trace/signals").get_data(as_text=True)
+    assert "2 earlier events: see the lot's trace" in page
+    assert page.count("/trace/adverse-events/") <= 2 * vigilance.EVENTS_PER_SIGNAL
+    newest = vigilance.events_by_lot([s.lot_2409.id], newest=vigilance.EVENTS_PER_SIGNAL)[s.lot_2409.id]
+    every = vigilance.events_of_lot(s.lot_2409.id)
+    assert len(every) == vigilance.EVENTS_PER_SIGNAL + 2
+    assert [e.id for e in newest] == [e.id for e in every[: vigilance.EVENTS_PER_SIGNAL]]
