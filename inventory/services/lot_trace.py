@@ -72,6 +72,8 @@ KEY_TYPES: dict[str, tuple[type, ...]] = {
 }
 PER_PAGE = 100
 MAX_PER_PAGE = 500
+#: Batches on a page of the lot, each with all its syringes (a busy clinic's batch has about ten).
+BATCHES_PER_PAGE = 20
 CSV_CHUNK = 2000
 LOT_CSV_HEADER = (
     "administered_at",
@@ -541,8 +543,10 @@ def lot_overview(
     vials: int | None = None,
     batches: int | None = None,
     per_page: int = PAGE_SIZE,
+    batches_per_page: int = BATCHES_PER_PAGE,
 ) -> LotOverview:
-    """The lot's page: counts of everything made from it and the rows of the pages asked for, no more."""
+    """The lot's page: counts of everything made from it and the rows of the pages asked for, no more
+    (a page of batches shows every syringe of each: fewer batches to a page)."""
     lot = _lot_row(lot_id)
     keys = _Keys.of(lot_id)
     counts = keys.counts
@@ -552,7 +556,7 @@ def lot_overview(
     vial_page = Page(_vials(shown), number, pages, counts.vials)
     on_page = set(shown)
     draws = _draws(lot, [draw_id for _batch, draw_id, vial_id in keys.draws if vial_id in on_page])
-    shown, number, pages = _numbered(keys.batches, batches, per_page)
+    shown, number, pages = _numbered(keys.batches, batches, batches_per_page)
     batch_page = Page(_batches(shown), number, pages, counts.batches)
     syringes = _syringes(among(Syringe.batch_id, shown)) if shown else []
     return LotOverview(lot, counts, patient_page, vial_page, batch_page, draws, syringes)
