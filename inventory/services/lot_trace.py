@@ -198,11 +198,8 @@ class _Keys(NamedTuple):
         vials = list(db.session.scalars(select(Vial.id).where(Vial.lot_id == lot_id).order_by(Vial.id)))
         if not vials:
             return cls([], [], [], [], [], 0)
-        draws = sorted(
-            (batch_id, draw_id, vial_id)
-            for batch_id, draw_id, vial_id in _rows(
-                select(Draw.batch_id, Draw.id, Draw.vial_id).where(among(Draw.vial_id, vials))
-            )
+        draws: list[tuple[int, int, int]] = sorted(
+            map(tuple, _rows(select(Draw.batch_id, Draw.id, Draw.vial_id).where(among(Draw.vial_id, vials))))
         )
         batches = sorted({batch_id for batch_id, _draw, _vial in draws})
         if not batches:
@@ -215,15 +212,12 @@ class _Keys(NamedTuple):
             .join(Patient, Patient.id == TreatmentSession.patient_id)
             .where(among(Syringe.batch_id, batches))
         ).all()
-        counts: Counter[int] = Counter()
-        names: dict[int, str] = {}
-        for _administration, patient_id, name in exposure:
-            counts[patient_id] += 1
-            names[patient_id] = name
+        counts = Counter(patient_id for _administration, patient_id, _name in exposure)
+        names = {patient_id: name for _administration, patient_id, name in exposure}
         # Sorted here, not by the database: the same order (and keys) whatever its collation.
         patients = sorted((names[patient_id], patient_id, count) for patient_id, count in counts.items())
         syringes = db.session.scalar(select(func.count()).where(among(Syringe.batch_id, batches))) or 0
-        return cls(vials, draws, batches, sorted(row[0] for row in exposure), patients, syringes)
+        return cls(vials, draws, batches, sorted([row[0] for row in exposure]), patients, syringes)
 
     @property
     def counts(self) -> LotCounts:
