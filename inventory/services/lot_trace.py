@@ -561,16 +561,13 @@ def lot_overview(
 
 def lot_csv(lot_id: int) -> tuple[str, Iterator[str]]:
     """RCL-03 for a spreadsheet: the lot's number, and every administration of something made from the
-    lot in the order they were given, written a chunk at a time as the rows come from the database (a
-    lot that does not exist is a 404 before the download starts)."""
+    lot in the order they were given. The rows are read here, in the request (a few values each: they
+    grow with the lot, never with the years); the text is written a chunk of rows at a time as the
+    server sends it, and needs no request or database to finish. A lot that does not exist is a 404."""
     lot = _lot_row(lot_id)
-    return lot.number, _csv_chunks(_Keys.of(lot_id).batches)
-
-
-def _csv_chunks(batch_ids: list[int]) -> Iterator[str]:
-    yield csvexport.to_csv(LOT_CSV_HEADER, [])
+    batch_ids = _Keys.of(lot_id).batches
     if not batch_ids:
-        return
+        return lot.number, _csv_chunks([])
     query = (
         select(
             Administration.administered_at,
@@ -590,9 +587,15 @@ def _csv_chunks(batch_ids: list[int]) -> Iterator[str]:
         .where(among(Syringe.batch_id, batch_ids))
         .order_by(Administration.administered_at, Administration.id)
     )
-    result = db.session.connection().execution_options(yield_per=CSV_CHUNK).execute(query)
-    for chunk in result.partitions():
+    return lot.number, _csv_chunks(_rows(query).all())
+
+
+def _csv_chunks(rows: Sequence[Any]) -> Iterator[str]:
+    yield csvexport.to_csv(LOT_CSV_HEADER, [])
+    for start in range(0, len(rows), CSV_CHUNK):
         yield csvexport.csv_lines(
             (at.isoformat(), patient_id, name, session_id, syringe, batch, ul_to_ml(volume), site)
-            for at, patient_id, name, session_id, syringe, batch, volume, site in chunk
+            for at, patient_id, name, session_id, syringe, batch, volume, site in rows[
+                start : start + CSV_CHUNK
+            ]
         )
