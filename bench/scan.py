@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, literal, select, text
 
 from bench.databases import postgres_database, sqlite_database
 
@@ -206,7 +206,9 @@ def _batches(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Batches of 5 syringes drawn from 3 vials; some quarantined, awaiting verification, past their BUD
     or patient-specific; a third of the syringes already administered."""
+    from inventory.extensions import db
     from inventory.models import Administration, Batch, Draw, Syringe
+    from inventory.models.base import UTCDateTime
     from inventory.models.clinic import IdentityCheck
 
     batches, draws, syringe_rows, administrations = [], [], [], []
@@ -257,7 +259,6 @@ def _batches(
             if given:
                 administrations.append(
                     {
-                        "id": len(administrations) + 1,
                         "session_id": sid % SESSIONS + 1,
                         "syringe_id": sid,
                         "practitioner_id": 1,
@@ -266,16 +267,18 @@ def _batches(
                         "administered_at": now,
                     }
                 )
-    # Given and confirmed (SAFE-07, SAFE-14): no session waits for a confirmation when the bench scans.
-    checks = [{"administration_id": a["id"], "checked_by_id": 1, "checked_at": now} for a in administrations]
     for model, rows in (
         (Batch, batches),
         (Draw, draws),
         (Syringe, syringe_rows),
         (Administration, administrations),
-        (IdentityCheck, checks),
     ):
         _bulk(model, rows)
+    # Given and confirmed (SAFE-07, SAFE-14): no session waits for a confirmation when the bench scans.
+    checked = select(Administration.id, literal(1), literal(now, UTCDateTime()))
+    db.session.execute(
+        insert(IdentityCheck).from_select(["administration_id", "checked_by_id", "checked_at"], checked)
+    )
     return batches, syringe_rows, administrations
 
 

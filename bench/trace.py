@@ -137,7 +137,11 @@ def run(url: str, *, years: float, sessions: int, fresh: bool = True, recall: bo
             ),
             ("GET /api/v1/trace/lots/{id} (JSON)", lot_json, "HTTP, first page of 100, serialised"),
             ("every page of the API, per_page=500", every_page, ""),
-            ("lot page data (service)", lambda: lot_trace.lot_overview(lot_id), "counts, 50 of each list"),
+            (
+                "lot page data (service)",
+                lambda: lot_trace.lot_overview(lot_id),
+                "counts, 50 patients and vials, 20 batches",
+            ),
             ("trace patient back", lambda: trace.patient_back(patient_id), "busiest patient"),
             ("trace batch both ways", lambda: trace.batch_trace(batch_id), ""),
             ("recall preview", lambda: recalls.preview(lot_id=lot_id), ""),

@@ -72,6 +72,8 @@ KEY_TYPES: dict[str, tuple[type, ...]] = {
 }
 PER_PAGE = 100
 MAX_PER_PAGE = 500
+#: Batches on a page of the lot, each with all its syringes (a busy clinic's batch has about ten).
+BATCHES_PER_PAGE = 20
 CSV_CHUNK = 2000
 LOT_CSV_HEADER = (
     "administered_at",
@@ -196,11 +198,8 @@ class _Keys(NamedTuple):
         vials = list(db.session.scalars(select(Vial.id).where(Vial.lot_id == lot_id).order_by(Vial.id)))
         if not vials:
             return cls([], [], [], [], [], 0)
-        draws = sorted(
-            (batch_id, draw_id, vial_id)
-            for batch_id, draw_id, vial_id in _rows(
-                select(Draw.batch_id, Draw.id, Draw.vial_id).where(among(Draw.vial_id, vials))
-            )
+        draws: list[tuple[int, int, int]] = sorted(
+            map(tuple, _rows(select(Draw.batch_id, Draw.id, Draw.vial_id).where(among(Draw.vial_id, vials))))
         )
         batches = sorted({batch_id for batch_id, _draw, _vial in draws})
         if not batches:
@@ -213,15 +212,12 @@ class _Keys(NamedTuple):
             .join(Patient, Patient.id == TreatmentSession.patient_id)
             .where(among(Syringe.batch_id, batches))
         ).all()
-        counts: Counter[int] = Counter()
-        names: dict[int, str] = {}
-        for _administration, patient_id, name in exposure:
-            counts[patient_id] += 1
-            names[patient_id] = name
+        counts = Counter(patient_id for _administration, patient_id, _name in exposure)
+        names = {patient_id: name for _administration, patient_id, name in exposure}
         # Sorted here, not by the database: the same order (and keys) whatever its collation.
         patients = sorted((names[patient_id], patient_id, count) for patient_id, count in counts.items())
         syringes = db.session.scalar(select(func.count()).where(among(Syringe.batch_id, batches))) or 0
-        return cls(vials, draws, batches, sorted(row[0] for row in exposure), patients, syringes)
+        return cls(vials, draws, batches, sorted([row[0] for row in exposure]), patients, syringes)
 
     @property
     def counts(self) -> LotCounts:
@@ -541,8 +537,10 @@ def lot_overview(
     vials: int | None = None,
     batches: int | None = None,
     per_page: int = PAGE_SIZE,
+    batches_per_page: int = BATCHES_PER_PAGE,
 ) -> LotOverview:
-    """The lot's page: counts of everything made from it and the rows of the pages asked for, no more."""
+    """The lot's page: counts of everything made from it and the rows of the pages asked for, no more
+    (a page of batches shows every syringe of each: fewer batches to a page)."""
     lot = _lot_row(lot_id)
     keys = _Keys.of(lot_id)
     counts = keys.counts
@@ -552,7 +550,7 @@ def lot_overview(
     vial_page = Page(_vials(shown), number, pages, counts.vials)
     on_page = set(shown)
     draws = _draws(lot, [draw_id for _batch, draw_id, vial_id in keys.draws if vial_id in on_page])
-    shown, number, pages = _numbered(keys.batches, batches, per_page)
+    shown, number, pages = _numbered(keys.batches, batches, batches_per_page)
     batch_page = Page(_batches(shown), number, pages, counts.batches)
     syringes = _syringes(among(Syringe.batch_id, shown)) if shown else []
     return LotOverview(lot, counts, patient_page, vial_page, batch_page, draws, syringes)
@@ -563,16 +561,13 @@ def lot_overview(
 
 def lot_csv(lot_id: int) -> tuple[str, Iterator[str]]:
     """RCL-03 for a spreadsheet: the lot's number, and every administration of something made from the
-    lot in the order they were given, written a chunk at a time as the rows come from the database (a
-    lot that does not exist is a 404 before the download starts)."""
+    lot in the order they were given. The rows are read here, in the request (a few values each: they
+    grow with the lot, never with the years); the text is written a chunk of rows at a time as the
+    server sends it, and needs no request or database to finish. A lot that does not exist is a 404."""
     lot = _lot_row(lot_id)
-    return lot.number, _csv_chunks(_Keys.of(lot_id).batches)
-
-
-def _csv_chunks(batch_ids: list[int]) -> Iterator[str]:
-    yield csvexport.to_csv(LOT_CSV_HEADER, [])
+    batch_ids = _Keys.of(lot_id).batches
     if not batch_ids:
-        return
+        return lot.number, _csv_chunks([])
     query = (
         select(
             Administration.administered_at,
@@ -592,9 +587,15 @@ def _csv_chunks(batch_ids: list[int]) -> Iterator[str]:
         .where(among(Syringe.batch_id, batch_ids))
         .order_by(Administration.administered_at, Administration.id)
     )
-    result = db.session.connection().execution_options(yield_per=CSV_CHUNK).execute(query)
-    for chunk in result.partitions():
+    return lot.number, _csv_chunks(_rows(query).all())
+
+
+def _csv_chunks(rows: Sequence[Any]) -> Iterator[str]:
+    yield csvexport.to_csv(LOT_CSV_HEADER, [])
+    for start in range(0, len(rows), CSV_CHUNK):
         yield csvexport.csv_lines(
             (at.isoformat(), patient_id, name, session_id, syringe, batch, ul_to_ml(volume), site)
-            for at, patient_id, name, session_id, syringe, batch, volume, site in chunk
+            for at, patient_id, name, session_id, syringe, batch, volume, site in rows[
+                start : start + CSV_CHUNK
+            ]
         )

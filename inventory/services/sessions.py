@@ -269,26 +269,30 @@ def syringe_of(administration_id: int) -> Syringe:
     return _administration_in(administration_id).syringe
 
 
-def pending_administration(session_id: int) -> Administration | None:
-    """The scan of this session still waiting for "Given" or "Not given", if any."""
+def _pending(session_id: int, what: Any) -> Any:
     confirmed = select(IdentityCheck.id).where(IdentityCheck.administration_id == Administration.id)
-    statement = (
-        select(Administration)
+    return (
+        select(what)
         .where(Administration.session_id == session_id, Administration.given(), ~confirmed.exists())
         .order_by(Administration.id.desc())
         .limit(1)
     )
-    return db.session.scalars(statement).first()
+
+
+def pending_administration(session_id: int) -> Administration | None:
+    """The scan of this session still waiting for "Given" or "Not given", if any."""
+    return db.session.scalars(_pending(session_id, Administration)).first()
 
 
 def refuse_while_pending(session_id: int) -> None:
-    """The next scan is not taken until the previous one is confirmed as given or voided."""
-    pending = pending_administration(session_id)
+    """The next scan is not taken until the previous one is confirmed as given or voided (the same
+    question as `pending_administration`, answered with the id alone: it is asked at every scan)."""
+    pending = db.session.scalar(_pending(session_id, Administration.id))
     if pending is not None:
         raise Conflict(
             "previous_pending",
             _("Confirm the previous syringe first: was it given or not given?"),
-            fields={"administration_id": str(pending.id)},
+            fields={"administration_id": str(pending)},
         )
 
 
