@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -74,7 +75,13 @@ def status_label(status: str) -> str:
 
 @bp.app_template_global("trace_status_tag")
 def status_tag(status: str) -> Markup:
-    return Markup('<span class="tag {}">{}</span>').format(STATUS_KINDS.get(status, ""), status_label(status))
+    """The status as a tag, written once per status and request (a lot's page shows hundreds)."""
+    tags: dict[str, Markup] = g.setdefault("trace_status_tags", {})
+    if status not in tags:
+        tags[status] = Markup('<span class="tag {}">{}</span>').format(
+            STATUS_KINDS.get(status, ""), status_label(status)
+        )
+    return tags[status]
 
 
 def _choices(labels: dict[Any, Any]) -> list[SelectChoice]:
