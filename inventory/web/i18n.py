@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
-from inventory.formatting import currency, format_amount, format_money, format_volume
+from inventory.formatting import currency, format_amount, format_money, format_volume, format_when
 
 
 def select_locale() -> str | None:
@@ -23,14 +22,6 @@ def select_locale() -> str | None:
 
 def select_timezone() -> str:
     return str(current_app.config["CLINIC_TIMEZONE"])
-
-
-def format_when(value: datetime | date | None, style: str = "medium") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return str(format_datetime(value, "yyyy-MM-dd HH:mm" if style == "short" else style))
-    return str(format_date(value, "yyyy-MM-dd" if style == "short" else style))
 
 
 def register(app: Flask) -> None:
