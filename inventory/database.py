@@ -33,6 +33,9 @@ OPTIMIZE_EVERY_SECONDS = 3600.0
 # Rows ANALYZE looks at per index when it runs from the app: statistics good enough for the planner
 # in milliseconds, whatever the size of the tables.
 ANALYSIS_LIMIT = 1000
+# Statements psycopg keeps prepared per PostgreSQL connection (its default is 100; the manager's pages
+# run a few hundred distinct ones, the scan a dozen).
+PREPARED_MAX = 1000
 
 _last_optimized = {"at": time.monotonic()}
 
@@ -65,7 +68,13 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int) -> None:
 
 
 def _keep_prepared_statements(engine: Engine) -> None:
-    """End a transaction that only read with COMMIT, so that psycopg keeps its prepared statements."""
+    """End a transaction that only read with COMMIT, so that psycopg keeps its prepared statements;
+    and keep more of them than psycopg's 100 (`PREPARED_MAX`), so that a few heavy pages between two
+    scans do not push the scan's statements out."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.prepared_max = PREPARED_MAX
 
     @event.listens_for(engine, "begin")
     def _reading(connection: Connection) -> None:

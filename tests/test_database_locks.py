@@ -149,3 +149,12 @@ def test_a_transaction_that_wrote_is_still_rolled_back(db: Any, postgresql_only:
     db.session.rollback()
     assert db.session.scalar(text("SELECT username FROM users WHERE id = :id"), {"id": user.id}) != "renamed"
     assert _prepared_statements(db) == 0  # the rollback made psycopg forget them, as it should
+
+
+def test_the_connection_keeps_more_prepared_statements_than_psycopg_does(
+    db: Any, postgresql_only: None
+) -> None:
+    from inventory.database import PREPARED_MAX
+
+    dbapi_connection = db.session.connection().connection.dbapi_connection
+    assert dbapi_connection.prepared_max == PREPARED_MAX > 100
