@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy import CursorResult, bindparam, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from inventory import clock
@@ -221,7 +222,19 @@ def _find_syringe(raw: str, patient_id: int) -> _Found:
     kind, code = parsed
     if kind is not CodeKind.SYRINGE:
         return _Found(code)
-    rows = db.session.execute(
+    rows = db.session.execute(_syringe_statement(), {"code": code, "patient_id": patient_id}).all()
+    if not rows:
+        return _Found(code)
+    allergies = tuple(row[6] for row in rows if row[6] is not None)
+    syringe, batch_patient_id, batch_code, version_id, recipe_name, indication, _allergy = rows[0]
+    return _Found(code, syringe, batch_patient_id, batch_code, version_id, recipe_name, indication, allergies)
+
+
+@cache
+def _syringe_statement() -> Any:
+    """Built once (a scan runs it every time): the syringe by its code, its batch and recipe, and a
+    row per allergy of the session's patient (none: one row with a NULL)."""
+    return (
         select(
             Syringe,
             Batch.patient_id,
@@ -233,14 +246,10 @@ def _find_syringe(raw: str, patient_id: int) -> _Found:
         )
         .join(Batch, Batch.id == Syringe.batch_id)
         .join(RecipeVersion, RecipeVersion.id == Batch.recipe_version_id)
-        .outerjoin(PatientAllergy, PatientAllergy.patient_id == patient_id)
-        .where(Syringe.code == code)
+        .outerjoin(PatientAllergy, PatientAllergy.patient_id == bindparam("patient_id"))
+        .where(Syringe.code == bindparam("code"))
         .order_by(PatientAllergy.id)
-    ).all()
-    if not rows:
-        return _Found(code)
-    allergies = tuple(row[6] for row in rows if row[6] is not None)
-    return _Found(code, *rows[0][:6], allergies=allergies)
+    )
 
 
 def _administer(
