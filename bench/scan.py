@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, literal, select, text
+from sqlalchemy import event, insert, literal, select, text
 
 from bench.databases import postgres_database, sqlite_database
 
@@ -38,6 +38,7 @@ SYRINGES_PER_BATCH = 5
 DRAWS_PER_BATCH = 3
 CHUNK = 5000
 PASSWORD = "bench-password-123"
+WARM_UP = 20
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -333,10 +334,15 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
 class Timing:
     wall_ms: list[float]
     cpu_ms_mean: float
+    statements: float | None = None  # SQL statements per call, when counted
 
 
 def measure(
-    action: Callable[[int], Any], count: int, *, warm_up: int = 20, bare: Callable[[int], Any] | None = None
+    action: Callable[[int], Any],
+    count: int,
+    *,
+    warm_up: int = WARM_UP,
+    bare: Callable[[int], Any] | None = None,
 ) -> Any:
     """Wall time of each call, and the mean CPU time of this process per call (the part of the wall
     time that other processes on a busy machine cannot inflate; PostgreSQL's own work is not in it).
@@ -393,15 +399,29 @@ def run(url: str, *, syringes: int, scans: int) -> tuple[dict[str, int], float, 
             "token"
         ]
         headers = {"Authorization": f"Bearer {token}"}
+        executed, per_call = [0], [0]
+
+        @event.listens_for(db.engine, "before_cursor_execute")
+        def _count(*_args: Any) -> None:
+            executed[0] += 1
+
+        def counted(timing: Timing, calls: int) -> Timing:
+            """The timing with the statements of its calls (the confirmations after each are not
+            counted: `api_scan` resets the count around the request alone)."""
+            timing.statements = per_call[0] / calls
+            per_call[0] = 0
+            return timing
 
         def api_scan(codes: Callable[[int], str], expected: int) -> Callable[[int], Any]:
             def action(index: int) -> Any:
                 session_id = sessions[index % len(sessions)]
+                before = executed[0]
                 response = client.post(
                     f"/api/v1/sessions/{session_id}/scans",
                     json={"code": codes(index), "site": "face"},
                     headers=headers,
                 )
+                per_call[0] += executed[0] - before
                 assert response.status_code == expected, response.get_json()
                 if expected != 201:
                     return None
@@ -417,8 +437,9 @@ def run(url: str, *, syringes: int, scans: int) -> tuple[dict[str, int], float, 
             assert response.status_code == 200
 
         ok, bare_ok = measure(api_scan(lambda _i: next(good), 201), scans, bare=bare)
-        results += [("bare GET /healthz", bare_ok), ("API scan, ok (201)", ok)]
+        results += [("bare GET /healthz", bare_ok), ("API scan, ok (201)", counted(ok, scans + WARM_UP))]
         stopped, bare_stopped = measure(api_scan(lambda i: blocked[i % len(blocked)], 409), scans, bare=bare)
+        stopped = counted(stopped, scans + WARM_UP)
         results += [("bare GET /healthz", bare_stopped), ("API scan, blocked (409)", stopped)]
         with app.test_request_context():
             doctor = db.session.get(User, 1)
@@ -445,10 +466,11 @@ def run(url: str, *, syringes: int, scans: int) -> tuple[dict[str, int], float, 
 
 def report(engine: str, counts: dict[str, int], build_s: float, results: list[tuple[str, Timing]]) -> None:
     print(f"\n{engine}: {counts}, built in {build_s:.1f} s")
-    print(f"  {'':<38} {'p50':>8} {'p95':>8} {'p99':>8} {'cpu':>8}   (ms; n)")
+    print(f"  {'':<38} {'p50':>8} {'p95':>8} {'p99':>8} {'cpu':>8} {'SQL':>5}   (ms; n; SQL per call)")
     bare_p95 = None
     for label, timing in results:
         p50, p95, p99 = percentiles(timing.wall_ms)
+        statements = "" if timing.statements is None else f"{timing.statements:.1f}"
         flag = "" if p95 <= TARGET_P95_MS else "   over the 20 ms target"
         if label.startswith("bare"):
             bare_p95 = p95
@@ -456,7 +478,7 @@ def report(engine: str, counts: dict[str, int], build_s: float, results: list[tu
             flag = f"   {p95 / bare_p95:.2f}× the bare endpoint's p95 (target ≤ 2){flag}"
             bare_p95 = None
         print(
-            f"  {label:<38} {p50:>8.2f} {p95:>8.2f} {p99:>8.2f} {timing.cpu_ms_mean:>8.2f}"
+            f"  {label:<38} {p50:>8.2f} {p95:>8.2f} {p99:>8.2f} {timing.cpu_ms_mean:>8.2f} {statements:>5}"
             f"   ({len(timing.wall_ms)}){flag}"
         )
     loads = ", ".join(f"{load:.1f}" for load in os.getloadavg())
@@ -469,11 +491,13 @@ def main() -> None:
     )
     parser.add_argument("--syringes", type=int, default=100_000)
     parser.add_argument("--scans", type=int, default=1000)
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), help="run on one database alone")
     args = parser.parse_args()
-    with sqlite_database("scan") as url:
-        report("SQLite", *run(url, syringes=args.syringes, scans=args.scans))
+    if args.only != "postgresql":
+        with sqlite_database("scan") as url:
+            report("SQLite", *run(url, syringes=args.syringes, scans=args.scans))
     admin = os.environ.get("BENCH_DATABASE_URL")
-    if admin:
+    if admin and args.only != "sqlite":
         with postgres_database(admin, "scan") as url:
             report("PostgreSQL", *run(url, syringes=args.syringes, scans=args.scans))
 

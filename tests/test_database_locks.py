@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import make_url
+from sqlalchemy import make_url, text
 
 from inventory import create_app
 from inventory.extensions import db as _db
@@ -116,3 +116,45 @@ def test_scan_first_a_page_that_cannot_write_shows_a_503_page(
         response = client.post("/login", data=form)
         assert response.status_code == 503
         assert "busy" in response.get_data(as_text=True)
+
+
+# ---- PostgreSQL: a transaction that only read keeps psycopg's prepared statements ---------------------
+
+
+def _prepared_statements(db: Any) -> int:
+    return int(db.session.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one())
+
+
+@pytest.fixture
+def postgresql_only(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("psycopg's prepared statements")
+
+
+def test_a_transaction_that_only_read_keeps_the_prepared_statements(db: Any, postgresql_only: None) -> None:
+    for number in range(8):  # psycopg prepares a statement from its sixth execution on
+        db.session.execute(text("SELECT :n + 1"), {"n": number})
+    prepared = _prepared_statements(db)
+    assert prepared >= 1
+    db.session.rollback()  # what every GET ends with: psycopg would DEALLOCATE ALL
+    assert _prepared_statements(db) >= prepared  # none forgotten
+
+
+def test_a_transaction_that_wrote_is_still_rolled_back(db: Any, postgresql_only: None) -> None:
+    user = factories.UserFactory()
+    db.session.commit()
+    for number in range(8):
+        db.session.execute(text("SELECT :n + 1"), {"n": number})
+    db.session.execute(text("UPDATE users SET username = 'renamed' WHERE id = :id"), {"id": user.id})
+    db.session.rollback()
+    assert db.session.scalar(text("SELECT username FROM users WHERE id = :id"), {"id": user.id}) != "renamed"
+    assert _prepared_statements(db) == 0  # the rollback made psycopg forget them, as it should
+
+
+def test_the_connection_keeps_more_prepared_statements_than_psycopg_does(
+    db: Any, postgresql_only: None
+) -> None:
+    from inventory.database import PREPARED_MAX
+
+    dbapi_connection = db.session.connection().connection.dbapi_connection
+    assert dbapi_connection.prepared_max == PREPARED_MAX > 100

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from flask_login import current_user
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Insert, Select, and_, cast, func, insert, literal, or_, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload
 
 from inventory import clock
@@ -35,17 +36,73 @@ def record(
     user: User | None = None,
 ) -> AuditEntry:
     """Append an entry to the caller's transaction; the caller commits."""
-    entry = AuditEntry(
-        at=clock.now(),
-        user_id=_acting_user_id(user),
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        details=_jsonable(details or {}),
-        reason=reason,
-    )
+    entry = AuditEntry(**_values(action, entity_type, entity_id, details=details, reason=reason, user=user))
     db.session.add(entry)
     return entry
+
+
+def _values(
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    *,
+    details: dict[str, Any] | None,
+    reason: str | None,
+    user: User | None,
+) -> dict[str, Any]:
+    """The columns of an entry, as `record` and `insert_with` write them."""
+    return {
+        "at": clock.now(),
+        "user_id": _acting_user_id(user),
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "details": _jsonable(details or {}),
+        "reason": reason,
+    }
+
+
+def insert_with(
+    statement: Insert,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    *,
+    details: dict[str, Any],
+    id_detail: str | None = None,
+    reason: str | None = None,
+    user: User | None = None,
+) -> int:
+    """Run `statement` (an INSERT of one row, RETURNING its id) and append the entry that records it,
+    in the caller's transaction; returns the row's id. `id_detail` names the detail that holds it.
+
+    On PostgreSQL both go in one statement, one round trip (the scan at the chair writes its near miss
+    or its administration's attempt this way): the row's insert is a CTE of the entry's, and the id
+    is added to the details in SQL. Elsewhere the row is inserted and the entry added as `record`
+    does (SQLite has no round trips to save, and no data-modifying CTEs)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        row_id = int(db.session.execute(statement).scalar_one())
+        if id_detail is not None:
+            details = {**details, id_detail: row_id}
+        record(action, entity_type, entity_id, details=details, reason=reason, user=user)
+        return row_id
+    row = statement.cte("audited_row")
+    values = _values(action, entity_type, entity_id, details=details, reason=reason, user=user)
+    columns = AuditEntry.__table__.c
+    written: Any = literal(values.pop("details"), postgresql.JSONB)
+    if id_detail is not None:
+        written = written.op("||")(func.jsonb_build_object(id_detail, row.c.id))
+    entry = select(
+        *(literal(value, columns[name].type) for name, value in values.items()),
+        cast(written, columns["details"].type),
+    ).select_from(row)
+    both = (
+        insert(AuditEntry)
+        .from_select([*values, "details"], entry)
+        .add_cte(row)
+        .returning(select(row.c.id).scalar_subquery())
+    )
+    return int(db.session.execute(both).scalar_one())
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

@@ -7,10 +7,11 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Select, bindparam, func, select, text, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -320,15 +321,20 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     return raw, token
 
 
+@cache
+def _token_statement() -> Select[ApiToken]:
+    """Built once: the token check runs in front of every API request."""
+    return (
+        select(ApiToken)
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+        .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+    )
+
+
 def token_for(raw: str) -> ApiToken | None:
     """The live token with this value, its user and the user's roles loaded in the same query (the
     check in front of every API request, the scan at the chair included)."""
-    statement = (
-        select(ApiToken)
-        .where(ApiToken.token_hash == _hash_token(raw))
-        .options(joinedload(ApiToken.user).joinedload(User.role_rows))
-    )
-    token = db.session.scalars(statement).unique().first()
+    token = db.session.scalars(_token_statement(), {"token_hash": _hash_token(raw)}).unique().first()
     if token is None or token.revoked_at is not None or token.expires_at <= clock.now():
         return None
     if not token.user.active:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import CursorResult, bindparam, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from inventory import clock
@@ -88,11 +88,9 @@ def indication_fits(recipe_indication: str, session_indication: str) -> bool:
     )
 
 
-def allergens_in(recipe_version_id: int, patient_id: int) -> list[str]:
-    """SAFE-12: the substances of the recipe's components the patient is allergic to (two small reads)."""
-    allergies = list(
-        db.session.scalars(select(PatientAllergy.substance).where(PatientAllergy.patient_id == patient_id))
-    )
+def allergens_in(recipe_version_id: int, allergies: Sequence[str]) -> list[str]:
+    """SAFE-12: the substances of the recipe's components the patient is allergic to (`allergies`, read
+    with the syringe; the recipe's substances are read only when she has any)."""
     if not allergies:
         return []
     contained = db.session.scalars(
@@ -100,7 +98,7 @@ def allergens_in(recipe_version_id: int, patient_id: int) -> list[str]:
         .join(RecipeComponent, RecipeComponent.product_id == Product.id)
         .where(RecipeComponent.recipe_version_id == recipe_version_id)
     )
-    return substances.allergens([name for listed in contained for name in listed or []], allergies)
+    return substances.allergens([name for listed in contained for name in listed or []], list(allergies))
 
 
 @dataclass(frozen=True)
@@ -119,7 +117,7 @@ def session_reasons(treatment: TreatmentSession, found: _Found) -> SessionCheck:
     if found.syringe is not None:
         if not indication_fits(found.recipe_indication, treatment.indication):
             reasons.append(WRONG_INDICATION)
-        allergic = allergens_in(found.recipe_version_id, treatment.patient_id)
+        allergic = allergens_in(found.recipe_version_id, found.allergies)
         if allergic:
             reasons.append(ALLERGY)
     if treatment.status != SessionStatus.OPEN:
@@ -212,18 +210,31 @@ class _Found:
     recipe_version_id: int = 0
     recipe_name: str = ""
     recipe_indication: str = ""
+    allergies: tuple[str, ...] = ()  # the session's patient's, read with the syringe (SAFE-12)
 
 
-def _find_syringe(raw: str) -> _Found:
+def _find_syringe(raw: str, patient_id: int) -> _Found:
     """The syringe and its batch, from forgiving input (lower case, spaces, a trailing Enter, our own
-    URL) that never guesses."""
+    URL) that never guesses; with the patient's allergies in the same query (a row per allergy)."""
     parsed = parse_code(raw)
     if parsed is None:
         return _Found()
     kind, code = parsed
     if kind is not CodeKind.SYRINGE:
         return _Found(code)
-    row = db.session.execute(
+    rows = db.session.execute(_syringe_statement(), {"code": code, "patient_id": patient_id}).all()
+    if not rows:
+        return _Found(code)
+    allergies = tuple(row[6] for row in rows if row[6] is not None)
+    syringe, batch_patient_id, batch_code, version_id, recipe_name, indication, _allergy = rows[0]
+    return _Found(code, syringe, batch_patient_id, batch_code, version_id, recipe_name, indication, allergies)
+
+
+@cache
+def _syringe_statement() -> Any:
+    """Built once (a scan runs it every time): the syringe by its code, its batch and recipe, and a
+    row per allergy of the session's patient (none: one row with a NULL)."""
+    return (
         select(
             Syringe,
             Batch.patient_id,
@@ -231,12 +242,14 @@ def _find_syringe(raw: str) -> _Found:
             Batch.recipe_version_id,
             RecipeVersion.name,
             RecipeVersion.indication,
+            PatientAllergy.substance,
         )
         .join(Batch, Batch.id == Syringe.batch_id)
         .join(RecipeVersion, RecipeVersion.id == Batch.recipe_version_id)
-        .where(Syringe.code == code)
-    ).first()
-    return _Found(code, *row) if row else _Found(code)
+        .outerjoin(PatientAllergy, PatientAllergy.patient_id == bindparam("patient_id"))
+        .where(Syringe.code == bindparam("code"))
+        .order_by(PatientAllergy.id)
+    )
 
 
 def _administer(
@@ -263,11 +276,8 @@ def _administer(
         site=site,
         administered_at=now,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(administration)
-    except IntegrityError:  # the unique syringe_id: the last line of defence
-        return None
+    db.session.add(administration)
+    db.session.flush()  # one INSERT … RETURNING id: the guarded UPDATE above already made it ours
     summaries.administration_counted(administration)
     return administration
 
@@ -293,7 +303,7 @@ def scan(
         now = clock.now()
         if treatment.status == SessionStatus.OPEN:
             refuse_while_pending(treatment.id)
-        found = _find_syringe(raw)
+        found = _find_syringe(raw, treatment.patient_id)
         check = scan_reasons(found, treatment, now)
         reasons = check.reasons
         administration = None
@@ -307,13 +317,13 @@ def scan(
                 reasons = scan_reasons(found, treatment, now).reasons or [usability.ALREADY_ADMINISTERED]
             else:
                 contents = _contents(found)
-        attempt = _record_attempt(
+        attempt_id = _record_attempt(
             treatment, raw, found, reasons, administration, user=user, now=now, allergens=check.allergens
         )
         outcome = ScanOutcome(
             session_id=treatment.id,
             patient=Identity(treatment.patient.name, treatment.patient.date_of_birth),
-            attempt_id=attempt.id,
+            attempt_id=attempt_id,
             reasons=reasons,
             code=found.code,
             message=blocked_message(reasons, check.allergens) if reasons else _("Syringe recorded."),
@@ -347,23 +357,28 @@ def _record_attempt(
     user: User,
     now: datetime,
     allergens: list[str],
-) -> ScanAttempt:
+) -> int:
+    """The scan attempt and its audit entry (the administration's, or the near miss's), in one
+    statement on PostgreSQL; returns the attempt's id."""
     syringe = found.syringe
-    attempt = ScanAttempt(
-        session_id=treatment.id,
-        user_id=user.id,
-        scanned_at=now,
-        raw=raw[:300],
-        code=found.code[:24] if found.code else None,
-        syringe_id=syringe.id if syringe else None,
-        verdict=Verdict.BLOCKED if reasons else Verdict.OK,
-        reasons=list(reasons),
-        administration_id=administration.id if administration else None,
+    attempt = (
+        insert(ScanAttempt)
+        .values(
+            session_id=treatment.id,
+            user_id=user.id,
+            scanned_at=now,
+            raw=raw[:300],
+            code=found.code[:24] if found.code else None,
+            syringe_id=syringe.id if syringe else None,
+            verdict=Verdict.BLOCKED if reasons else Verdict.OK,
+            reasons=list(reasons),
+            administration_id=administration.id if administration else None,
+        )
+        .returning(ScanAttempt.id)
     )
-    db.session.add(attempt)
-    db.session.flush()
     if administration is not None and syringe is not None:
-        audit.record(
+        return audit.insert_with(
+            attempt,
             "syringe_administered",
             "syringe",
             syringe.id,
@@ -377,22 +392,22 @@ def _record_attempt(
             },
             user=user,
         )
-    else:
-        audit.record(
-            "scan_blocked",
-            "session",
-            treatment.id,
-            details={
-                "attempt_id": attempt.id,
-                "code": found.code,
-                "syringe_id": attempt.syringe_id,
-                "reasons": reasons,
-                **({"allergens": allergens} if ALLERGY in reasons else {}),
-            },
-            reason=", ".join(reasons),
-            user=user,
-        )
-    return attempt
+    return audit.insert_with(
+        attempt,
+        "scan_blocked",
+        "session",
+        treatment.id,
+        details={
+            "attempt_id": None,  # the attempt's id, once inserted
+            "code": found.code,
+            "syringe_id": syringe.id if syringe else None,
+            "reasons": reasons,
+            **({"allergens": allergens} if ALLERGY in reasons else {}),
+        },
+        id_detail="attempt_id",
+        reason=", ".join(reasons),
+        user=user,
+    )
 
 
 def _contents(found: _Found) -> Contents:

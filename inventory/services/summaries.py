@@ -116,19 +116,27 @@ def add(figures: Iterable[Figure]) -> None:
         merged[key] = (count + figure.count, volume + figure.volume_ul, cost + figure.cost_nano)
     if not merged:
         return
-    _upsert(DailyTotal, "day", merged)
-    _upsert(MonthlyTotal, "month", fold_months(merged))
+    daily = _upsert(DailyTotal, "day", merged)
+    monthly = _upsert(MonthlyTotal, "month", fold_months(merged))
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One statement, one round trip: the day's upsert as a data-modifying CTE of the month's.
+        db.session.execute(monthly.add_cte(daily.cte("daily_upsert")))
+    else:
+        db.session.execute(daily)
+        db.session.execute(monthly)
 
 
-def _upsert(model: type[DailyTotal] | type[MonthlyTotal], period: str, totals: Totals) -> None:
+def _upsert(model: type[DailyTotal] | type[MonthlyTotal], period: str, totals: Totals) -> Any:
+    """INSERT … VALUES (one row per figure) ON CONFLICT adding to the row already there; `totals` has
+    each (metric, period, key) once, as PostgreSQL requires of one statement's rows."""
     rows = [
         {"metric": m, period: d, "key": k, "count": c, "volume_ul": v, "cost_nano": n}
         for (m, d, k), (c, v, n) in totals.items()
     ]
     dialect = db.session.get_bind().dialect.name
     builder: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = builder(model)
-    statement = statement.on_conflict_do_update(
+    statement = builder(model).values(rows)
+    return statement.on_conflict_do_update(
         index_elements=["metric", period, "key"],
         set_={
             "count": model.count + statement.excluded.count,
@@ -136,7 +144,6 @@ def _upsert(model: type[DailyTotal] | type[MonthlyTotal], period: str, totals: T
             "cost_nano": model.cost_nano + statement.excluded.cost_nano,
         },
     )
-    db.session.execute(statement, rows)
 
 
 def fold_months(totals: Totals) -> Totals:
@@ -177,37 +184,42 @@ def syringe_discarded(syringe: Syringe) -> None:
 
 def administration_counted(administration: Administration, *, given: bool = True) -> None:
     """An administration starts (given=True) or stops (given=False, e.g. voided) counting as given.
-    Call it after the change is flushed: whether the session still has something given is read."""
+    Call it after the change is flushed: whether the session still has something given is read.
+
+    Three statements: the syringe's cost share, one read of the session's other given administrations
+    and adverse events, one upsert of the day's and the month's figures (the session and the syringe
+    come from the caller's identity map when it has them: the scan has just read both)."""
     sign = 1 if given else -1
-    started_at, indication = db.session.execute(
-        select(TreatmentSession.started_at, TreatmentSession.indication).where(
-            TreatmentSession.id == administration.session_id
-        )
-    ).one()
-    batch_id = db.session.scalar(select(Syringe.batch_id).where(Syringe.id == administration.syringe_id))
-    share = nano(syringe_shares([batch_id]).get(batch_id, Fraction(0))) if batch_id else 0
-    started = local_day(started_at)
-    figures = [
-        Figure(ADMINISTERED, local_day(administration.administered_at), "", sign),
-        Figure(SESSION_SYRINGES, started, indication, sign, 0, sign * share),
-    ]
-    others = db.session.scalar(
-        select(func.count(Administration.id)).where(
+    treatment = db.session.get(TreatmentSession, administration.session_id)
+    syringe = db.session.get(Syringe, administration.syringe_id)
+    assert treatment is not None  # foreign keys of a flushed row
+    assert syringe is not None
+    share = nano(syringe_shares([syringe.batch_id]).get(syringe.batch_id, Fraction(0)))
+    others = (
+        select(func.count(Administration.id))
+        .where(
             Administration.session_id == administration.session_id,
             Administration.id != administration.id,
             Administration.given(),
         )
+        .scalar_subquery()
     )
-    if not others:
-        figures.append(Figure(SESSIONS, started, indication, sign))
+    events = select(AdverseEvent.id).where(AdverseEvent.session_id == administration.session_id).exists()
+    other_given, has_events = db.session.execute(select(others, events)).one()
+    started = local_day(treatment.started_at)
+    figures = [
+        Figure(ADMINISTERED, local_day(administration.administered_at), "", sign),
+        Figure(SESSION_SYRINGES, started, treatment.indication, sign, 0, sign * share),
+    ]
+    if not other_given:
+        figures.append(Figure(SESSIONS, started, treatment.indication, sign))
     add(figures)
-    events = list(
-        db.session.scalars(
-            select(AdverseEvent.id).where(AdverseEvent.session_id == administration.session_id)
+    if has_events:  # what the session's adverse events were exposed to changes with what it was given
+        event_lots_changed(
+            db.session.scalars(
+                select(AdverseEvent.id).where(AdverseEvent.session_id == administration.session_id)
+            )
         )
-    )
-    if events:  # what the session's adverse events were exposed to changes with what it was given
-        event_lots_changed(events)
 
 
 def adverse_event_recorded(event: AdverseEvent) -> None:
@@ -270,14 +282,25 @@ def batch_costs(batch_ids: Iterable[int], session: AnySession | None = None) -> 
 
 
 def syringe_shares(batch_ids: Iterable[int], session: AnySession | None = None) -> dict[int, Fraction]:
-    """The cost of one syringe of each batch: the batch's cost shared by its syringes."""
+    """The cost of one syringe of each batch: the batch's cost (as `batch_costs`) shared by its
+    syringes, read with the batch's syringe count in one query per chunk of ids."""
     session = session or db.session
     ids = sorted(set(batch_ids))
-    costs = batch_costs(ids, session)
+    costs: dict[int, Fraction] = defaultdict(Fraction)
     counts: dict[int, int] = {}
     for start in range(0, len(ids), CHUNK):
-        query = select(Batch.id, Batch.syringe_count).where(Batch.id.in_(ids[start : start + CHUNK]))
-        counts.update((int(batch_id), int(count)) for batch_id, count in session.execute(query))
+        query = (
+            select(Batch.id, Batch.syringe_count, Draw.volume_ul, Receipt.unit_cost_minor, Vial.initial_ul)
+            .select_from(Batch)
+            .outerjoin(Draw, Draw.batch_id == Batch.id)
+            .outerjoin(Vial, Draw.vial_id == Vial.id)
+            .outerjoin(Receipt, Vial.receipt_id == Receipt.id)
+            .where(Batch.id.in_(ids[start : start + CHUNK]))
+        )
+        for batch_id, count, volume, unit_cost, initial in session.execute(query):
+            counts[batch_id] = int(count)
+            if volume is not None and unit_cost is not None and initial:
+                costs[batch_id] += Fraction(volume * unit_cost, initial)
     return {batch_id: costs.get(batch_id, Fraction(0)) / max(1, counts.get(batch_id, 1)) for batch_id in ids}
 
 
