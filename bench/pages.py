@@ -20,6 +20,7 @@ again while another client reloads the dashboard continuously (the 5xx count mus
 from __future__ import annotations
 
 import argparse
+import gc
 import http.client
 import json
 import os
@@ -466,7 +467,10 @@ def main(argv: list[str] | None = None) -> None:
             url = url_of(label)
             print(f"{engine} {label}: {make_url(url).render_as_string()}", flush=True)
             app = ensure_dataset(url, label)
+            gc.collect()
+            gc.freeze()  # as wsgi.py does once the app is built
             results[label] = measure_pages(app, args.rounds)
+            gc.unfreeze()
             with app.app_context():
                 from inventory.extensions import db
 
