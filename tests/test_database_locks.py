@@ -121,34 +121,38 @@ def test_scan_first_a_page_that_cannot_write_shows_a_503_page(
 # ---- PostgreSQL: a transaction that only read keeps psycopg's prepared statements ---------------------
 
 
-def _prepared_statements(db: Any) -> int:
-    return int(db.session.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one())
-
-
 @pytest.fixture
 def postgresql_only(database_url: str) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("psycopg's prepared statements")
 
 
+def _prepared_on(connection: Any) -> int:
+    return int(connection.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one())
+
+
 def test_a_transaction_that_only_read_keeps_the_prepared_statements(db: Any, postgresql_only: None) -> None:
-    for number in range(8):  # psycopg prepares a statement from its sixth execution on
-        db.session.execute(text("SELECT :n + 1"), {"n": number})
-    prepared = _prepared_statements(db)
-    assert prepared >= 1
-    db.session.rollback()  # what every GET ends with: psycopg would DEALLOCATE ALL
-    assert _prepared_statements(db) >= prepared  # none forgotten
+    with db.engine.connect() as connection:  # one connection throughout: the pool holds several
+        for number in range(8):  # psycopg prepares a statement from its sixth execution on
+            connection.execute(text("SELECT :n + 1"), {"n": number})
+        prepared = _prepared_on(connection)
+        assert prepared >= 1
+        connection.rollback()  # what every GET ends with: psycopg would DEALLOCATE ALL
+        assert _prepared_on(connection) >= prepared  # none forgotten
 
 
 def test_a_transaction_that_wrote_is_still_rolled_back(db: Any, postgresql_only: None) -> None:
     user = factories.UserFactory()
     db.session.commit()
-    for number in range(8):
-        db.session.execute(text("SELECT :n + 1"), {"n": number})
-    db.session.execute(text("UPDATE users SET username = 'renamed' WHERE id = :id"), {"id": user.id})
-    db.session.rollback()
-    assert db.session.scalar(text("SELECT username FROM users WHERE id = :id"), {"id": user.id}) != "renamed"
-    assert _prepared_statements(db) == 0  # the rollback made psycopg forget them, as it should
+    with db.engine.connect() as connection:
+        for number in range(8):
+            connection.execute(text("SELECT :n + 1"), {"n": number})
+        assert _prepared_on(connection) >= 1
+        connection.execute(text("UPDATE users SET username = 'renamed' WHERE id = :id"), {"id": user.id})
+        connection.rollback()
+        username = connection.scalar(text("SELECT username FROM users WHERE id = :id"), {"id": user.id})
+        assert username != "renamed"
+        assert _prepared_on(connection) == 0  # the rollback made psycopg forget them, as it should
 
 
 def test_the_connection_keeps_more_prepared_statements_than_psycopg_does(

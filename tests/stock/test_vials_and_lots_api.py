@@ -166,7 +166,9 @@ def test_safe_03_quarantine_then_a_second_manager_releases(api_as, lidocaine, db
     assert released.status_code == 200
     assert released.get_json()["status"] == "available"
     assert released.get_json()["vials"][0]["usable"] is True
-    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "lot")).all()
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.entity_type == "lot").order_by(AuditEntry.id)
+    ).all()
     assert actions == ["lot_quarantined", "lot_released"]
 
 
