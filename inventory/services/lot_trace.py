@@ -43,7 +43,7 @@ from sqlalchemy import and_, select, tuple_
 from inventory import csvexport
 from inventory.extensions import db
 from inventory.models.clinic import Administration, Patient, TreatmentSession
-from inventory.models.compounding import Batch, Draw, RecipeVersion, Syringe
+from inventory.models.compounding import Batch, Draw, Syringe
 from inventory.models.stock import Receipt, Vial
 from inventory.rules.units import ul_to_ml
 from inventory.services import usability
@@ -58,8 +58,10 @@ from inventory.services.trace import (
     SyringeRow,
     VialRow,
     _lot_row,
+    _rows,
     among,
 )
+from inventory.services.trace import _batches as trace_batches
 
 LISTS = ("vials", "draws", "batches", "syringes", "administrations", "patients")
 #: The columns of each list's key, and their types (a cursor's keys are checked against them).
@@ -164,10 +166,6 @@ class LotPage:
 
 
 # --- the keys of every list, read first ---------------------------------------------------------------
-
-
-def _rows(query: Any) -> Any:
-    return db.session.connection().execute(query)
 
 
 def _following(rows: Sequence[Any], after: Key | None, limit: int) -> list[Any]:
@@ -318,24 +316,7 @@ def _draws(lot: LotRow, ids: list[int]) -> list[DrawRow]:
 
 
 def _batches(ids: list[int]) -> list[BatchRow]:
-    if not ids:
-        return []
-    query = (
-        select(
-            Batch.id,
-            Batch.code,
-            Batch.status,
-            Batch.category,
-            RecipeVersion.name,
-            Batch.prepared_at,
-            Batch.bud,
-            Batch.patient_id,
-        )
-        .join(RecipeVersion, RecipeVersion.id == Batch.recipe_version_id)
-        .where(among(Batch.id, ids))
-        .order_by(Batch.id)
-    )
-    return [BatchRow._make(row) for row in _rows(query)]
+    return trace_batches(among(Batch.id, ids), Batch.id) if ids else []
 
 
 def _syringes(where: Any) -> list[SyringeRow]:

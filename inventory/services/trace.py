@@ -265,7 +265,8 @@ def _draws(where: Any) -> list[DrawRow]:
     return [DrawRow._make(row) for row in _rows(query)]
 
 
-def _batches(where: Any) -> list[BatchRow]:
+def _batches(where: Any, *order: Any) -> list[BatchRow]:
+    """These batches, by the time they were prepared unless `order` says otherwise."""
     query = (
         select(
             Batch.id,
@@ -279,7 +280,7 @@ def _batches(where: Any) -> list[BatchRow]:
         )
         .join(RecipeVersion, RecipeVersion.id == Batch.recipe_version_id)
         .where(where)
-        .order_by(Batch.prepared_at, Batch.id)
+        .order_by(*(order or (Batch.prepared_at, Batch.id)))
     )
     return [BatchRow._make(row) for row in _rows(query)]
 
