@@ -412,10 +412,14 @@ def ordered(found: Iterable[str], order: Sequence[str] = SYRINGE_REASONS) -> lis
     return [reason for reason in order if reason in present]
 
 
+def _batches_asked() -> Any:
+    """The batches of the syringes asked about (`ids`)."""
+    return select(Syringe.batch_id).where(Syringe.id.in_(bindparam("ids", expanding=True)))
+
+
 def _lot_facts() -> Any:
     """Per batch of the syringes asked about: the earliest expiry, and whether a lot drawn is on hold or
     recalled."""
-    batches = select(Syringe.batch_id).where(Syringe.id.in_(bindparam("ids", expanding=True)))
     return (
         select(
             Draw.batch_id.label("batch_id"),
@@ -425,7 +429,7 @@ def _lot_facts() -> Any:
         )
         .join(Vial, Vial.id == Draw.vial_id)
         .join(Lot, Lot.id == Vial.lot_id)
-        .where(Draw.batch_id.in_(batches))
+        .where(Draw.batch_id.in_(_batches_asked()))
         .group_by(Draw.batch_id)
         .subquery()
     )
@@ -471,6 +475,9 @@ def _reasons_statement() -> Any:
         .join(Batch, Batch.id == Syringe.batch_id)
         .outerjoin(facts, facts.c.batch_id == Syringe.batch_id)
         .where(Syringe.id.in_(bindparam("ids", expanding=True)))
+        # The same batches said twice: without it PostgreSQL hashes every batch of the years to join a
+        # page's 200 syringes to their 20 (10 ms of the lot's page at five years).
+        .where(Batch.id.in_(_batches_asked()))
     )
 
 
