@@ -44,7 +44,13 @@ from inventory.names import SCAN_REASON_LABELS, label
 from inventory.rules import substances
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.services import audit, summaries, transaction, usability
-from inventory.services.sessions import check_volume, lock_session, refuse_while_pending
+from inventory.services.sessions import (
+    check_volume,
+    lock_session,
+    pending_id_statement,
+    refuse_if_pending,
+    refuse_while_pending,
+)
 
 UNKNOWN_CODE = "unknown_code"
 WRONG_PATIENT = "wrong_patient"
@@ -126,12 +132,19 @@ def session_reasons(treatment: TreatmentSession, found: _Found) -> SessionCheck:
 
 
 def scan_reasons(found: _Found, treatment: TreatmentSession, now: datetime) -> SessionCheck:
-    """Every reason, in screen order: the syringe's own (whatever the session) and this session's."""
+    """Every reason, in screen order: the syringe's own (whatever the session, read with the syringe)
+    and this session's."""
     check = session_reasons(treatment, found)
     if found.syringe is None:
         return SessionCheck(_ordered([UNKNOWN_CODE, *check.reasons]))
+    return SessionCheck(_ordered([*found.blocking, *check.reasons]), check.allergens)
+
+
+def _reasons_again(found: _Found, treatment: TreatmentSession, now: datetime) -> list[str]:
+    """Every reason, the syringe's read afresh (another scan or a discard took it meanwhile)."""
+    assert found.syringe is not None
     blocking = usability.syringe_reasons([found.syringe.id], now).get(found.syringe.id, [])
-    return SessionCheck(_ordered([*blocking, *check.reasons]), check.allergens)
+    return _ordered([*blocking, *session_reasons(treatment, found).reasons])
 
 
 @dataclass(frozen=True)
@@ -211,38 +224,60 @@ class _Found:
     recipe_name: str = ""
     recipe_indication: str = ""
     allergies: tuple[str, ...] = ()  # the session's patient's, read with the syringe (SAFE-12)
+    blocking: tuple[str, ...] = ()  # what blocks it whatever the session (`usability.row_reasons`)
 
 
-def _find_syringe(raw: str, patient_id: int) -> _Found:
+def _find_syringe(raw: str, treatment: TreatmentSession, now: datetime) -> _Found:
     """The syringe and its batch, from forgiving input (lower case, spaces, a trailing Enter, our own
-    URL) that never guesses; with the patient's allergies in the same query (a row per allergy)."""
+    URL) that never guesses; in the same query the patient's allergies (a row per allergy), what
+    blocks the syringe whatever the session, and the session's scan still to confirm, if any.
+
+    Raises `previous_pending` (SAFE-14) when the session is open and a scan still waits for "Given"
+    or "Not given". This runs after the session's lock, a statement of its own: it sees a scan
+    committed while this one waited."""
     parsed = parse_code(raw)
-    if parsed is None:
-        return _Found()
-    kind, code = parsed
-    if kind is not CodeKind.SYRINGE:
-        return _Found(code)
-    rows = db.session.execute(_syringe_statement(), {"code": code, "patient_id": patient_id}).all()
+    code = parsed[1] if parsed is not None else None
+    rows = []
+    if parsed is not None and parsed[0] is CodeKind.SYRINGE:
+        parameters = {"code": code, "patient_id": treatment.patient_id, "session_id": treatment.id}
+        rows = db.session.execute(_syringe_statement(), parameters).all()
+    if treatment.status == SessionStatus.OPEN:
+        if rows:
+            refuse_if_pending(rows[0].pending_id)
+        else:
+            refuse_while_pending(treatment.id)
     if not rows:
         return _Found(code)
-    allergies = tuple(row[6] for row in rows if row[6] is not None)
-    syringe, batch_patient_id, batch_code, version_id, recipe_name, indication, _allergy = rows[0]
-    return _Found(code, syringe, batch_patient_id, batch_code, version_id, recipe_name, indication, allergies)
+    first = rows[0]
+    allergies = tuple(row.substance for row in rows if row.substance is not None)
+    return _Found(
+        code,
+        first[0],
+        first.patient_id,
+        first.batch_code,
+        first.recipe_version_id,
+        first.recipe_name,
+        first.recipe_indication,
+        allergies,
+        tuple(usability.row_reasons(first, now)),
+    )
 
 
 @cache
 def _syringe_statement() -> Any:
-    """Built once (a scan runs it every time): the syringe by its code, its batch and recipe, and a
-    row per allergy of the session's patient (none: one row with a NULL)."""
-    return (
+    """Built once (a scan runs it every time): the syringe by its code, its batch and recipe, a row
+    per allergy of the session's patient (none: one row with a NULL), the syringe's verdict
+    (`usability.with_verdict`) and the session's pending scan."""
+    syringe = (
         select(
             Syringe,
             Batch.patient_id,
-            Batch.code,
+            Batch.code.label("batch_code"),
             Batch.recipe_version_id,
-            RecipeVersion.name,
-            RecipeVersion.indication,
+            RecipeVersion.name.label("recipe_name"),
+            RecipeVersion.indication.label("recipe_indication"),
             PatientAllergy.substance,
+            pending_id_statement().scalar_subquery().label("pending_id"),
         )
         .join(Batch, Batch.id == Syringe.batch_id)
         .join(RecipeVersion, RecipeVersion.id == Batch.recipe_version_id)
@@ -250,6 +285,8 @@ def _syringe_statement() -> Any:
         .where(Syringe.code == bindparam("code"))
         .order_by(PatientAllergy.id)
     )
+    by_code = select(Syringe.batch_id).where(Syringe.code == bindparam("code"))
+    return usability.with_verdict(syringe, by_code)
 
 
 def _administer(
@@ -301,9 +338,7 @@ def scan(
     with transaction():
         treatment = lock_session(session_id)
         now = clock.now()
-        if treatment.status == SessionStatus.OPEN:
-            refuse_while_pending(treatment.id)
-        found = _find_syringe(raw, treatment.patient_id)
+        found = _find_syringe(raw, treatment, now)
         check = scan_reasons(found, treatment, now)
         reasons = check.reasons
         administration = None
@@ -314,7 +349,7 @@ def scan(
                 found.syringe, treatment, user=user, volume_ul=volume, site=site, now=now
             )
             if administration is None:
-                reasons = scan_reasons(found, treatment, now).reasons or [usability.ALREADY_ADMINISTERED]
+                reasons = _reasons_again(found, treatment, now) or [usability.ALREADY_ADMINISTERED]
             else:
                 contents = _contents(found)
         attempt_id = _record_attempt(

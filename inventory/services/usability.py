@@ -412,10 +412,11 @@ def ordered(found: Iterable[str], order: Sequence[str] = SYRINGE_REASONS) -> lis
     return [reason for reason in order if reason in present]
 
 
-def _lot_facts() -> Any:
-    """Per batch of the syringes asked about: the earliest expiry, and whether a lot drawn is on hold or
-    recalled."""
-    batches = select(Syringe.batch_id).where(Syringe.id.in_(bindparam("ids", expanding=True)))
+def _lot_facts(batches: Any = None) -> Any:
+    """Per batch of the syringes asked about (`batches`, a select of their batch ids; by default those
+    of the ``ids`` parameter): the earliest expiry, and whether a lot drawn is on hold or recalled."""
+    if batches is None:
+        batches = select(Syringe.batch_id).where(Syringe.id.in_(bindparam("ids", expanding=True)))
     return (
         select(
             Draw.batch_id.label("batch_id"),
@@ -453,25 +454,36 @@ def _biological_without_lot() -> Any:
 @cache
 def _reasons_statement() -> Any:
     """Built once: the scan is the hot path, and building this statement costs more than running it."""
-    facts = _lot_facts()
-    administered = exists().where(Administration.syringe_id == Syringe.id, Administration.given())
-    return (
-        select(
-            Syringe.id,
-            Syringe.status,
-            Syringe.bud,
-            Batch.status.label("batch_status"),
-            facts.c.earliest_expiry,
-            facts.c.lot_quarantined,
-            facts.c.lot_recalled,
-            administered.label("administered"),
-            _biological_without_lot().label("missing_lot"),
-            syringe_held(Syringe.id).label("temperature_hold"),
-        )
+    syringes = (
+        select(Syringe.id)
         .join(Batch, Batch.id == Syringe.batch_id)
-        .outerjoin(facts, facts.c.batch_id == Syringe.batch_id)
         .where(Syringe.id.in_(bindparam("ids", expanding=True)))
     )
+    return with_verdict(syringes)
+
+
+def with_verdict(syringes: Any, batches: Any = None) -> Any:
+    """`syringes` (a select of syringes joined to their batch) with the columns `row_reasons` reads;
+    `batches` selects the batch ids of the syringes it asks about (see `_lot_facts`). The scan asks
+    by code this way, with the syringe's other columns, in one query."""
+    facts = _lot_facts(batches)
+    administered = exists().where(Administration.syringe_id == Syringe.id, Administration.given())
+    return syringes.add_columns(
+        Syringe.status,
+        Syringe.bud,
+        Batch.status.label("batch_status"),
+        facts.c.earliest_expiry,
+        facts.c.lot_quarantined,
+        facts.c.lot_recalled,
+        administered.label("administered"),
+        _biological_without_lot().label("missing_lot"),
+        syringe_held(Syringe.id).label("temperature_hold"),
+    ).outerjoin(facts, facts.c.batch_id == Syringe.batch_id)
+
+
+def row_reasons(row: Any, now: datetime) -> list[str]:
+    """Every reason the syringe of a row of `with_verdict` cannot be given now, whatever the session."""
+    return _row_reasons(row, now, clock.clinic_zone())
 
 
 def _row_reasons(row: Any, now: datetime, zone: Any) -> list[str]:
