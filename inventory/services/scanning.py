@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, bindparam, insert, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from inventory import clock
@@ -74,12 +74,17 @@ def allergy_text(substances: Sequence[str]) -> str:
     return str(_("The patient is allergic to %(substances)s.", substances=", ".join(substances)))
 
 
-def blocked_message(reasons: Sequence[str], allergens: Sequence[str] = ()) -> str:
-    texts = [
-        allergy_text(allergens) if reason == ALLERGY and allergens else reason_text(reason)
+def reason_texts(reasons: Sequence[str], allergens: Sequence[str] = ()) -> dict[str, str]:
+    """Each reason's line on the red screen, in order; the allergy's names the substances (SAFE-12)."""
+    return {
+        reason: allergy_text(allergens) if reason == ALLERGY and allergens else reason_text(reason)
         for reason in reasons
-    ]
-    return str(_("Do not inject: %(reasons)s", reasons=" ".join(texts)))
+    }
+
+
+def blocked_message(texts: dict[str, str]) -> str:
+    """The red screen's sentence, from `reason_texts`."""
+    return str(_("Do not inject: %(reasons)s", reasons=" ".join(texts.values())))
 
 
 def _ordered(found: Iterable[str]) -> list[str]:
@@ -208,6 +213,7 @@ class ScanOutcome:
     administration: Given | None = None
     contents: Contents | None = None
     allergens: list[str] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # each reason's line (`reason_texts`)
 
     @property
     def ok(self) -> bool:
@@ -355,16 +361,18 @@ def scan(
         attempt_id = _record_attempt(
             treatment, raw, found, reasons, administration, user=user, now=now, allergens=check.allergens
         )
+        texts = reason_texts(reasons, check.allergens)
         outcome = ScanOutcome(
             session_id=treatment.id,
             patient=Identity(treatment.patient.name, treatment.patient.date_of_birth),
             attempt_id=attempt_id,
             reasons=reasons,
             code=found.code,
-            message=blocked_message(reasons, check.allergens) if reasons else _("Syringe recorded."),
+            message=blocked_message(texts) if reasons else _("Syringe recorded."),
             administration=_given(administration, found) if administration else None,
             contents=contents,
             allergens=check.allergens if ALLERGY in reasons else [],
+            texts=texts,
         )
     return outcome
 
@@ -396,23 +404,21 @@ def _record_attempt(
     """The scan attempt and its audit entry (the administration's, or the near miss's), in one
     statement on PostgreSQL; returns the attempt's id."""
     syringe = found.syringe
-    attempt = (
-        insert(ScanAttempt)
-        .values(
-            session_id=treatment.id,
-            user_id=user.id,
-            scanned_at=now,
-            raw=raw[:300],
-            code=found.code[:24] if found.code else None,
-            syringe_id=syringe.id if syringe else None,
-            verdict=Verdict.BLOCKED if reasons else Verdict.OK,
-            reasons=list(reasons),
-            administration_id=administration.id if administration else None,
-        )
-        .returning(ScanAttempt.id)
-    )
+    attempt = {
+        "session_id": treatment.id,
+        "user_id": user.id,
+        "scanned_at": now,
+        "raw": raw[:300],
+        "code": found.code[:24] if found.code else None,
+        "syringe_id": syringe.id if syringe else None,
+        "verdict": Verdict.BLOCKED if reasons else Verdict.OK,
+        "reasons": list(reasons),
+        "administration_id": administration.id if administration else None,
+    }
+    table = ScanAttempt.__table__
     if administration is not None and syringe is not None:
         return audit.insert_with(
+            table,  # type: ignore[arg-type]
             attempt,
             "syringe_administered",
             "syringe",
@@ -428,6 +434,7 @@ def _record_attempt(
             user=user,
         )
     return audit.insert_with(
+        table,  # type: ignore[arg-type]
         attempt,
         "scan_blocked",
         "session",
