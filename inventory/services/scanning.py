@@ -243,7 +243,7 @@ def _find_syringe(raw: str, treatment: TreatmentSession, now: datetime) -> _Foun
     committed while this one waited."""
     parsed = parse_code(raw)
     code = parsed[1] if parsed is not None else None
-    rows = []
+    rows: Sequence[Any] = ()
     if parsed is not None and parsed[0] is CodeKind.SYRINGE:
         parameters = {"code": code, "patient_id": treatment.patient_id, "session_id": treatment.id}
         rows = db.session.execute(_syringe_statement(), parameters).all()

@@ -60,7 +60,8 @@ def get_session(session_id: int) -> TreatmentSession:
 def lock_session(session_id: int) -> TreatmentSession:
     """The session, its row locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
     already serialises writers): a scan, a void and a close of one session happen one after another."""
-    treatment = db.session.scalars(_lock_statement(), {"session_id": session_id}).first()
+    locked = db.session.scalars(_lock_statement(), {"session_id": session_id})
+    treatment: TreatmentSession | None = locked.first()
     if treatment is None:
         raise NotFound("not_found", _("No session with id %(id)s.", id=session_id))
     return treatment
