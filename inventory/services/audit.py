@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask_login import current_user
-from sqlalchemy import Insert, Select, and_, cast, func, insert, literal, or_, select
+from sqlalchemy import Insert, Select, Table, and_, bindparam, cast, func, insert, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload
 
@@ -63,7 +64,8 @@ def _values(
 
 
 def insert_with(
-    statement: Insert,
+    table: Table,
+    row: dict[str, Any],
     action: str,
     entity_type: str,
     entity_id: int | None,
@@ -73,36 +75,63 @@ def insert_with(
     reason: str | None = None,
     user: User | None = None,
 ) -> int:
-    """Run `statement` (an INSERT of one row, RETURNING its id) and append the entry that records it,
-    in the caller's transaction; returns the row's id. `id_detail` names the detail that holds it.
+    """Insert `row` into `table` (its id returned) and append the entry that records it, in the caller's
+    transaction; returns the row's id. `id_detail` names the detail that holds it.
 
     On PostgreSQL both go in one statement, one round trip (the scan at the chair writes its near miss
     or its administration's attempt this way): the row's insert is a CTE of the entry's, and the id
-    is added to the details in SQL. Elsewhere the row is inserted and the entry added as `record`
-    does (SQLite has no round trips to save, and no data-modifying CTEs)."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        row_id = int(db.session.execute(statement).scalar_one())
-        if id_detail is not None:
-            details = {**details, id_detail: row_id}
-        record(action, entity_type, entity_id, details=details, reason=reason, user=user)
-        return row_id
-    row = statement.cte("audited_row")
+    is added to the details in SQL. Elsewhere (SQLite has no round trips to save, and no data-modifying
+    CTEs) the row, then the entry. Either way the statement is built once per table, columns and
+    `id_detail` (the scan's two kinds), and runs with bound parameters: building it cost more than
+    running it."""
     values = _values(action, entity_type, entity_id, details=details, reason=reason, user=user)
-    columns = AuditEntry.__table__.c
-    written: Any = literal(values.pop("details"), postgresql.JSONB)
+    columns = tuple(row)
+    if db.session.get_bind().dialect.name != "postgresql":
+        row_id = int(db.session.execute(_row_insert(table, columns), row).scalar_one())
+        if id_detail is not None:
+            values["details"] = {**values["details"], id_detail: row_id}
+        db.session.execute(_entry_insert(), values)
+        return row_id
+    parameters = {**row, **{f"{ENTRY_PREFIX}{name}": value for name, value in values.items()}}
+    return int(db.session.execute(_insert_both(table, columns, id_detail), parameters).scalar_one())
+
+
+#: The entry's parameters in `insert_with`'s one statement (the row's may share their names).
+ENTRY_PREFIX = "audit_"
+
+
+@cache
+def _row_insert(table: Table, columns: tuple[str, ...]) -> Insert:
+    return (
+        insert(table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+        .returning(table.c.id)
+    )
+
+
+@cache
+def _entry_insert() -> Insert:
+    return insert(AuditEntry.__table__)  # type: ignore[arg-type]
+
+
+@cache
+def _insert_both(table: Table, columns: tuple[str, ...], id_detail: str | None) -> Insert:
+    row = _row_insert(table, columns).cte("audited_row")
+    entry_columns = AuditEntry.__table__.c
+    names = ("at", "user_id", "action", "entity_type", "entity_id", "reason")
+    written: Any = bindparam(f"{ENTRY_PREFIX}details", type_=postgresql.JSONB)
     if id_detail is not None:
         written = written.op("||")(func.jsonb_build_object(id_detail, row.c.id))
     entry = select(
-        *(literal(value, columns[name].type) for name, value in values.items()),
-        cast(written, columns["details"].type),
+        *(bindparam(f"{ENTRY_PREFIX}{name}", type_=entry_columns[name].type) for name in names),
+        cast(written, entry_columns["details"].type),
     ).select_from(row)
-    both = (
-        insert(AuditEntry)
-        .from_select([*values, "details"], entry)
+    return (
+        insert(AuditEntry.__table__)  # type: ignore[arg-type]
+        .from_select([*names, "details"], entry)
         .add_cte(row)
         .returning(select(row.c.id).scalar_subquery())
     )
-    return int(db.session.execute(both).scalar_one())
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, bindparam, insert, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from inventory import clock
@@ -44,7 +44,13 @@ from inventory.names import SCAN_REASON_LABELS, label
 from inventory.rules import substances
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.services import audit, summaries, transaction, usability
-from inventory.services.sessions import check_volume, lock_session, refuse_while_pending
+from inventory.services.sessions import (
+    check_volume,
+    lock_session,
+    pending_id_statement,
+    refuse_if_pending,
+    refuse_while_pending,
+)
 
 UNKNOWN_CODE = "unknown_code"
 WRONG_PATIENT = "wrong_patient"
@@ -68,12 +74,17 @@ def allergy_text(substances: Sequence[str]) -> str:
     return str(_("The patient is allergic to %(substances)s.", substances=", ".join(substances)))
 
 
-def blocked_message(reasons: Sequence[str], allergens: Sequence[str] = ()) -> str:
-    texts = [
-        allergy_text(allergens) if reason == ALLERGY and allergens else reason_text(reason)
+def reason_texts(reasons: Sequence[str], allergens: Sequence[str] = ()) -> dict[str, str]:
+    """Each reason's line on the red screen, in order; the allergy's names the substances (SAFE-12)."""
+    return {
+        reason: allergy_text(allergens) if reason == ALLERGY and allergens else reason_text(reason)
         for reason in reasons
-    ]
-    return str(_("Do not inject: %(reasons)s", reasons=" ".join(texts)))
+    }
+
+
+def blocked_message(texts: dict[str, str]) -> str:
+    """The red screen's sentence, from `reason_texts`."""
+    return str(_("Do not inject: %(reasons)s", reasons=" ".join(texts.values())))
 
 
 def _ordered(found: Iterable[str]) -> list[str]:
@@ -126,12 +137,19 @@ def session_reasons(treatment: TreatmentSession, found: _Found) -> SessionCheck:
 
 
 def scan_reasons(found: _Found, treatment: TreatmentSession, now: datetime) -> SessionCheck:
-    """Every reason, in screen order: the syringe's own (whatever the session) and this session's."""
+    """Every reason, in screen order: the syringe's own (whatever the session, read with the syringe)
+    and this session's."""
     check = session_reasons(treatment, found)
     if found.syringe is None:
         return SessionCheck(_ordered([UNKNOWN_CODE, *check.reasons]))
+    return SessionCheck(_ordered([*found.blocking, *check.reasons]), check.allergens)
+
+
+def _reasons_again(found: _Found, treatment: TreatmentSession, now: datetime) -> list[str]:
+    """Every reason, the syringe's read afresh (another scan or a discard took it meanwhile)."""
+    assert found.syringe is not None
     blocking = usability.syringe_reasons([found.syringe.id], now).get(found.syringe.id, [])
-    return SessionCheck(_ordered([*blocking, *check.reasons]), check.allergens)
+    return _ordered([*blocking, *session_reasons(treatment, found).reasons])
 
 
 @dataclass(frozen=True)
@@ -195,6 +213,7 @@ class ScanOutcome:
     administration: Given | None = None
     contents: Contents | None = None
     allergens: list[str] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # each reason's line (`reason_texts`)
 
     @property
     def ok(self) -> bool:
@@ -211,38 +230,60 @@ class _Found:
     recipe_name: str = ""
     recipe_indication: str = ""
     allergies: tuple[str, ...] = ()  # the session's patient's, read with the syringe (SAFE-12)
+    blocking: tuple[str, ...] = ()  # what blocks it whatever the session (`usability.row_reasons`)
 
 
-def _find_syringe(raw: str, patient_id: int) -> _Found:
+def _find_syringe(raw: str, treatment: TreatmentSession, now: datetime) -> _Found:
     """The syringe and its batch, from forgiving input (lower case, spaces, a trailing Enter, our own
-    URL) that never guesses; with the patient's allergies in the same query (a row per allergy)."""
+    URL) that never guesses; in the same query the patient's allergies (a row per allergy), what
+    blocks the syringe whatever the session, and the session's scan still to confirm, if any.
+
+    Raises `previous_pending` (SAFE-14) when the session is open and a scan still waits for "Given"
+    or "Not given". This runs after the session's lock, a statement of its own: it sees a scan
+    committed while this one waited."""
     parsed = parse_code(raw)
-    if parsed is None:
-        return _Found()
-    kind, code = parsed
-    if kind is not CodeKind.SYRINGE:
-        return _Found(code)
-    rows = db.session.execute(_syringe_statement(), {"code": code, "patient_id": patient_id}).all()
+    code = parsed[1] if parsed is not None else None
+    rows: Sequence[Any] = ()
+    if parsed is not None and parsed[0] is CodeKind.SYRINGE:
+        parameters = {"code": code, "patient_id": treatment.patient_id, "session_id": treatment.id}
+        rows = db.session.execute(_syringe_statement(), parameters).all()
+    if treatment.status == SessionStatus.OPEN:
+        if rows:
+            refuse_if_pending(rows[0].pending_id)
+        else:
+            refuse_while_pending(treatment.id)
     if not rows:
         return _Found(code)
-    allergies = tuple(row[6] for row in rows if row[6] is not None)
-    syringe, batch_patient_id, batch_code, version_id, recipe_name, indication, _allergy = rows[0]
-    return _Found(code, syringe, batch_patient_id, batch_code, version_id, recipe_name, indication, allergies)
+    first = rows[0]
+    allergies = tuple(row.substance for row in rows if row.substance is not None)
+    return _Found(
+        code,
+        first[0],
+        first.patient_id,
+        first.batch_code,
+        first.recipe_version_id,
+        first.recipe_name,
+        first.recipe_indication,
+        allergies,
+        tuple(usability.row_reasons(first, now)),
+    )
 
 
 @cache
 def _syringe_statement() -> Any:
-    """Built once (a scan runs it every time): the syringe by its code, its batch and recipe, and a
-    row per allergy of the session's patient (none: one row with a NULL)."""
-    return (
+    """Built once (a scan runs it every time): the syringe by its code, its batch and recipe, a row
+    per allergy of the session's patient (none: one row with a NULL), the syringe's verdict
+    (`usability.with_verdict`) and the session's pending scan."""
+    syringe = (
         select(
             Syringe,
             Batch.patient_id,
-            Batch.code,
+            Batch.code.label("batch_code"),
             Batch.recipe_version_id,
-            RecipeVersion.name,
-            RecipeVersion.indication,
+            RecipeVersion.name.label("recipe_name"),
+            RecipeVersion.indication.label("recipe_indication"),
             PatientAllergy.substance,
+            pending_id_statement().scalar_subquery().label("pending_id"),
         )
         .join(Batch, Batch.id == Syringe.batch_id)
         .join(RecipeVersion, RecipeVersion.id == Batch.recipe_version_id)
@@ -250,6 +291,8 @@ def _syringe_statement() -> Any:
         .where(Syringe.code == bindparam("code"))
         .order_by(PatientAllergy.id)
     )
+    by_code = select(Syringe.batch_id).where(Syringe.code == bindparam("code"))
+    return usability.with_verdict(syringe, by_code)
 
 
 def _administer(
@@ -301,9 +344,7 @@ def scan(
     with transaction():
         treatment = lock_session(session_id)
         now = clock.now()
-        if treatment.status == SessionStatus.OPEN:
-            refuse_while_pending(treatment.id)
-        found = _find_syringe(raw, treatment.patient_id)
+        found = _find_syringe(raw, treatment, now)
         check = scan_reasons(found, treatment, now)
         reasons = check.reasons
         administration = None
@@ -314,22 +355,24 @@ def scan(
                 found.syringe, treatment, user=user, volume_ul=volume, site=site, now=now
             )
             if administration is None:
-                reasons = scan_reasons(found, treatment, now).reasons or [usability.ALREADY_ADMINISTERED]
+                reasons = _reasons_again(found, treatment, now) or [usability.ALREADY_ADMINISTERED]
             else:
                 contents = _contents(found)
         attempt_id = _record_attempt(
             treatment, raw, found, reasons, administration, user=user, now=now, allergens=check.allergens
         )
+        texts = reason_texts(reasons, check.allergens)
         outcome = ScanOutcome(
             session_id=treatment.id,
             patient=Identity(treatment.patient.name, treatment.patient.date_of_birth),
             attempt_id=attempt_id,
             reasons=reasons,
             code=found.code,
-            message=blocked_message(reasons, check.allergens) if reasons else _("Syringe recorded."),
+            message=blocked_message(texts) if reasons else _("Syringe recorded."),
             administration=_given(administration, found) if administration else None,
             contents=contents,
             allergens=check.allergens if ALLERGY in reasons else [],
+            texts=texts,
         )
     return outcome
 
@@ -361,23 +404,21 @@ def _record_attempt(
     """The scan attempt and its audit entry (the administration's, or the near miss's), in one
     statement on PostgreSQL; returns the attempt's id."""
     syringe = found.syringe
-    attempt = (
-        insert(ScanAttempt)
-        .values(
-            session_id=treatment.id,
-            user_id=user.id,
-            scanned_at=now,
-            raw=raw[:300],
-            code=found.code[:24] if found.code else None,
-            syringe_id=syringe.id if syringe else None,
-            verdict=Verdict.BLOCKED if reasons else Verdict.OK,
-            reasons=list(reasons),
-            administration_id=administration.id if administration else None,
-        )
-        .returning(ScanAttempt.id)
-    )
+    attempt = {
+        "session_id": treatment.id,
+        "user_id": user.id,
+        "scanned_at": now,
+        "raw": raw[:300],
+        "code": found.code[:24] if found.code else None,
+        "syringe_id": syringe.id if syringe else None,
+        "verdict": Verdict.BLOCKED if reasons else Verdict.OK,
+        "reasons": list(reasons),
+        "administration_id": administration.id if administration else None,
+    }
+    table = ScanAttempt.__table__
     if administration is not None and syringe is not None:
         return audit.insert_with(
+            table,  # type: ignore[arg-type]
             attempt,
             "syringe_administered",
             "syringe",
@@ -393,6 +434,7 @@ def _record_attempt(
             user=user,
         )
     return audit.insert_with(
+        table,  # type: ignore[arg-type]
         attempt,
         "scan_blocked",
         "session",

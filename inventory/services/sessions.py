@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from inventory import clock
@@ -59,16 +60,22 @@ def get_session(session_id: int) -> TreatmentSession:
 def lock_session(session_id: int) -> TreatmentSession:
     """The session, its row locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
     already serialises writers): a scan, a void and a close of one session happen one after another."""
-    statement = (
-        select(TreatmentSession)
-        .where(TreatmentSession.id == session_id)
-        .with_for_update(of=TreatmentSession)
-        .execution_options(populate_existing=True)
-    )
-    treatment = db.session.scalars(statement).first()
+    locked = db.session.scalars(_lock_statement(), {"session_id": session_id})
+    treatment: TreatmentSession | None = locked.first()
     if treatment is None:
         raise NotFound("not_found", _("No session with id %(id)s.", id=session_id))
     return treatment
+
+
+@cache
+def _lock_statement() -> Any:
+    """Built once: every scan runs it."""
+    return (
+        select(TreatmentSession)
+        .where(TreatmentSession.id == bindparam("session_id"))
+        .with_for_update(of=TreatmentSession)
+        .execution_options(populate_existing=True)
+    )
 
 
 def check_volume(syringe_volume_ul: int, volume_ul: int | None) -> int:
@@ -269,7 +276,7 @@ def syringe_of(administration_id: int) -> Syringe:
     return _administration_in(administration_id).syringe
 
 
-def _pending(session_id: int, what: Any) -> Any:
+def _pending(session_id: Any, what: Any) -> Any:
     confirmed = select(IdentityCheck.id).where(IdentityCheck.administration_id == Administration.id)
     return (
         select(what)
@@ -277,6 +284,16 @@ def _pending(session_id: int, what: Any) -> Any:
         .order_by(Administration.id.desc())
         .limit(1)
     )
+
+
+@cache
+def pending_id_statement() -> Any:
+    """Built once (asked at every scan): the id of the session's scan still waiting for "Given" or
+    "Not given" (parameter ``session_id``). The scan embeds it in its syringe query, which runs after
+    the session's lock: a statement of its own sees a scan committed while this one waited (SAFE-14),
+    a subquery of the locking statement would not (PostgreSQL reads it in the snapshot taken before
+    the wait)."""
+    return _pending(bindparam("session_id"), Administration.id)
 
 
 def pending_administration(session_id: int) -> Administration | None:
@@ -287,7 +304,11 @@ def pending_administration(session_id: int) -> Administration | None:
 def refuse_while_pending(session_id: int) -> None:
     """The next scan is not taken until the previous one is confirmed as given or voided (the same
     question as `pending_administration`, answered with the id alone: it is asked at every scan)."""
-    pending = db.session.scalar(_pending(session_id, Administration.id))
+    refuse_if_pending(db.session.scalar(pending_id_statement(), {"session_id": session_id}))
+
+
+def refuse_if_pending(pending: int | None) -> None:
+    """`refuse_while_pending` with the pending scan's id read already, after the session's lock."""
     if pending is not None:
         raise Conflict(
             "previous_pending",

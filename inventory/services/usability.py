@@ -417,9 +417,11 @@ def _batches_asked() -> Any:
     return select(Syringe.batch_id).where(Syringe.id.in_(bindparam("ids", expanding=True)))
 
 
-def _lot_facts() -> Any:
-    """Per batch of the syringes asked about: the earliest expiry, and whether a lot drawn is on hold or
-    recalled."""
+def _lot_facts(batches: Any = None) -> Any:
+    """Per batch of the syringes asked about (`batches`, a select of their batch ids; by default
+    `_batches_asked`): the earliest expiry, and whether a lot drawn is on hold or recalled."""
+    if batches is None:
+        batches = _batches_asked()
     return (
         select(
             Draw.batch_id.label("batch_id"),
@@ -429,7 +431,7 @@ def _lot_facts() -> Any:
         )
         .join(Vial, Vial.id == Draw.vial_id)
         .join(Lot, Lot.id == Vial.lot_id)
-        .where(Draw.batch_id.in_(_batches_asked()))
+        .where(Draw.batch_id.in_(batches))
         .group_by(Draw.batch_id)
         .subquery()
     )
@@ -457,28 +459,39 @@ def _biological_without_lot() -> Any:
 @cache
 def _reasons_statement() -> Any:
     """Built once: the scan is the hot path, and building this statement costs more than running it."""
-    facts = _lot_facts()
-    administered = exists().where(Administration.syringe_id == Syringe.id, Administration.given())
-    return (
-        select(
-            Syringe.id,
-            Syringe.status,
-            Syringe.bud,
-            Batch.status.label("batch_status"),
-            facts.c.earliest_expiry,
-            facts.c.lot_quarantined,
-            facts.c.lot_recalled,
-            administered.label("administered"),
-            _biological_without_lot().label("missing_lot"),
-            syringe_held(Syringe.id).label("temperature_hold"),
-        )
+    syringes = (
+        select(Syringe.id)
         .join(Batch, Batch.id == Syringe.batch_id)
-        .outerjoin(facts, facts.c.batch_id == Syringe.batch_id)
         .where(Syringe.id.in_(bindparam("ids", expanding=True)))
         # The same batches said twice: without it PostgreSQL hashes every batch of the years to join a
         # page's 200 syringes to their 20 (10 ms of the lot's page at five years).
         .where(Batch.id.in_(_batches_asked()))
     )
+    return with_verdict(syringes)
+
+
+def with_verdict(syringes: Any, batches: Any = None) -> Any:
+    """`syringes` (a select of syringes joined to their batch) with the columns `row_reasons` reads;
+    `batches` selects the batch ids of the syringes it asks about (see `_lot_facts`). The scan asks
+    by code this way, with the syringe's other columns, in one query."""
+    facts = _lot_facts(batches)
+    administered = exists().where(Administration.syringe_id == Syringe.id, Administration.given())
+    return syringes.add_columns(
+        Syringe.status,
+        Syringe.bud,
+        Batch.status.label("batch_status"),
+        facts.c.earliest_expiry,
+        facts.c.lot_quarantined,
+        facts.c.lot_recalled,
+        administered.label("administered"),
+        _biological_without_lot().label("missing_lot"),
+        syringe_held(Syringe.id).label("temperature_hold"),
+    ).outerjoin(facts, facts.c.batch_id == Syringe.batch_id)
+
+
+def row_reasons(row: Any, now: datetime) -> list[str]:
+    """Every reason the syringe of a row of `with_verdict` cannot be given now, whatever the session."""
+    return _row_reasons(row, now, clock.clinic_zone())
 
 
 def _row_reasons(row: Any, now: datetime, zone: Any) -> list[str]:

@@ -157,3 +157,29 @@ def test_safe_14_two_voids_at_once_void_once(app: Flask, make_syringe: Callable[
     assert _db.session.get(Syringe, syringe_id).status == (
         "available" if winner == "not_given" else "discarded"
     )
+
+
+@repeated
+def test_safe_14_two_scans_at_once_in_one_session_give_one_and_the_other_waits(
+    app: Flask, make_syringe: Callable[..., Made], run: int
+) -> None:
+    """The second scan waits for the session's lock, then sees the first one's administration still to
+    confirm: it is refused (`previous_pending`), not given too."""
+    practitioner = factories.UserFactory(roles=("practitioner",))
+    treatment = factories.SessionFactory(practitioner=practitioner)
+    codes = [make_syringe().syringe.code for _ in range(2)]
+    session_id, doctor_id = treatment.id, practitioner.id
+
+    def scan(code: str) -> Callable[[], Any]:
+        return lambda: scanning.scan(session_id, code, user=_user(doctor_id)).reasons
+
+    results = _race(app, 2, _one_each([scan(code) for code in codes]))
+
+    _db.session.expire_all()
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert [error.code for error in refused] == ["previous_pending"], results
+    assert [r for r in results if not isinstance(r, DomainError)] == [[]]
+    given = _db.session.scalar(
+        select(func.count(Administration.id)).where(Administration.session_id == session_id)
+    )
+    assert given == 1

@@ -478,9 +478,7 @@ def correct_administration(data: dict[str, Any], administration_id: int) -> Any:
 
 
 def blocked_response(outcome: scanning.ScanOutcome) -> tuple[Response, int]:
-    fields = {reason: scanning.reason_text(reason) for reason in outcome.reasons}
-    if outcome.allergens:
-        fields[scanning.ALLERGY] = scanning.allergy_text(outcome.allergens)
+    fields = dict(outcome.texts)
     body = {
         "verdict": "blocked",
         "reasons": outcome.reasons,
