@@ -6,11 +6,14 @@ The API pages with keys (keyset): its cursor holds, for each list, the sort key 
 and the next page reads the rows after it, never skipping rows with OFFSET. The page of the lot shows
 page numbers (a lot's lists grow with the lot, not with the years).
 
-How it stays fast on both databases: the keys of the lot's lists are read first, a few integers a row
-(vial ids from the index (lot_id, id); draws by those vial ids; the syringe ids of the lot's batches;
-the administrations not voided of those syringes, with their patient, in one pass), and the counts,
-the order of each list and the keys of a page come from them. Then only the rows of the page are read
-in full, by id. A query that asks the database for "the first 100 in this order" over a join made
+How it stays fast on both databases: the keys of the lot's short lists are read first, a few integers
+a row (vial ids from the index (lot_id, id); draws by those vial ids), and the counts, the order of each
+list and the keys of a page come from them. The long lists come from indexes: the syringes of the lot's
+batches by (batch_id, number, id), and the administrations and patients from the lot's exposures
+(`lot_exposures`, a summary kept by services/summaries.py in the same transaction as each scan, void
+and merge): the administrations' count and page from its key (lot_id, administration_id), the patients
+grouped with their count by the database on (lot_id, patient_id). Then only the rows of the page are
+read in full, by id. A query that asks the database for "the first 100 in this order" over a join made
 PostgreSQL walk a whole index in that order (the draws by batch id, the administrations by id) and
 filter every row of five years.
 
@@ -32,19 +35,20 @@ import base64
 import binascii
 import json
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import and_, func, select, tuple_
 
 from inventory import csvexport
 from inventory.extensions import db
 from inventory.models.clinic import Administration, Patient, TreatmentSession
 from inventory.models.compounding import Batch, Draw, Syringe
 from inventory.models.stock import Receipt, Vial
+from inventory.models.summary import LotExposure
 from inventory.rules.units import ul_to_ml
 from inventory.services import usability
 from inventory.services.paging import PER_PAGE as PAGE_SIZE
@@ -182,45 +186,30 @@ def _given_join() -> Any:
 
 
 class _Keys(NamedTuple):
-    """The keys of the lot's lists, each sorted in its list's order: what the counts and the pages are
-    taken from."""
+    """The keys of the lot's short lists, each sorted in its list's order, and the counts of the long
+    ones: what the counts and the pages are taken from."""
 
     vials: list[int]
     draws: list[tuple[int, int, int]]  # (batch id, draw id, vial id)
     batches: list[int]
-    administrations: list[int]
     patients: list[tuple[str, int, int]]  # (name, id, administrations)
+    administrations: int  # how many (their page is asked of the lot's exposures: one index)
     syringes: int  # how many (their page is asked of the database: it is one index)
 
     @classmethod
     def of(cls, lot_id: int) -> _Keys:
         vials = list(db.session.scalars(select(Vial.id).where(Vial.lot_id == lot_id).order_by(Vial.id)))
         if not vials:
-            return cls([], [], [], [], [], 0)
+            return cls([], [], [], [], 0, 0)
         draws: list[tuple[int, int, int]] = sorted(
             map(tuple, _rows(select(Draw.batch_id, Draw.id, Draw.vial_id).where(among(Draw.vial_id, vials))))
         )
         batches = sorted({batch_id for batch_id, _draw, _vial in draws})
         if not batches:
-            return cls(vials, draws, batches, [], [], 0)
-        # The syringes' ids first (the index on batch_id alone), then their administrations by syringe
-        # id: joined to the syringes instead, PostgreSQL hashed every administration of five years.
-        syringe_ids = list(db.session.scalars(select(Syringe.id).where(among(Syringe.batch_id, batches))))
-        exposure = (
-            _rows(
-                select(Administration.id, Patient.id, Patient.name)
-                .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
-                .join(Patient, Patient.id == TreatmentSession.patient_id)
-                .where(among(Administration.syringe_id, syringe_ids), Administration.given())
-            ).all()
-            if syringe_ids
-            else []
-        )
-        counts = Counter(patient_id for _administration, patient_id, _name in exposure)
-        names = {patient_id: name for _administration, patient_id, name in exposure}
-        # Sorted here, not by the database: the same order (and keys) whatever its collation.
-        patients = sorted((names[patient_id], patient_id, count) for patient_id, count in counts.items())
-        return cls(vials, draws, batches, sorted([row[0] for row in exposure]), patients, len(syringe_ids))
+            return cls(vials, draws, batches, [], 0, 0)
+        syringes = db.session.scalar(select(func.count()).where(among(Syringe.batch_id, batches))) or 0
+        patients = exposed_patient_keys(lot_id)
+        return cls(vials, draws, batches, patients, sum(row[2] for row in patients), int(syringes))
 
     @property
     def counts(self) -> LotCounts:
@@ -229,9 +218,30 @@ class _Keys(NamedTuple):
             len(self.draws),
             len(self.batches),
             self.syringes,
-            len(self.administrations),
+            self.administrations,
             len(self.patients),
         )
+
+
+def exposed_patient_keys(lot_id: int) -> list[tuple[str, int, int]]:
+    """(name, id, administrations) of each patient exposed to the lot, in the list's order: grouped by
+    the database from the lot's exposures, sorted here (the same order whatever its collation)."""
+    query = (
+        select(Patient.name, LotExposure.patient_id, func.count())
+        .join(Patient, Patient.id == LotExposure.patient_id)
+        .where(LotExposure.lot_id == lot_id)
+        .group_by(LotExposure.patient_id, Patient.name)
+    )
+    return sorted((name, int(patient_id), int(count)) for name, patient_id, count in _rows(query))
+
+
+def _administration_ids(lot_id: int, after: Key | None, limit: int) -> list[int]:
+    """A page of the lot's administrations (not voided) in the list's order, id: the lot's exposures'
+    key (lot id, administration id)."""
+    query = select(LotExposure.administration_id).where(LotExposure.lot_id == lot_id)
+    if after is not None:
+        query = query.where(LotExposure.administration_id > after[0])
+    return list(db.session.scalars(query.order_by(LotExposure.administration_id).limit(limit)))
 
 
 def _syringe_ids(batch_ids: list[int], after: Key | None, limit: int, offset: int = 0) -> list[int]:
@@ -434,9 +444,7 @@ def lot_page(lot_id: int, *, cursor: Cursor | None = None, per_page: int = PER_P
         "draws": _draws(lot, [draw_id for _batch, draw_id, _vial in draws]),
         "batches": _batches(_following(keys.batches, after["batches"], limit)),
         "syringes": [],
-        "administrations": _administrations(
-            _following(keys.administrations, after["administrations"], limit)
-        ),
+        "administrations": _administrations(_administration_ids(lot_id, after["administrations"], limit)),
         "patients": _patients(_following(keys.patients, after["patients"], limit)),
     }
     syringe_ids = _syringe_ids(keys.batches, after["syringes"], limit)
@@ -551,9 +559,6 @@ def lot_csv(lot_id: int) -> tuple[str, Iterator[str]]:
     grow with the lot, never with the years); the text is written a chunk of rows at a time as the
     server sends it, and needs no request or database to finish. A lot that does not exist is a 404."""
     lot = _lot_row(lot_id)
-    batch_ids = _Keys.of(lot_id).batches
-    if not batch_ids:
-        return lot.number, _csv_chunks([])
     query = (
         select(
             Administration.administered_at,
@@ -565,12 +570,13 @@ def lot_csv(lot_id: int) -> tuple[str, Iterator[str]]:
             Administration.volume_ul,
             Administration.site,
         )
-        .select_from(Syringe)
+        .select_from(LotExposure)
+        .join(Administration, Administration.id == LotExposure.administration_id)
+        .join(Syringe, Syringe.id == Administration.syringe_id)
         .join(Batch, Batch.id == Syringe.batch_id)
-        .join(Administration, _given_join())
         .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
         .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .where(among(Syringe.batch_id, batch_ids))
+        .where(LotExposure.lot_id == lot_id)
         .order_by(Administration.administered_at, Administration.id)
     )
     return lot.number, _csv_chunks(_rows(query).all())

@@ -34,6 +34,7 @@ from inventory.models.compounding import (
     SyringeStatus,
 )
 from inventory.models.stock import Lot, Receipt, Vial
+from inventory.models.summary import LotExposure
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.text import search_key
 from inventory.services import usability
@@ -378,32 +379,25 @@ def _forward(batches: list[BatchRow]) -> tuple[list[SyringeRow], list[PatientRow
     return syringes, patients
 
 
-def exposed_patients(batch_ids: list[int]) -> list[PatientRow]:
-    """Each patient who received a syringe of these batches, once, with their number of administrations."""
-    if not batch_ids:
-        return []
-    query = exposed_patients_query(batch_ids).order_by(Patient.name, Patient.id)
-    return [PatientRow._make(row) for row in _rows(query)]
-
-
-def exposed_patients_query(batch_ids: list[int]) -> Any:
-    """The select of `exposed_patients`, unordered (the lot trace pages it)."""
-    return (
+def exposed_patients(lot_id: int) -> list[PatientRow]:
+    """Each patient who received something made from this lot, once, with their number of
+    administrations (not voided): read from the lot's exposures (services/summaries.py keeps them)."""
+    query = (
         select(
             Patient.id,
             Patient.name,
             Patient.date_of_birth,
             Patient.phone,
             Patient.email,
-            func.count(Administration.id),
+            func.count(LotExposure.administration_id),
         )
-        .select_from(Administration)
-        .join(Syringe, Syringe.id == Administration.syringe_id)
-        .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
-        .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .where(among(Syringe.batch_id, batch_ids), Administration.given())
+        .select_from(LotExposure)
+        .join(Patient, Patient.id == LotExposure.patient_id)
+        .where(LotExposure.lot_id == lot_id)
         .group_by(Patient.id, Patient.name, Patient.date_of_birth, Patient.phone, Patient.email)
+        .order_by(Patient.name, Patient.id)
     )
+    return [PatientRow._make(row) for row in _rows(query)]
 
 
 # --- batch both ways ---------------------------------------------------------------------------------
