@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -108,8 +108,9 @@ def test_rcl_03_lot_exposures_kept_by_the_services_equal_the_raw_rows(app: Any, 
         assert counts.administrations == counts_before[lot_id].administrations + 1
         assert given_to in {row.id for row in recalls.preview(lot_id=lot_id).patients}
         _number, chunks = lot_trace.lot_csv(lot_id)
-        assert f'"{given_to}","{opened.session.patient.name}","{opened.session.id}","{syringe.code}"' in "".join(
-            chunks
+        assert (
+            f'"{given_to}","{opened.session.patient.name}","{opened.session.id}","{syringe.code}"'
+            in "".join(chunks)
         )
 
     other = patients.create_patient(
