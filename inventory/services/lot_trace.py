@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import String, and_, func, literal, select, tuple_
 
 from inventory import csvexport
 from inventory.extensions import db
@@ -187,29 +187,31 @@ def _given_join() -> Any:
 
 class _Keys(NamedTuple):
     """The keys of the lot's short lists, each sorted in its list's order, and the counts of the long
-    ones: what the counts and the pages are taken from."""
+    ones (their pages are asked of an index): what the counts and the pages are taken from."""
 
     vials: list[int]
     draws: list[tuple[int, int, int]]  # (batch id, draw id, vial id)
     batches: list[int]
-    patients: list[tuple[str, int, int]]  # (name, id, administrations)
-    administrations: int  # how many (their page is asked of the lot's exposures: one index)
-    syringes: int  # how many (their page is asked of the database: it is one index)
+    syringes: int
+    administrations: int
+    patients: int
 
     @classmethod
     def of(cls, lot_id: int) -> _Keys:
-        vials = list(db.session.scalars(select(Vial.id).where(Vial.lot_id == lot_id).order_by(Vial.id)))
+        vials = _rows(select(Vial.id).where(Vial.lot_id == lot_id).order_by(Vial.id)).scalars().all()
         if not vials:
-            return cls([], [], [], [], 0, 0)
-        draws: list[tuple[int, int, int]] = sorted(
-            map(tuple, _rows(select(Draw.batch_id, Draw.id, Draw.vial_id).where(among(Draw.vial_id, vials))))
-        )
+            return cls([], [], [], 0, 0, 0)
+        found = _rows(select(Draw.batch_id, Draw.id, Draw.vial_id).where(among(Draw.vial_id, vials))).all()
+        draws: list[tuple[int, int, int]] = sorted(map(tuple, found))
         batches = sorted({batch_id for batch_id, _draw, _vial in draws})
         if not batches:
-            return cls(vials, draws, batches, [], 0, 0)
-        syringes = db.session.scalar(select(func.count()).where(among(Syringe.batch_id, batches))) or 0
-        patients = exposed_patient_keys(lot_id)
-        return cls(vials, draws, batches, patients, sum(row[2] for row in patients), int(syringes))
+            return cls(list(vials), draws, batches, 0, 0, 0)
+        syringes = select(func.count()).where(among(Syringe.batch_id, batches)).scalar_subquery()
+        exposures = select(func.count(), func.count(func.distinct(LotExposure.patient_id))).where(
+            LotExposure.lot_id == lot_id
+        )
+        administrations, patients, syringe_count = _rows(exposures.add_columns(syringes)).one()
+        return cls(list(vials), draws, batches, int(syringe_count), int(administrations), int(patients))
 
     @property
     def counts(self) -> LotCounts:
@@ -219,29 +221,40 @@ class _Keys(NamedTuple):
             len(self.batches),
             self.syringes,
             self.administrations,
-            len(self.patients),
+            self.patients,
         )
 
 
-def exposed_patient_keys(lot_id: int) -> list[tuple[str, int, int]]:
-    """(name, id, administrations) of each patient exposed to the lot, in the list's order: grouped by
-    the database from the lot's exposures, sorted here (the same order whatever its collation)."""
-    query = (
-        select(Patient.name, LotExposure.patient_id, func.count())
-        .join(Patient, Patient.id == LotExposure.patient_id)
+def _by_code_point(column: Any) -> Any:
+    """A text column compared by code point, as Python compares strings (and the cursor's keys): the
+    bytes of UTF-8 sort in code-point order, which is PostgreSQL's "C" collation and SQLite's BINARY,
+    whatever collation the database was created with."""
+    return column.collate("C" if db.session.get_bind().dialect.name == "postgresql" else "BINARY")
+
+
+def _patients(lot_id: int, after: Key | None, limit: int, offset: int = 0) -> list[PatientRow]:
+    """A page of the patients exposed to the lot in the list's order (name, id), each once with their
+    number of administrations: counted per patient by the database on the lot's exposures (lot_id,
+    patient_id), sorted and cut there."""
+    counts = (
+        select(LotExposure.patient_id, func.count().label("administrations"))
         .where(LotExposure.lot_id == lot_id)
-        .group_by(LotExposure.patient_id, Patient.name)
+        .group_by(LotExposure.patient_id)
+        .subquery()
     )
-    return sorted((name, int(patient_id), int(count)) for name, patient_id, count in _rows(query))
-
-
-def _administration_ids(lot_id: int, after: Key | None, limit: int) -> list[int]:
-    """A page of the lot's administrations (not voided) in the list's order, id: the lot's exposures'
-    key (lot id, administration id)."""
-    query = select(LotExposure.administration_id).where(LotExposure.lot_id == lot_id)
+    name = _by_code_point(Patient.name)
+    query = select(
+        Patient.id,
+        Patient.name,
+        Patient.date_of_birth,
+        Patient.phone,
+        Patient.email,
+        counts.c.administrations,
+    ).join(counts, counts.c.patient_id == Patient.id)
     if after is not None:
-        query = query.where(LotExposure.administration_id > after[0])
-    return list(db.session.scalars(query.order_by(LotExposure.administration_id).limit(limit)))
+        query = query.where(tuple_(name, Patient.id) > tuple_(literal(after[0], String), literal(after[1])))
+    query = query.order_by(name, Patient.id).limit(limit).offset(offset)
+    return [PatientRow._make(row) for row in _rows(query).all()]
 
 
 def _syringe_ids(batch_ids: list[int], after: Key | None, limit: int, offset: int = 0) -> list[int]:
@@ -253,7 +266,7 @@ def _syringe_ids(batch_ids: list[int], after: Key | None, limit: int, offset: in
     query = select(Syringe.id).where(among(Syringe.batch_id, batch_ids))
     if after is not None:
         query = query.where(tuple_(*columns) > tuple_(*after))
-    return list(db.session.scalars(query.order_by(*columns).limit(limit).offset(offset)))
+    return list(_rows(query.order_by(*columns).limit(limit).offset(offset)).scalars().all())
 
 
 # --- the rows of a page, read by id ------------------------------------------------------------------
@@ -387,7 +400,18 @@ def _syringes(where: Any) -> list[SyringeRow]:
     return syringes
 
 
+def _administration_ids(lot_id: int, after: Key | None, limit: int) -> list[int]:
+    """A page of the lot's administrations (not voided) in the list's order, id: along the key of the
+    lot's exposures (lot id, administration id)."""
+    query = select(LotExposure.administration_id).where(LotExposure.lot_id == lot_id)
+    if after is not None:
+        query = query.where(LotExposure.administration_id > after[0])
+    return list(_rows(query.order_by(LotExposure.administration_id).limit(limit)).scalars().all())
+
+
 def _administrations(ids: list[int]) -> list[AdministrationRow]:
+    """These administrations by id (asked with the page's exposures joined instead, PostgreSQL merged
+    them with every administration in id order, 185,000 of them)."""
     if not ids:
         return []
     query = (
@@ -409,22 +433,7 @@ def _administrations(ids: list[int]) -> list[AdministrationRow]:
         .where(among(Administration.id, ids))
         .order_by(Administration.id)
     )
-    return [AdministrationRow(*row) for row in _rows(query)]
-
-
-def _patients(shown: list[tuple[str, int, int]]) -> list[PatientRow]:
-    """These exposed patients (name, id, administrations), in this order, with their contact details."""
-    if not shown:
-        return []
-    query = select(Patient.id, Patient.date_of_birth, Patient.phone, Patient.email).where(
-        among(Patient.id, [patient_id for _name, patient_id, _count in shown])
-    )
-    details = {patient_id: (born, phone, email) for patient_id, born, phone, email in _rows(query)}
-    rows = []
-    for name, patient_id, count in shown:
-        born, phone, email = details[patient_id]
-        rows.append(PatientRow(patient_id, name, born, phone, email, count))
-    return rows
+    return [AdministrationRow(*row) for row in _rows(query).all()]
 
 
 # --- the API: counts and a page of each list, with a cursor ------------------------------------------
@@ -445,7 +454,7 @@ def lot_page(lot_id: int, *, cursor: Cursor | None = None, per_page: int = PER_P
         "batches": _batches(_following(keys.batches, after["batches"], limit)),
         "syringes": [],
         "administrations": _administrations(_administration_ids(lot_id, after["administrations"], limit)),
-        "patients": _patients(_following(keys.patients, after["patients"], limit)),
+        "patients": _patients(lot_id, after["patients"], limit),
     }
     syringe_ids = _syringe_ids(keys.batches, after["syringes"], limit)
     if syringe_ids:
@@ -516,10 +525,15 @@ class LotOverview:
         return grouped
 
 
+def _page_number(count: int, number: int | None, per_page: int) -> tuple[int, int]:
+    """(page number, pages) of a list of `count` rows; a number past the end is the last page."""
+    pages = max(1, -(-count // per_page))
+    return min(max(1, number or 1), pages), pages
+
+
 def _numbered(rows: Sequence[Any], number: int | None, per_page: int) -> tuple[list[Any], int, int]:
     """(rows of the page, page number, pages); a number past the end is the last page."""
-    pages = max(1, -(-len(rows) // per_page))
-    number = min(max(1, number or 1), pages)
+    number, pages = _page_number(len(rows), number, per_page)
     start = (number - 1) * per_page
     return list(rows[start : start + per_page]), number, pages
 
@@ -538,8 +552,10 @@ def lot_overview(
     lot = _lot_row(lot_id)
     keys = _Keys.of(lot_id)
     counts = keys.counts
-    shown, number, pages = _numbered(keys.patients, patients, per_page)
-    patient_page = Page(_patients(shown), number, pages, counts.patients)
+    number, pages = _page_number(counts.patients, patients, per_page)
+    patient_page = Page(
+        _patients(lot_id, None, per_page, (number - 1) * per_page), number, pages, counts.patients
+    )
     shown, number, pages = _numbered(keys.vials, vials, per_page)
     vial_page = Page(_vials(shown), number, pages, counts.vials)
     on_page = set(shown)
