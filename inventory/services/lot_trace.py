@@ -257,16 +257,16 @@ def _patients(lot_id: int, after: Key | None, limit: int, offset: int = 0) -> li
     return [PatientRow._make(row) for row in _rows(query).all()]
 
 
-def _syringe_ids(batch_ids: list[int], after: Key | None, limit: int, offset: int = 0) -> list[int]:
-    """A page of the ids of these batches' syringes in the list's order (batch, number, id): one index,
-    sorted by the database."""
+def _syringe_ids(batch_ids: list[int], after: Key | None, limit: int) -> list[tuple[int, int]]:
+    """A page of (id, batch id) of these batches' syringes in the list's order (batch, number, id): one
+    index, sorted by the database."""
     if not batch_ids:
         return []
     columns = (Syringe.batch_id, Syringe.number, Syringe.id)
-    query = select(Syringe.id).where(among(Syringe.batch_id, batch_ids))
+    query = select(Syringe.id, Syringe.batch_id).where(among(Syringe.batch_id, batch_ids))
     if after is not None:
         query = query.where(tuple_(*columns) > tuple_(*after))
-    return list(_rows(query.order_by(*columns).limit(limit).offset(offset)).scalars().all())
+    return [(syringe_id, batch_id) for syringe_id, batch_id in _rows(query.order_by(*columns).limit(limit))]
 
 
 # --- the rows of a page, read by id ------------------------------------------------------------------
@@ -342,8 +342,10 @@ def _batches(ids: list[int]) -> list[BatchRow]:
     return trace_batches(among(Batch.id, ids), Batch.id) if ids else []
 
 
-def _syringes(where: Any) -> list[SyringeRow]:
-    """These syringes with what became of each (its administration, if any) and its verdict."""
+def _syringes(where: Any, batch_ids: list[int]) -> list[SyringeRow]:
+    """These syringes (of these batches) with what became of each (its administration, if any) and its
+    verdict. The batches are named by id as well: joined on the syringes alone, PostgreSQL hashed every
+    batch for their codes."""
     query = (
         select(
             Syringe.id,
@@ -368,7 +370,7 @@ def _syringes(where: Any) -> list[SyringeRow]:
         .outerjoin(Administration, _given_join())
         .outerjoin(TreatmentSession, TreatmentSession.id == Administration.session_id)
         .outerjoin(Patient, Patient.id == TreatmentSession.patient_id)
-        .where(where)
+        .where(where, among(Batch.id, batch_ids))
         .order_by(Syringe.batch_id, Syringe.number, Syringe.id)
     )
     rows = _rows(query).all()
@@ -456,9 +458,10 @@ def lot_page(lot_id: int, *, cursor: Cursor | None = None, per_page: int = PER_P
         "administrations": _administrations(_administration_ids(lot_id, after["administrations"], limit)),
         "patients": _patients(lot_id, after["patients"], limit),
     }
-    syringe_ids = _syringe_ids(keys.batches, after["syringes"], limit)
-    if syringe_ids:
-        found["syringes"] = _syringes(among(Syringe.id, syringe_ids))
+    syringe_page = _syringe_ids(keys.batches, after["syringes"], limit)
+    if syringe_page:
+        ids, batch_ids = zip(*syringe_page, strict=True)
+        found["syringes"] = _syringes(among(Syringe.id, ids), list(batch_ids))
     more = any(len(rows) > per_page for rows in found.values())
     last: dict[str, Key | None] = {}
     for name in LISTS:
@@ -562,7 +565,7 @@ def lot_overview(
     draws = _draws(lot, [draw_id for _batch, draw_id, vial_id in keys.draws if vial_id in on_page])
     shown, number, pages = _numbered(keys.batches, batches, batches_per_page)
     batch_page = Page(_batches(shown), number, pages, counts.batches)
-    syringes = _syringes(among(Syringe.batch_id, shown)) if shown else []
+    syringes = _syringes(among(Syringe.batch_id, shown), shown) if shown else []
     return LotOverview(lot, counts, patient_page, vial_page, batch_page, draws, syringes)
 
 
