@@ -45,6 +45,13 @@ def upgrade():
     session = Session(bind=op.get_bind())
     summaries.rebuild_lot_exposures(session)
     session.flush()
+    # Statistics for the planner at once (a new table has none), and on PostgreSQL the visibility map
+    # too, so that the counts are index-only scans before autovacuum comes by (VACUUM needs autocommit).
+    if op.get_bind().dialect.name == "postgresql":
+        with op.get_context().autocommit_block():
+            op.execute("VACUUM (ANALYZE) lot_exposures")
+    else:
+        op.execute("ANALYZE lot_exposures")
 
 
 def downgrade():
