@@ -124,8 +124,8 @@ def run(url: str, *, years: float, sessions: int, fresh: bool = True, recall: bo
         def patient_set() -> set[int]:
             return set(db.session.execute(PATIENT_SET_SQL, {"lot_id": lot_id}).scalars())
 
-        exposed = {p.id for p in trace.exposed_patients(trace.batch_ids_of_lot(lot_id))}
-        assert patient_set() == exposed, "the hand-written SQL and the service disagree"
+        exposed = {p.id for p in trace.exposed_patients(lot_id)}
+        assert patient_set() == exposed, "the hand-written SQL and the lot's exposures disagree"
         batch_id = max(first.batches, key=lambda b: len([s for s in first.syringes if s.batch_id == b.id])).id
         counts = first.counts
         for label, action, note in (

@@ -7,6 +7,7 @@ from typing import Any
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from inventory import clock
@@ -32,6 +33,7 @@ from inventory.models import (
 )
 from inventory.rules.codes import CodeKind, new_code
 from inventory.rules.text import search_key
+from inventory.services import summaries
 from tests.support import TEST_PASSWORD
 
 _PASSWORD_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")
@@ -194,6 +196,14 @@ class DrawFactory(Base):
     drawn_at = factory.LazyFunction(clock.now)
     drawn_by_id = factory.LazyAttribute(lambda o: o.batch.prepared_by.id)
 
+    @factory.post_generation
+    def exposures(obj: Draw, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """The lot now exposes whoever was given a syringe of the batch (the services keep that summary;
+        a draw written after its batch's administrations is a factory's liberty)."""
+        if create:
+            given = select(Administration.id).join(Syringe, Syringe.id == Administration.syringe_id)
+            _exposures_changed(db.session.scalars(given.where(Syringe.batch_id == obj.batch_id)))
+
 
 class SyringeFactory(Base):
     class Meta:
@@ -230,6 +240,17 @@ class AdministrationFactory(Base):
     volume_ul = factory.LazyAttribute(lambda o: o.syringe.volume_ul)
     site = "face"
     administered_at = factory.LazyFunction(clock.now)
+
+    @factory.post_generation
+    def exposures(obj: Administration, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """The lots in the syringe are exposed by it, as the scan records (summaries.py)."""
+        if create:
+            _exposures_changed([obj.id])
+
+
+def _exposures_changed(administration_ids: Any) -> None:
+    summaries.lot_exposures_changed(administration_ids)
+    db.session.commit()
 
 
 class PatientAllergyFactory(Base):

@@ -60,7 +60,7 @@ from inventory.models.recall import (
 )
 from inventory.models.settings import PolicySetting
 from inventory.models.stock import DiscardReason, Lot, LotStatus, Receipt, Vial, VialStatus
-from inventory.models.summary import AdverseEventLot, DailyTotal, MonthlyTotal
+from inventory.models.summary import AdverseEventLot, DailyTotal, LotExposure, MonthlyTotal
 from inventory.models.users import ApiToken, LoginThrottle, Role, User, UserRole
 
 __all__ = [
@@ -89,6 +89,7 @@ __all__ = [
     "LabelPrint",
     "LoginThrottle",
     "Lot",
+    "LotExposure",
     "LotStatus",
     "MonthlyTotal",
     "MovedItem",

@@ -58,6 +58,22 @@ class AdverseEventLot(Model):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
 
 
+class LotExposure(Model):
+    """RCL-03's summary: a lot something of which was in the syringe of an administration given (not
+    voided), and the administration's patient; a cocktail's administration has a row for each of its lots.
+    The lot trace, the recalls and the CSV count and page a lot's administrations and patients here
+    instead of walking vials, draws, syringes and administrations (services/summaries.py keeps it)."""
+
+    __tablename__ = "lot_exposures"
+    __table_args__ = (Index("ix_lot_exposures_lot_id_patient_id", "lot_id", "patient_id"),)
+
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), primary_key=True)
+    administration_id: Mapped[int] = mapped_column(
+        ForeignKey("administrations.id"), primary_key=True, index=True
+    )
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+
+
 # Indexes of the hot filters (date windows of reorder and administrations, the scan's SAFE-08 check,
 # stock by status), declared here beside the migration that made them (i16_flat_at_scale).
 Index("ix_draws_batch_id_product_id", Draw.batch_id, Draw.product_id)

@@ -6,11 +6,14 @@ The API pages with keys (keyset): its cursor holds, for each list, the sort key 
 and the next page reads the rows after it, never skipping rows with OFFSET. The page of the lot shows
 page numbers (a lot's lists grow with the lot, not with the years).
 
-How it stays fast on both databases: the keys of the lot's lists are read first, a few integers a row
-(vial ids from the index (lot_id, id); draws by those vial ids; the syringe ids of the lot's batches;
-the administrations not voided of those syringes, with their patient, in one pass), and the counts,
-the order of each list and the keys of a page come from them. Then only the rows of the page are read
-in full, by id. A query that asks the database for "the first 100 in this order" over a join made
+How it stays fast on both databases: the keys of the lot's short lists are read first, a few integers
+a row (vial ids from the index (lot_id, id); draws by those vial ids), and the counts, the order of each
+list and the keys of a page come from them. The long lists come from indexes: the syringes of the lot's
+batches by (batch_id, number, id), and the administrations and patients from the lot's exposures
+(`lot_exposures`, a summary kept by services/summaries.py in the same transaction as each scan, void
+and merge): the administrations' count and page from its key (lot_id, administration_id), the patients
+grouped with their count by the database on (lot_id, patient_id). Then only the rows of the page are
+read in full, by id. A query that asks the database for "the first 100 in this order" over a join made
 PostgreSQL walk a whole index in that order (the draws by batch id, the administrations by id) and
 filter every row of five years.
 
@@ -32,19 +35,20 @@ import base64
 import binascii
 import json
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import String, and_, func, literal, select, tuple_
 
 from inventory import csvexport
 from inventory.extensions import db
 from inventory.models.clinic import Administration, Patient, TreatmentSession
 from inventory.models.compounding import Batch, Draw, Syringe
 from inventory.models.stock import Receipt, Vial
+from inventory.models.summary import LotExposure
 from inventory.rules.units import ul_to_ml
 from inventory.services import usability
 from inventory.services.paging import PER_PAGE as PAGE_SIZE
@@ -182,45 +186,32 @@ def _given_join() -> Any:
 
 
 class _Keys(NamedTuple):
-    """The keys of the lot's lists, each sorted in its list's order: what the counts and the pages are
-    taken from."""
+    """The keys of the lot's short lists, each sorted in its list's order, and the counts of the long
+    ones (their pages are asked of an index): what the counts and the pages are taken from."""
 
     vials: list[int]
     draws: list[tuple[int, int, int]]  # (batch id, draw id, vial id)
     batches: list[int]
-    administrations: list[int]
-    patients: list[tuple[str, int, int]]  # (name, id, administrations)
-    syringes: int  # how many (their page is asked of the database: it is one index)
+    syringes: int
+    administrations: int
+    patients: int
 
     @classmethod
     def of(cls, lot_id: int) -> _Keys:
-        vials = list(db.session.scalars(select(Vial.id).where(Vial.lot_id == lot_id).order_by(Vial.id)))
+        vials = _rows(select(Vial.id).where(Vial.lot_id == lot_id).order_by(Vial.id)).scalars().all()
         if not vials:
-            return cls([], [], [], [], [], 0)
-        draws: list[tuple[int, int, int]] = sorted(
-            map(tuple, _rows(select(Draw.batch_id, Draw.id, Draw.vial_id).where(among(Draw.vial_id, vials))))
-        )
+            return cls([], [], [], 0, 0, 0)
+        found = _rows(select(Draw.batch_id, Draw.id, Draw.vial_id).where(among(Draw.vial_id, vials))).all()
+        draws: list[tuple[int, int, int]] = sorted(map(tuple, found))
         batches = sorted({batch_id for batch_id, _draw, _vial in draws})
         if not batches:
-            return cls(vials, draws, batches, [], [], 0)
-        # The syringes' ids first (the index on batch_id alone), then their administrations by syringe
-        # id: joined to the syringes instead, PostgreSQL hashed every administration of five years.
-        syringe_ids = list(db.session.scalars(select(Syringe.id).where(among(Syringe.batch_id, batches))))
-        exposure = (
-            _rows(
-                select(Administration.id, Patient.id, Patient.name)
-                .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
-                .join(Patient, Patient.id == TreatmentSession.patient_id)
-                .where(among(Administration.syringe_id, syringe_ids), Administration.given())
-            ).all()
-            if syringe_ids
-            else []
+            return cls(list(vials), draws, batches, 0, 0, 0)
+        syringes = select(func.count()).where(among(Syringe.batch_id, batches)).scalar_subquery()
+        exposures = select(func.count(), func.count(func.distinct(LotExposure.patient_id))).where(
+            LotExposure.lot_id == lot_id
         )
-        counts = Counter(patient_id for _administration, patient_id, _name in exposure)
-        names = {patient_id: name for _administration, patient_id, name in exposure}
-        # Sorted here, not by the database: the same order (and keys) whatever its collation.
-        patients = sorted((names[patient_id], patient_id, count) for patient_id, count in counts.items())
-        return cls(vials, draws, batches, sorted([row[0] for row in exposure]), patients, len(syringe_ids))
+        administrations, patients, syringe_count = _rows(exposures.add_columns(syringes)).one()
+        return cls(list(vials), draws, batches, int(syringe_count), int(administrations), int(patients))
 
     @property
     def counts(self) -> LotCounts:
@@ -229,21 +220,53 @@ class _Keys(NamedTuple):
             len(self.draws),
             len(self.batches),
             self.syringes,
-            len(self.administrations),
-            len(self.patients),
+            self.administrations,
+            self.patients,
         )
 
 
-def _syringe_ids(batch_ids: list[int], after: Key | None, limit: int, offset: int = 0) -> list[int]:
-    """A page of the ids of these batches' syringes in the list's order (batch, number, id): one index,
-    sorted by the database."""
+def _by_code_point(column: Any) -> Any:
+    """A text column compared by code point, as Python compares strings (and the cursor's keys): the
+    bytes of UTF-8 sort in code-point order, which is PostgreSQL's "C" collation and SQLite's BINARY,
+    whatever collation the database was created with."""
+    return column.collate("C" if db.session.get_bind().dialect.name == "postgresql" else "BINARY")
+
+
+def _patients(lot_id: int, after: Key | None, limit: int, offset: int = 0) -> list[PatientRow]:
+    """A page of the patients exposed to the lot in the list's order (name, id), each once with their
+    number of administrations: counted per patient by the database on the lot's exposures (lot_id,
+    patient_id), sorted and cut there."""
+    counts = (
+        select(LotExposure.patient_id, func.count().label("administrations"))
+        .where(LotExposure.lot_id == lot_id)
+        .group_by(LotExposure.patient_id)
+        .subquery()
+    )
+    name = _by_code_point(Patient.name)
+    query = select(
+        Patient.id,
+        Patient.name,
+        Patient.date_of_birth,
+        Patient.phone,
+        Patient.email,
+        counts.c.administrations,
+    ).join(counts, counts.c.patient_id == Patient.id)
+    if after is not None:
+        query = query.where(tuple_(name, Patient.id) > tuple_(literal(after[0], String), literal(after[1])))
+    query = query.order_by(name, Patient.id).limit(limit).offset(offset)
+    return [PatientRow._make(row) for row in _rows(query).all()]
+
+
+def _syringe_ids(batch_ids: list[int], after: Key | None, limit: int) -> list[tuple[int, int]]:
+    """A page of (id, batch id) of these batches' syringes in the list's order (batch, number, id): one
+    index, sorted by the database."""
     if not batch_ids:
         return []
     columns = (Syringe.batch_id, Syringe.number, Syringe.id)
-    query = select(Syringe.id).where(among(Syringe.batch_id, batch_ids))
+    query = select(Syringe.id, Syringe.batch_id).where(among(Syringe.batch_id, batch_ids))
     if after is not None:
         query = query.where(tuple_(*columns) > tuple_(*after))
-    return list(db.session.scalars(query.order_by(*columns).limit(limit).offset(offset)))
+    return [(syringe_id, batch_id) for syringe_id, batch_id in _rows(query.order_by(*columns).limit(limit))]
 
 
 # --- the rows of a page, read by id ------------------------------------------------------------------
@@ -319,8 +342,10 @@ def _batches(ids: list[int]) -> list[BatchRow]:
     return trace_batches(among(Batch.id, ids), Batch.id) if ids else []
 
 
-def _syringes(where: Any) -> list[SyringeRow]:
-    """These syringes with what became of each (its administration, if any) and its verdict."""
+def _syringes(where: Any, batch_ids: list[int]) -> list[SyringeRow]:
+    """These syringes (of these batches) with what became of each (its administration, if any) and its
+    verdict. The batches are named by id as well: joined on the syringes alone, PostgreSQL hashed every
+    batch for their codes."""
     query = (
         select(
             Syringe.id,
@@ -345,7 +370,7 @@ def _syringes(where: Any) -> list[SyringeRow]:
         .outerjoin(Administration, _given_join())
         .outerjoin(TreatmentSession, TreatmentSession.id == Administration.session_id)
         .outerjoin(Patient, Patient.id == TreatmentSession.patient_id)
-        .where(where)
+        .where(where, among(Batch.id, batch_ids))
         .order_by(Syringe.batch_id, Syringe.number, Syringe.id)
     )
     rows = _rows(query).all()
@@ -377,7 +402,18 @@ def _syringes(where: Any) -> list[SyringeRow]:
     return syringes
 
 
+def _administration_ids(lot_id: int, after: Key | None, limit: int) -> list[int]:
+    """A page of the lot's administrations (not voided) in the list's order, id: along the key of the
+    lot's exposures (lot id, administration id)."""
+    query = select(LotExposure.administration_id).where(LotExposure.lot_id == lot_id)
+    if after is not None:
+        query = query.where(LotExposure.administration_id > after[0])
+    return list(_rows(query.order_by(LotExposure.administration_id).limit(limit)).scalars().all())
+
+
 def _administrations(ids: list[int]) -> list[AdministrationRow]:
+    """These administrations by id (asked with the page's exposures joined instead, PostgreSQL merged
+    them with every administration in id order, 185,000 of them)."""
     if not ids:
         return []
     query = (
@@ -399,22 +435,7 @@ def _administrations(ids: list[int]) -> list[AdministrationRow]:
         .where(among(Administration.id, ids))
         .order_by(Administration.id)
     )
-    return [AdministrationRow(*row) for row in _rows(query)]
-
-
-def _patients(shown: list[tuple[str, int, int]]) -> list[PatientRow]:
-    """These exposed patients (name, id, administrations), in this order, with their contact details."""
-    if not shown:
-        return []
-    query = select(Patient.id, Patient.date_of_birth, Patient.phone, Patient.email).where(
-        among(Patient.id, [patient_id for _name, patient_id, _count in shown])
-    )
-    details = {patient_id: (born, phone, email) for patient_id, born, phone, email in _rows(query)}
-    rows = []
-    for name, patient_id, count in shown:
-        born, phone, email = details[patient_id]
-        rows.append(PatientRow(patient_id, name, born, phone, email, count))
-    return rows
+    return [AdministrationRow(*row) for row in _rows(query).all()]
 
 
 # --- the API: counts and a page of each list, with a cursor ------------------------------------------
@@ -434,14 +455,13 @@ def lot_page(lot_id: int, *, cursor: Cursor | None = None, per_page: int = PER_P
         "draws": _draws(lot, [draw_id for _batch, draw_id, _vial in draws]),
         "batches": _batches(_following(keys.batches, after["batches"], limit)),
         "syringes": [],
-        "administrations": _administrations(
-            _following(keys.administrations, after["administrations"], limit)
-        ),
-        "patients": _patients(_following(keys.patients, after["patients"], limit)),
+        "administrations": _administrations(_administration_ids(lot_id, after["administrations"], limit)),
+        "patients": _patients(lot_id, after["patients"], limit),
     }
-    syringe_ids = _syringe_ids(keys.batches, after["syringes"], limit)
-    if syringe_ids:
-        found["syringes"] = _syringes(among(Syringe.id, syringe_ids))
+    syringe_page = _syringe_ids(keys.batches, after["syringes"], limit)
+    if syringe_page:
+        ids, batch_ids = zip(*syringe_page, strict=True)
+        found["syringes"] = _syringes(among(Syringe.id, ids), list(batch_ids))
     more = any(len(rows) > per_page for rows in found.values())
     last: dict[str, Key | None] = {}
     for name in LISTS:
@@ -508,10 +528,15 @@ class LotOverview:
         return grouped
 
 
+def _page_number(count: int, number: int | None, per_page: int) -> tuple[int, int]:
+    """(page number, pages) of a list of `count` rows; a number past the end is the last page."""
+    pages = max(1, -(-count // per_page))
+    return min(max(1, number or 1), pages), pages
+
+
 def _numbered(rows: Sequence[Any], number: int | None, per_page: int) -> tuple[list[Any], int, int]:
     """(rows of the page, page number, pages); a number past the end is the last page."""
-    pages = max(1, -(-len(rows) // per_page))
-    number = min(max(1, number or 1), pages)
+    number, pages = _page_number(len(rows), number, per_page)
     start = (number - 1) * per_page
     return list(rows[start : start + per_page]), number, pages
 
@@ -530,15 +555,17 @@ def lot_overview(
     lot = _lot_row(lot_id)
     keys = _Keys.of(lot_id)
     counts = keys.counts
-    shown, number, pages = _numbered(keys.patients, patients, per_page)
-    patient_page = Page(_patients(shown), number, pages, counts.patients)
+    number, pages = _page_number(counts.patients, patients, per_page)
+    patient_page = Page(
+        _patients(lot_id, None, per_page, (number - 1) * per_page), number, pages, counts.patients
+    )
     shown, number, pages = _numbered(keys.vials, vials, per_page)
     vial_page = Page(_vials(shown), number, pages, counts.vials)
     on_page = set(shown)
     draws = _draws(lot, [draw_id for _batch, draw_id, vial_id in keys.draws if vial_id in on_page])
     shown, number, pages = _numbered(keys.batches, batches, batches_per_page)
     batch_page = Page(_batches(shown), number, pages, counts.batches)
-    syringes = _syringes(among(Syringe.batch_id, shown)) if shown else []
+    syringes = _syringes(among(Syringe.batch_id, shown), shown) if shown else []
     return LotOverview(lot, counts, patient_page, vial_page, batch_page, draws, syringes)
 
 
@@ -551,9 +578,6 @@ def lot_csv(lot_id: int) -> tuple[str, Iterator[str]]:
     grow with the lot, never with the years); the text is written a chunk of rows at a time as the
     server sends it, and needs no request or database to finish. A lot that does not exist is a 404."""
     lot = _lot_row(lot_id)
-    batch_ids = _Keys.of(lot_id).batches
-    if not batch_ids:
-        return lot.number, _csv_chunks([])
     query = (
         select(
             Administration.administered_at,
@@ -565,12 +589,13 @@ def lot_csv(lot_id: int) -> tuple[str, Iterator[str]]:
             Administration.volume_ul,
             Administration.site,
         )
-        .select_from(Syringe)
+        .select_from(LotExposure)
+        .join(Administration, Administration.id == LotExposure.administration_id)
+        .join(Syringe, Syringe.id == Administration.syringe_id)
         .join(Batch, Batch.id == Syringe.batch_id)
-        .join(Administration, _given_join())
         .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
         .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .where(among(Syringe.batch_id, batch_ids))
+        .where(LotExposure.lot_id == lot_id)
         .order_by(Administration.administered_at, Administration.id)
     )
     return lot.number, _csv_chunks(_rows(query).all())

@@ -280,6 +280,7 @@ def merge_patients(patient_id: int, into_patient_id: int) -> Patient:
             moved[table.name] = ids
         moved["recall_patients"], left = _move_recall_follow_ups(source.id, kept.id)
         summaries.event_lots_changed(moved["adverse_events"])  # the events' patient is the kept one
+        summaries.patients_moved(moved["treatment_sessions"], kept.id)
         source.merged_into_id = kept.id
         source.merged_at = clock.now()
         details = {"merged_id": source.id, "kept_id": kept.id, "moved": moved, "recall_patients_left": left}

@@ -148,8 +148,8 @@ def preview(**target: Any) -> Preview:
     _refuse_twice(resolved)
     if resolved.lot is None:
         return Preview(resolved, Quarantined(), [])
-    batch_ids = batch_ids_of_lot(resolved.lot.id)
-    return Preview(resolved, _counts(resolved.lot.id, batch_ids), exposed_patients(batch_ids))
+    lot_id = resolved.lot.id
+    return Preview(resolved, _counts(lot_id, batch_ids_of_lot(lot_id)), exposed_patients(lot_id))
 
 
 def _refuse_twice(target: Target) -> None:
@@ -264,7 +264,7 @@ def enter_recall(
             counts = _counts(target.lot.id, batch_ids)
             _mark_lot_recalled(target.lot, recall, user)
             _quarantine_batches(target.lot.id, batch_ids, recall, user)
-            _refresh_patients(recall, batch_ids)
+            _refresh_patients(recall)
         audit.record(
             "recall_entered",
             "recall",
@@ -286,11 +286,11 @@ def enter_recall(
 # --- exposed patients and their follow-up ------------------------------------------------------------
 
 
-def _refresh_patients(recall: Recall, batch_ids: list[int]) -> None:
+def _refresh_patients(recall: Recall) -> None:
     """RCL-05: one row per exposed patient; missing ones are added, statuses are kept."""
     if recall.lot_id is None:
         return
-    exposed = exposed_patients(batch_ids)
+    exposed = exposed_patients(recall.lot_id)
     rows: Any = db.session.execute(
         select(RecallPatient.patient_id, RecallPatient.administrations).where(
             RecallPatient.recall_id == recall.id
@@ -361,7 +361,7 @@ def refresh_exposed_patients(lot_ids: Iterable[int]) -> None:
         return
     for recall in db.session.scalars(select(Recall).where(Recall.lot_id.in_(ids))):
         assert recall.lot_id is not None
-        _refresh_patients(recall, batch_ids_of_lot(recall.lot_id))
+        _refresh_patients(recall)
         db.session.expire(recall, ["patients"])
 
 

@@ -16,13 +16,19 @@ through `add`:
 `add` upserts each figure into its day's total and into its month's (`monthly_totals`): a report of
 three years by month reads 36 months of totals, plus the days of a month the period only partly covers.
 
+The lots each administration given was exposed to (`lot_exposures`, a row per lot and administration
+with its patient: what the lot trace, the recalls and the CSV count and page) are kept by
+`administration_counted` (an administration given adds its lots, a void removes them) and by patient
+merges (`patients_moved`: the sessions, so their rows, move to the record kept).
+
 The adverse events' lots (`adverse_event_lots`, a row per event and lot with the event's patient) are
 replaced for an event by `event_lots_changed(event_ids)` whenever what the event was exposed to may have
 changed: `adverse_event_recorded(event)` (vigilance), `administration_counted` for the events of the
 administration's session (scanning, voids), and patient merges (the events move to the record kept).
 
 Bulk loads that bypass the services (the demo generator, test factories) call `rebuild()`, which
-recomputes every summary from the raw rows (`recompute`, `recompute_monthly`, `recompute_event_lots`),
+recomputes every summary from the raw rows (`recompute`, `recompute_monthly`, `recompute_event_lots`,
+`recompute_lot_exposures`),
 the same computations the migrations back-fill with and the tests compare against.
 
 Costs are kept in billionths of a minor unit (`cost_nano`): exact for every cost the app computes to
@@ -39,7 +45,7 @@ from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, insert, literal, select, union_all
+from sqlalchemy import ColumnElement, case, delete, func, insert, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, scoped_session
 
@@ -52,6 +58,7 @@ from inventory.models import (
     Batch,
     DailyTotal,
     Draw,
+    LotExposure,
     MonthlyTotal,
     Receipt,
     Syringe,
@@ -85,6 +92,7 @@ class Figure:
 AnySession = Session | scoped_session[Any]
 Totals = dict[tuple[str, date, str], tuple[int, int, int]]
 EventLots = set[tuple[int, int, int]]  # (event id, lot id, patient id)
+Exposures = set[tuple[int, int, int]]  # (lot id, administration id, patient id)
 
 
 def nano(value: Fraction) -> int:
@@ -186,9 +194,10 @@ def administration_counted(administration: Administration, *, given: bool = True
     """An administration starts (given=True) or stops (given=False, e.g. voided) counting as given.
     Call it after the change is flushed: whether the session still has something given is read.
 
-    Three statements: the syringe's cost share, one read of the session's other given administrations
-    and adverse events, one upsert of the day's and the month's figures (the session and the syringe
-    come from the caller's identity map when it has them: the scan has just read both)."""
+    Four statements: the syringe's cost share, one read of the session's other given administrations
+    and adverse events, one upsert of the day's and the month's figures, and the administration's lots
+    added to (or removed from) the lots' exposures (the session and the syringe come from the caller's
+    identity map when it has them: the scan has just read both)."""
     sign = 1 if given else -1
     treatment = db.session.get(TreatmentSession, administration.session_id)
     syringe = db.session.get(Syringe, administration.syringe_id)
@@ -214,10 +223,55 @@ def administration_counted(administration: Administration, *, given: bool = True
     if not other_given:
         figures.append(Figure(SESSIONS, started, treatment.indication, sign))
     add(figures)
+    if given:
+        _expose(administration, syringe.batch_id, treatment.patient_id)
+    else:
+        db.session.execute(delete(LotExposure).where(LotExposure.administration_id == administration.id))
     if has_events:  # what the session's adverse events were exposed to changes with what it was given
         event_lots_changed(
             db.session.scalars(
                 select(AdverseEvent.id).where(AdverseEvent.session_id == administration.session_id)
+            )
+        )
+
+
+def _expose(administration: Administration, batch_id: int, patient_id: int) -> None:
+    """The lots drawn into the administration's batch, each exposed by it (one INSERT … SELECT)."""
+    lots = (
+        select(Vial.lot_id, literal(administration.id), literal(patient_id))
+        .select_from(Draw)
+        .join(Vial, Vial.id == Draw.vial_id)
+        .where(Draw.batch_id == batch_id)
+        .distinct()
+    )
+    db.session.execute(insert(LotExposure).from_select(["lot_id", "administration_id", "patient_id"], lots))
+
+
+def patients_moved(session_ids: Sequence[int], patient_id: int) -> None:
+    """These sessions now belong to this patient (a merge): so do their administrations' exposures."""
+    for start in range(0, len(session_ids), CHUNK):
+        administrations = select(Administration.id).where(
+            Administration.session_id.in_(session_ids[start : start + CHUNK])
+        )
+        db.session.execute(
+            update(LotExposure)
+            .where(LotExposure.administration_id.in_(administrations))
+            .values(patient_id=patient_id)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def lot_exposures_changed(administration_ids: Iterable[int]) -> None:
+    """Replace the exposures of these administrations by what the raw rows say now, in the caller's
+    transaction (for writers past `administration_counted`: test factories)."""
+    ids = sorted(set(administration_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        db.session.execute(delete(LotExposure).where(LotExposure.administration_id.in_(chunk)))
+        db.session.execute(
+            insert(LotExposure).from_select(
+                ["lot_id", "administration_id", "patient_id"],
+                _lot_exposures().where(Administration.id.in_(chunk)),
             )
         )
 
@@ -248,6 +302,21 @@ def _exposures() -> Any:
         select(AdverseEvent.id, Vial.lot_id, AdverseEvent.patient_id)
         .select_from(AdverseEvent)
         .join(Administration, Administration.session_id == AdverseEvent.session_id)
+        .join(Syringe, Syringe.id == Administration.syringe_id)
+        .join(Draw, Draw.batch_id == Syringe.batch_id)
+        .join(Vial, Vial.id == Draw.vial_id)
+        .where(Administration.given())
+        .distinct()
+    )
+
+
+def _lot_exposures() -> Any:
+    """(lot, administration, patient): every lot in the syringe of every administration given (RCL-03: a
+    cocktail counts against each of its lots), the session's patient; a voided one exposes nobody."""
+    return (
+        select(Vial.lot_id, Administration.id, TreatmentSession.patient_id)
+        .select_from(Administration)
+        .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
         .join(Syringe, Syringe.id == Administration.syringe_id)
         .join(Draw, Draw.batch_id == Syringe.batch_id)
         .join(Vial, Vial.id == Draw.vial_id)
@@ -428,6 +497,18 @@ def stored_event_lots() -> EventLots:
     return {(int(e), int(lot), int(p)) for e, lot, p in rows}
 
 
+def recompute_lot_exposures(session: AnySession | None = None) -> Exposures:
+    session = session or db.session
+    return {(int(lot), int(a), int(p)) for lot, a, p in session.execute(_lot_exposures())}
+
+
+def stored_lot_exposures() -> Exposures:
+    rows = db.session.execute(
+        select(LotExposure.lot_id, LotExposure.administration_id, LotExposure.patient_id)
+    )
+    return {(int(lot), int(a), int(p)) for lot, a, p in rows}
+
+
 def rebuild(session: AnySession | None = None) -> int:
     """Replace every summary by what the raw rows give, in the caller's transaction; returns the daily
     rows written."""
@@ -435,6 +516,7 @@ def rebuild(session: AnySession | None = None) -> int:
     written = rebuild_daily(session)
     rebuild_monthly(session)
     rebuild_event_lots(session)
+    rebuild_lot_exposures(session)
     return written
 
 
@@ -454,6 +536,15 @@ def rebuild_event_lots(session: AnySession | None = None) -> None:
     session = session or db.session
     session.execute(delete(AdverseEventLot))
     session.execute(insert(AdverseEventLot).from_select(["event_id", "lot_id", "patient_id"], _exposures()))
+
+
+def rebuild_lot_exposures(session: AnySession | None = None) -> None:
+    """Replace every lot's exposures by the raw rows' (one INSERT … SELECT; the migration back-fills so)."""
+    session = session or db.session
+    session.execute(delete(LotExposure))
+    session.execute(
+        insert(LotExposure).from_select(["lot_id", "administration_id", "patient_id"], _lot_exposures())
+    )
 
 
 def _replace(

@@ -14,7 +14,8 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, false, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 
 from inventory.errors import NotFound
 from inventory.extensions import db
@@ -34,6 +35,7 @@ from inventory.models.compounding import (
     SyringeStatus,
 )
 from inventory.models.stock import Lot, Receipt, Vial
+from inventory.models.summary import LotExposure
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.rules.text import search_key
 from inventory.services import usability
@@ -211,10 +213,39 @@ def _rows(query: Any) -> Any:
     return db.session.connection().execute(query)
 
 
-def among(column: Any, ids: list[int]) -> Any:
+#: From this many ids on, `among` writes the list itself (see there).
+LONG_LIST = 250
+
+
+class _Integers(ColumnElement[Any]):
+    """A list of integers written into the SQL as they are: `(1, 2, …)`."""
+
+    # A new list every time: the statement is compiled afresh and never fills the statement cache.
+    inherit_cache = False
+
+    def __init__(self, values: list[int]) -> None:
+        self.values = values
+
+
+@compiles(_Integers)
+def _integers_sql(element: _Integers, compiler: Any, **kw: Any) -> str:
+    return "(" + ",".join(map(str, element.values)) + ")"
+
+
+def among(column: Any, ids: Iterable[int]) -> Any:
     """`column IN (1, 2, …)` with the integers written into the SQL: no bound-parameter limit, and
-    PostgreSQL's planner sees how few they are (a subquery there made it scan every draw)."""
-    return column.in_(bindparam(None, sorted(set(ids)), expanding=True, literal_execute=True))
+    PostgreSQL's planner sees how few they are (a subquery there made it scan every draw; a join, planned
+    for a bound lot id, flips between a hash of every draw and an index as the plan is generic or not).
+
+    A short list is a bound parameter written in at execution (the statement is compiled once, cached);
+    a long one (a busy lot's 1,800 vials) is written by `_Integers`: SQLAlchemy's literal rendering costs
+    about 3 µs a value, more than compiling the statement again."""
+    values = sorted({int(value) for value in ids})
+    if not values:
+        return false()
+    if len(values) >= LONG_LIST:
+        return column.op("IN", is_comparison=True)(_Integers(values))
+    return column.in_(bindparam(None, values, expanding=True, literal_execute=True))
 
 
 def batch_ids_of_lot(lot_id: int) -> list[int]:
@@ -378,32 +409,25 @@ def _forward(batches: list[BatchRow]) -> tuple[list[SyringeRow], list[PatientRow
     return syringes, patients
 
 
-def exposed_patients(batch_ids: list[int]) -> list[PatientRow]:
-    """Each patient who received a syringe of these batches, once, with their number of administrations."""
-    if not batch_ids:
-        return []
-    query = exposed_patients_query(batch_ids).order_by(Patient.name, Patient.id)
-    return [PatientRow._make(row) for row in _rows(query)]
-
-
-def exposed_patients_query(batch_ids: list[int]) -> Any:
-    """The select of `exposed_patients`, unordered (the lot trace pages it)."""
-    return (
+def exposed_patients(lot_id: int) -> list[PatientRow]:
+    """Each patient who received something made from this lot, once, with their number of
+    administrations (not voided): read from the lot's exposures (services/summaries.py keeps them)."""
+    query = (
         select(
             Patient.id,
             Patient.name,
             Patient.date_of_birth,
             Patient.phone,
             Patient.email,
-            func.count(Administration.id),
+            func.count(LotExposure.administration_id),
         )
-        .select_from(Administration)
-        .join(Syringe, Syringe.id == Administration.syringe_id)
-        .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
-        .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .where(among(Syringe.batch_id, batch_ids), Administration.given())
+        .select_from(LotExposure)
+        .join(Patient, Patient.id == LotExposure.patient_id)
+        .where(LotExposure.lot_id == lot_id)
         .group_by(Patient.id, Patient.name, Patient.date_of_birth, Patient.phone, Patient.email)
+        .order_by(Patient.name, Patient.id)
     )
+    return [PatientRow._make(row) for row in _rows(query)]
 
 
 # --- batch both ways ---------------------------------------------------------------------------------
