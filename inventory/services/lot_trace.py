@@ -61,9 +61,12 @@ from inventory.services.trace import (
     PatientRow,
     SyringeRow,
     VialRow,
+    _corrected_values,
     _lot_row,
     _rows,
     among,
+    as_corrected,
+    syringes_as_corrected,
 )
 from inventory.services.trace import _batches as trace_batches
 
@@ -399,7 +402,7 @@ def _syringes(where: Any, batch_ids: list[int]) -> list[SyringeRow]:
                 verdicts[sid],
             )
         )
-    return syringes
+    return syringes_as_corrected(syringes)
 
 
 def _administration_ids(lot_id: int, after: Key | None, limit: int) -> list[int]:
@@ -435,7 +438,7 @@ def _administrations(ids: list[int]) -> list[AdministrationRow]:
         .where(among(Administration.id, ids))
         .order_by(Administration.id)
     )
-    return [AdministrationRow(*row) for row in _rows(query).all()]
+    return as_corrected([AdministrationRow(*row) for row in _rows(query).all()])
 
 
 # --- the API: counts and a page of each list, with a cursor ------------------------------------------
@@ -588,6 +591,7 @@ def lot_csv(lot_id: int) -> tuple[str, Iterator[str]]:
             Batch.code,
             Administration.volume_ul,
             Administration.site,
+            Administration.id,
         )
         .select_from(LotExposure)
         .join(Administration, Administration.id == LotExposure.administration_id)
@@ -598,7 +602,16 @@ def lot_csv(lot_id: int) -> tuple[str, Iterator[str]]:
         .where(LotExposure.lot_id == lot_id)
         .order_by(Administration.administered_at, Administration.id)
     )
-    return lot.number, _csv_chunks(_rows(query).all())
+    rows = _rows(query).all()
+    now = _corrected_values([row[-1] for row in rows]) if rows else {}
+    return lot.number, _csv_chunks([_as_corrected_line(row, now) for row in rows])
+
+
+def _as_corrected_line(row: Any, now: dict[int, tuple[int, str, bool]]) -> tuple[Any, ...]:
+    """A CSV row with the administration's volume and site as corrected (`trace.as_corrected`)."""
+    *given, volume, site, administration_id = row
+    volume, site, _corrected = now.get(administration_id, (volume, site, False))
+    return (*given, volume, site)
 
 
 def _csv_chunks(rows: Sequence[Any]) -> Iterator[str]:

@@ -406,7 +406,7 @@ def _forward(batches: list[BatchRow]) -> tuple[list[SyringeRow], list[PatientRow
                 verdicts[sid],
             )
         )
-    return syringes, patients
+    return syringes_as_corrected(syringes), patients
 
 
 def exposed_patients(lot_id: int) -> list[PatientRow]:
@@ -503,6 +503,24 @@ def _received(where: Any) -> list[ReceivedItem]:
 def _administration_row(row: Any, now: tuple[int, str, bool]) -> AdministrationRow:
     volume, site, corrected = now
     return AdministrationRow._make((*row[:8], volume, site, not row[11], corrected))
+
+
+def as_corrected(rows: list[AdministrationRow]) -> list[AdministrationRow]:
+    """These administrations with the volume and site they have now: the latest correction of each
+    (SAFE-14), flagged `corrected`, so that every trace says what the patient trace says."""
+    found = _corrected_values([row.id for row in rows]) if rows else {}
+    return [
+        row._replace(volume_ul=found[row.id][0], site=found[row.id][1], corrected=True)
+        if row.id in found
+        else row
+        for row in rows
+    ]
+
+
+def syringes_as_corrected(syringes: list[SyringeRow]) -> list[SyringeRow]:
+    """These syringes with their administrations `as_corrected`."""
+    now = {row.id: row for row in as_corrected([s.administration for s in syringes if s.administration])}
+    return [s._replace(administration=now[s.administration.id]) if s.administration else s for s in syringes]
 
 
 def _corrected_values(administration_ids: list[int]) -> dict[int, tuple[int, str, bool]]:

@@ -3,6 +3,8 @@ the patient's safety context (SAFE-12, SAFE-13, SAFE-14)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -185,6 +187,35 @@ def test_safe_14_correction_is_appended_and_shown(
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "administration_corrected"))
     assert entry is not None
     assert entry.reason == "charted the wrong leg"
+
+
+def test_safe_14_corrected_site_and_volume_are_what_every_trace_of_the_lot_says(
+    doctor: ApiClient,
+    session_of: TreatmentSession,
+    make_syringe: MakeSyringe,
+    api_as: Callable[..., ApiClient],
+    client: Any,
+    login_as: Any,
+) -> None:
+    made = make_syringe(syringe={"volume_ul": 5000})
+    administration_id = _scanned(doctor, session_of, made, site="left thigh", volume_ml=3)
+    given(doctor, session_of.id, administration_id)
+    corrected = doctor.post(
+        f"/api/v1/administrations/{administration_id}/corrections",
+        json={"site": "right thigh", "volume_ml": 4.5, "reason": "charted the wrong leg"},
+    )
+    assert corrected.status_code == 201, corrected.get_json()
+    manager = api_as("manager")
+    lot = manager.get(f"/api/v1/trace/lots/{made.lots[0].id}").get_json()
+    batch = manager.get(f"/api/v1/trace/batches/{made.batch.id}").get_json()
+    for found in (lot["administrations"], batch["administrations"]):
+        assert [(a["id"], a["site"], a["volume_ml"]) for a in found] == [
+            (administration_id, "right thigh", 4.5)
+        ]
+    login_as("manager", username="lot-reader")
+    exported = client.get(f"/trace/lots/{made.lots[0].id}.csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert [(row["site"], row["volume_ml"]) for row in rows] == [("right thigh", "4.5")]
 
 
 def test_safe_14_correction_needs_a_reason_and_a_volume_within_the_syringe(
