@@ -132,6 +132,20 @@ def test_rcl_03_lot_trace_api_cursor_neither_skips_nor_repeats_while_the_lot_is_
     assert [b["id"] for b in second["batches"]] == [batch.id]  # a new batch has a higher id: not skipped
 
 
+def test_rcl_03_lot_trace_counts_and_lists_a_vial_never_drawn_from_and_a_vial_drawn_twice(
+    busy_lot: Any, api_as: Any
+) -> None:
+    drawn_twice = f.VialFactory(lot=busy_lot)
+    for _ in range(2):
+        f.DrawFactory(batch=f.BatchFactory(syringe_count=1, prepared_at=clock.now()), vial=drawn_twice)
+    sealed = f.VialFactory(lot=busy_lot)
+    body = api_as("manager").get(f"/api/v1/trace/lots/{busy_lot.id}").get_json()
+    assert (body["counts"]["vials"], body["counts"]["draws"], body["counts"]["batches"]) == (3, 3, 3)
+    assert [v["id"] for v in body["vials"]] == sorted([busy_lot.vials[0].id, drawn_twice.id, sealed.id])
+    assert [d["vial_id"] for d in body["draws"]].count(drawn_twice.id) == 2
+    assert sealed.id not in {d["vial_id"] for d in body["draws"]}
+
+
 @pytest.mark.parametrize(
     "query",
     [
