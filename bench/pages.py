@@ -85,7 +85,7 @@ def ensure_dataset(url: str, label: str) -> Any:
     from flask_migrate import upgrade
 
     from inventory import create_app
-    from inventory.database import optimize
+    from inventory.database import after_bulk_load
     from inventory.demo import load as load_demo
     from inventory.demo.generate import generate
     from inventory.extensions import db
@@ -101,8 +101,8 @@ def ensure_dataset(url: str, label: str) -> Any:
             with app.test_request_context():
                 load_demo()
                 generate(years=years, sessions=sessions)
-                optimize(db.session.connection())
                 db.session.commit()
+                after_bulk_load(db.engine)
             print(f"  generated {label} in {time.perf_counter() - started:.0f} s", flush=True)
         with app.test_request_context():
             set_passwords()

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, insert, literal, select, text
+from sqlalchemy import event, insert, literal, select
 
 from bench.databases import postgres_database, sqlite_database
 
@@ -72,6 +72,7 @@ PRODUCTS, LOTS, VIALS_PER_LOT, RECIPES, SESSIONS = 20, 400, 5, 4, 50
 
 def build(syringes: int, *, seed: int = 7) -> Dataset:
     """Write the dataset with bulk inserts; return open sessions and codes to scan."""
+    from inventory.database import after_bulk_load
     from inventory.extensions import db
 
     rng = random.Random(seed)
@@ -81,7 +82,7 @@ def build(syringes: int, *, seed: int = 7) -> Dataset:
     _stock(rng, now)
     batches, syringe_rows, administrations = _batches(rng, now, syringes, patients)
     db.session.commit()
-    _analyze()
+    after_bulk_load(db.engine)
     return _pick_codes(rng, syringe_rows, batches, administrations)
 
 
@@ -281,17 +282,6 @@ def _batches(
         insert(IdentityCheck).from_select(["administration_id", "checked_by_id", "checked_at"], checked)
     )
     return batches, syringe_rows, administrations
-
-
-def _analyze() -> None:
-    from inventory.extensions import db
-
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
-    else:
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
 
 
 def _pick_codes(

@@ -67,6 +67,7 @@ def timed(
 def run(url: str, *, years: float, sessions: int, fresh: bool = True, recall: bool = True) -> list[Row]:
     from bench.pages import PASSWORDS, set_passwords
     from inventory import create_app
+    from inventory.database import after_bulk_load
     from inventory.demo import load as load_demo
     from inventory.demo.generate import busiest_lots, generate
     from inventory.extensions import db
@@ -84,12 +85,8 @@ def run(url: str, *, years: float, sessions: int, fresh: bool = True, recall: bo
             started = time.perf_counter()
             counts = generate(years=years, sessions=sessions)
             rows.append(("generate", (time.perf_counter() - started) * 1000, None, None, f"{vars(counts)}"))
-            if db.engine.dialect.name == "postgresql":
-                with db.engine.connect() as connection:
-                    connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
-            else:
-                db.session.execute(text("ANALYZE"))
-                db.session.commit()
+            db.session.commit()
+            after_bulk_load(db.engine)
         set_passwords()
         recalled = set(db.session.scalars(select(Lot.id).where(Lot.status == LotStatus.RECALLED)))
         lot_id, administrations = next(

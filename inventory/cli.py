@@ -179,11 +179,11 @@ def generate_demo(years: float, sessions: int, patients: int | None, seed: int) 
         counts = generate(years=years, sessions=sessions, patients=patients, seed=seed, progress=click.echo)
     except RuntimeError as error:
         raise click.ClickException(str(error)) from None
-    from inventory.database import optimize
+    from inventory.database import after_bulk_load
     from inventory.extensions import db
 
-    optimize(db.session.connection())  # statistics for the planner after a bulk load
     db.session.commit()
+    after_bulk_load(db.engine)
     summary = ", ".join(f"{value} {name}" for name, value in vars(counts).items())
     click.echo(f"Generated {summary} in {time.perf_counter() - started:.1f} s.")
 
