@@ -38,12 +38,12 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, and_, func, literal, select, tuple_
+from sqlalchemy import String, and_, bindparam, func, literal, select, tuple_
 
-from inventory import csvexport
+from inventory import clock, csvexport
 from inventory.extensions import db
 from inventory.models.clinic import Administration, Patient, TreatmentSession
 from inventory.models.compounding import Batch, Draw, Syringe
@@ -283,16 +283,16 @@ def _patients(lot_id: int, after: Key | None, limit: int, offset: int = 0) -> li
     return [PatientRow._make(row) for row in _rows(query).all()]
 
 
-def _syringe_ids(batch_ids: list[int], after: Key | None, limit: int) -> list[tuple[int, int]]:
-    """A page of (id, batch id) of these batches' syringes in the list's order (batch, number, id): one
-    index, sorted by the database."""
+def _syringe_ids(batch_ids: list[int], after: Key | None, limit: int) -> list[int]:
+    """A page of the ids of these batches' syringes in the list's order (batch, number, id): one index,
+    sorted by the database."""
     if not batch_ids:
         return []
     columns = (Syringe.batch_id, Syringe.number, Syringe.id)
-    query = select(Syringe.id, Syringe.batch_id).where(among(Syringe.batch_id, batch_ids))
+    query = select(Syringe.id).where(among(Syringe.batch_id, batch_ids))
     if after is not None:
         query = query.where(tuple_(*columns) > tuple_(*after))
-    return [(syringe_id, batch_id) for syringe_id, batch_id in _rows(query.order_by(*columns).limit(limit))]
+    return list(_rows(query.order_by(*columns).limit(limit)).scalars().all())
 
 
 # --- the rows of a page, read by id ------------------------------------------------------------------
@@ -368,11 +368,9 @@ def _batches(ids: list[int]) -> list[BatchRow]:
     return trace_batches(among(Batch.id, ids), Batch.id) if ids else []
 
 
-def _syringes(where: Any, batch_ids: list[int]) -> list[SyringeRow]:
-    """These syringes (of these batches) with what became of each (its administration, if any) and its
-    verdict. The batches are named by id as well: joined on the syringes alone, PostgreSQL hashed every
-    batch for their codes."""
-    query = (
+def _syringe_columns() -> Any:
+    """The columns of a syringe's row with what became of it (its administration, if any)."""
+    return (
         select(
             Syringe.id,
             Syringe.code,
@@ -396,17 +394,35 @@ def _syringes(where: Any, batch_ids: list[int]) -> list[SyringeRow]:
         .outerjoin(Administration, _given_join())
         .outerjoin(TreatmentSession, TreatmentSession.id == Administration.session_id)
         .outerjoin(Patient, Patient.id == TreatmentSession.patient_id)
-        .where(where, among(Batch.id, batch_ids))
-        .order_by(Syringe.batch_id, Syringe.number, Syringe.id)
     )
-    rows = _rows(query).all()
-    verdicts = usability.syringe_verdicts([row[0] for row in rows])
+
+
+@cache
+def _syringes_by_id() -> Any:
+    """Built once (it runs on every page of the API): syringes by id (`ids`), with their verdicts."""
+    query = usability.asked_by_id(_syringe_columns())
+    return usability.with_verdict(query.order_by(Syringe.batch_id, Syringe.number, Syringe.id))
+
+
+@cache
+def _syringes_by_batch() -> Any:
+    """Built once: every syringe of some batches (`batches`), with their verdicts. The batches are named
+    on the batch as well: joined on the syringes alone, PostgreSQL hashed every batch for their codes."""
+    batches: Any = bindparam("batches", expanding=True)
+    query = _syringe_columns().where(Syringe.batch_id.in_(batches), Batch.id.in_(batches))
+    return usability.with_verdict(query.order_by(Syringe.batch_id, Syringe.number, Syringe.id), batches)
+
+
+def _syringes(statement: Any, values: dict[str, list[int]]) -> list[SyringeRow]:
+    """The syringes of one of the two statements above, with their verdicts (as first recorded: see
+    `_as_corrected`)."""
+    now, zone = clock.now(), clock.clinic_zone()
     syringes = []
-    for row in rows:
-        sid, code, batch_id, batch_code, number, status, volume, discarded_at, reason, admin_id, *given = row
+    for row in _rows(statement.params(values)):
+        sid, code, batch_id, batch_code, number, status, volume, discarded_at, reason, admin_id = row[:10]
         administration = None
         if admin_id is not None:
-            session_id, patient_id, name, at, admin_volume, site = given
+            session_id, patient_id, name, at, admin_volume, site = row[10:16]
             administration = AdministrationRow(
                 admin_id, session_id, patient_id, name, sid, code, batch_id, at, admin_volume, site
             )
@@ -422,10 +438,10 @@ def _syringes(where: Any, batch_ids: list[int]) -> list[SyringeRow]:
                 discarded_at,
                 reason,
                 administration,
-                verdicts[sid],
+                usability.row_verdict(row, now, zone),
             )
         )
-    return syringes_as_corrected(syringes)
+    return syringes
 
 
 def _administration_ids(lot_id: int, after: Key | None, limit: int) -> list[int]:
@@ -461,7 +477,16 @@ def _administrations(ids: list[int]) -> list[AdministrationRow]:
         .where(among(Administration.id, ids))
         .order_by(Administration.id)
     )
-    return as_corrected([AdministrationRow(*row) for row in _rows(query).all()])
+    return [AdministrationRow(*row) for row in _rows(query).all()]
+
+
+def _as_corrected(
+    administrations: list[AdministrationRow], syringes: list[SyringeRow]
+) -> tuple[list[AdministrationRow], list[SyringeRow]]:
+    """Both lists `as_corrected`, from one read of the corrections."""
+    ids = [row.id for row in administrations] + [s.administration.id for s in syringes if s.administration]
+    found = _corrected_values(ids) if ids else {}
+    return as_corrected(administrations, found), syringes_as_corrected(syringes, found)
 
 
 # --- the API: counts and a page of each list, with a cursor ------------------------------------------
@@ -480,14 +505,13 @@ def lot_page(lot_id: int, *, cursor: Cursor | None = None, per_page: int = PER_P
         "vials": _vials(_following(keys.vials, after["vials"], limit)),
         "draws": _draws(lot, [draw_id for _batch, draw_id, _vial in draws]),
         "batches": _batches(_following(keys.batches, after["batches"], limit)),
-        "syringes": [],
-        "administrations": _administrations(_administration_ids(lot_id, after["administrations"], limit)),
         "patients": _patients(lot_id, after["patients"], limit),
     }
-    syringe_page = _syringe_ids(keys.batches, after["syringes"], limit)
-    if syringe_page:
-        ids, batch_ids = zip(*syringe_page, strict=True)
-        found["syringes"] = _syringes(among(Syringe.id, ids), list(batch_ids))
+    syringe_ids = _syringe_ids(keys.batches, after["syringes"], limit)
+    found["administrations"], found["syringes"] = _as_corrected(
+        _administrations(_administration_ids(lot_id, after["administrations"], limit)),
+        _syringes(_syringes_by_id(), {"ids": syringe_ids}) if syringe_ids else [],
+    )
     more = any(len(rows) > per_page for rows in found.values())
     last: dict[str, Key | None] = {}
     for name in LISTS:
@@ -591,7 +615,7 @@ def lot_overview(
     draws = _draws(lot, [draw_id for _batch, draw_id, vial_id in keys.draws if vial_id in on_page])
     shown, number, pages = _numbered(keys.batches, batches, batches_per_page)
     batch_page = Page(_batches(shown), number, pages, counts.batches)
-    syringes = _syringes(among(Syringe.batch_id, shown), shown) if shown else []
+    syringes = syringes_as_corrected(_syringes(_syringes_by_batch(), {"batches": shown})) if shown else []
     return LotOverview(lot, counts, patient_page, vial_page, batch_page, draws, syringes)
 
 

@@ -505,10 +505,15 @@ def _administration_row(row: Any, now: tuple[int, str, bool]) -> AdministrationR
     return AdministrationRow._make((*row[:8], volume, site, not row[11], corrected))
 
 
-def as_corrected(rows: list[AdministrationRow]) -> list[AdministrationRow]:
+Corrected = dict[int, tuple[int, str, bool]]
+
+
+def as_corrected(rows: list[AdministrationRow], found: Corrected | None = None) -> list[AdministrationRow]:
     """These administrations with the volume and site they have now: the latest correction of each
-    (SAFE-14), flagged `corrected`, so that every trace says what the patient trace says."""
-    found = _corrected_values([row.id for row in rows]) if rows else {}
+    (SAFE-14), flagged `corrected`, so that every trace says what the patient trace says (`found`: their
+    `_corrected_values`, when the caller has read them already)."""
+    if found is None:
+        found = _corrected_values([row.id for row in rows]) if rows else {}
     return [
         row._replace(volume_ul=found[row.id][0], site=found[row.id][1], corrected=True)
         if row.id in found
@@ -517,13 +522,14 @@ def as_corrected(rows: list[AdministrationRow]) -> list[AdministrationRow]:
     ]
 
 
-def syringes_as_corrected(syringes: list[SyringeRow]) -> list[SyringeRow]:
+def syringes_as_corrected(syringes: list[SyringeRow], found: Corrected | None = None) -> list[SyringeRow]:
     """These syringes with their administrations `as_corrected`."""
-    now = {row.id: row for row in as_corrected([s.administration for s in syringes if s.administration])}
+    given = [s.administration for s in syringes if s.administration]
+    now = {row.id: row for row in as_corrected(given, found)}
     return [s._replace(administration=now[s.administration.id]) if s.administration else s for s in syringes]
 
 
-def _corrected_values(administration_ids: list[int]) -> dict[int, tuple[int, str, bool]]:
+def _corrected_values(administration_ids: list[int]) -> Corrected:
     """The latest corrected volume and site of these administrations (one read of the corrections)."""
     rows = _rows(
         select(
