@@ -42,7 +42,11 @@ OPEN_WHILE_CHANGING = frozenset(
     {"auth.account", "auth.logout", "auth.set_language", "server.health", "static"}
 )
 API_OPEN_WHILE_CHANGING = frozenset(
-    {("POST", "/api/v1/account/password"), ("DELETE", "/api/v1/tokens/current")}
+    {
+        ("POST", "/api/v1/account/password"),
+        ("GET", "/api/v1/tokens/current"),
+        ("DELETE", "/api/v1/tokens/current"),
+    }
 )
 
 

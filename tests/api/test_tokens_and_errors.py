@@ -156,3 +156,36 @@ def test_the_role_is_checked_before_the_body_on_every_api_write(app, api_as):
     }
     for path in ("/api/v1/products", "/api/v1/recalls", "/api/v1/sessions", "/api/v1/adverse-events"):
         assert path in refused
+
+
+def test_current_token_says_whose_it_is_and_until_when_from_the_token_check_alone(api_as, db):
+    from sqlalchemy import event
+
+    api = api_as("practitioner", "nurse")
+    selects = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = api.get("/api/v1/tokens/current")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["user_id"], body["username"]) == (api.user.id, api.user.username)
+    assert body["roles"] == ["nurse", "practitioner"]
+    assert body["must_change_password"] is False
+    assert datetime.fromisoformat(body["expires_at"]) > clock.now()
+    assert len(selects) == 1  # the token with its user and roles
+
+
+def test_current_token_without_a_bearer_token_is_401_and_after_revoking_too(api_as, client):
+    response = client.get("/api/v1/tokens/current")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    api = api_as("nurse")
+    assert api.delete("/api/v1/tokens/current").status_code == 204
+    assert api.get("/api/v1/tokens/current").status_code == 401

@@ -65,6 +65,10 @@ def test_admin_creates_a_user_who_must_choose_a_password_at_first_sign_in(app, d
     blocked = client.get("/api/v1/products", headers=_bearer(token))
     assert blocked.status_code == 403
     assert blocked.get_json()["error"]["code"] == "password_change_required"
+    # The token may still say whose it is: a scanner shows why it is refused.
+    own = client.get("/api/v1/tokens/current", headers=_bearer(token))
+    assert own.status_code == 200
+    assert own.get_json()["must_change_password"] is True
     changed = client.post(
         "/api/v1/account/password", json={"current": "first-pass-word", "new": NEW}, headers=_bearer(token)
     )

@@ -36,6 +36,7 @@ OPEN_ROUTES = {
     "static",
     "api-docs.openapi_json",
     "api_tokens.create_token",
+    "api_tokens.current_token",  # whose the token is: every signed-in user
     "api_tokens.revoke_current_token",
     "api_users.change_own_password",  # one's own password: every signed-in user
 }

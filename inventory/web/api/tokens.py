@@ -1,4 +1,4 @@
-"""POST /api/v1/tokens and DELETE /api/v1/tokens/current."""
+"""POST /api/v1/tokens, GET and DELETE /api/v1/tokens/current."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from inventory.errors import DomainError, Unauthorized
+from inventory.models import ApiToken
 from inventory.services import audit, auth
 from inventory.web.api import ApiBlueprint
 from inventory.web.api.fields import InputSchema
@@ -23,6 +24,14 @@ class Credentials(InputSchema):
 
 class TokenOut(Schema):
     token = fields.String()
+    expires_at = fields.AwareDateTime()
+    must_change_password = fields.Boolean()
+
+
+class CurrentTokenOut(Schema):
+    user_id = fields.Integer()
+    username = fields.String()
+    roles = fields.List(fields.String())
     expires_at = fields.AwareDateTime()
     must_change_password = fields.Boolean()
 
@@ -43,11 +52,32 @@ def create_token(credentials: dict[str, Any]) -> dict[str, Any]:
     return {"token": raw, "expires_at": token.expires_at, "must_change_password": user.must_change_password}
 
 
+@blp.route("/current", methods=["GET"])
+@blp.response(200, CurrentTokenOut)
+def current_token() -> dict[str, Any]:
+    """Whose token this request is sent with, and until when it works (a scanner or a label station
+    checks its token this way when it starts). Answered from the token check alone: no other query."""
+    token = _sent_token(_("Send the token to look up as a bearer token."))
+    user = token.user
+    return {
+        "user_id": user.id,
+        "username": user.username,
+        "roles": sorted(user.roles),
+        "expires_at": token.expires_at,
+        "must_change_password": user.must_change_password,
+    }
+
+
 @blp.route("/current", methods=["DELETE"])
 @blp.response(204)
 def revoke_current_token() -> None:
     """Revoke the token this request is sent with."""
-    token = g.get("api_token")
+    auth.revoke_token(_sent_token(_("Send the token to revoke as a bearer token.")))
+
+
+def _sent_token(message: str) -> ApiToken:
+    """The bearer token of this request (a signed-in page's cookie has none)."""
+    token: ApiToken | None = g.get("api_token")
     if token is None:
-        raise Unauthorized("unauthorized", _("Send the token to revoke as a bearer token."))
-    auth.revoke_token(token)
+        raise Unauthorized("unauthorized", message)
+    return token
