@@ -45,6 +45,9 @@ from sqlalchemy import create_engine, event, inspect, make_url, text
 OUT = Path(__file__).parent / "out"
 DATASETS = {"1y": (1.0, 11000), "5y": (5.0, 55000)}
 BARE = "/healthz"
+#: The issue's own bare endpoint: behind the same token check as the scan, nothing else.
+TOKEN_BARE = "bare API: the token check (GET /api/v1/tokens/current)"
+SCAN = "scan (blocked: already given)"
 DROPPED = 599
 CONFIG = {"SECRET_KEY": "bench", "CLINIC_TIMEZONE": "Europe/Istanbul", "WTF_CSRF_ENABLED": True}
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -221,8 +224,9 @@ def measure_pages(app: Any, rounds: int) -> list[Line]:
         ("reorder API", lambda: client.get("/api/v1/reorder", headers=api)),
         ("lots", lambda: client.get("/stock/lots")),
         ("vials, expiring", lambda: client.get("/stock/expiring")),
+        (TOKEN_BARE, lambda: chair.get("/api/v1/tokens/current", headers=practitioner)),
         (
-            "scan (blocked: already given)",
+            SCAN,
             lambda: chair.post(
                 f"/api/v1/sessions/{session_id}/scans", json={"code": next(codes)}, headers=practitioner
             ),
@@ -426,6 +430,11 @@ def table(engine: str, results: dict[str, list[Line]]) -> None:
         growth = b.p95 / a.p95 if a.p95 else 0.0
         flag = "" if b.status < 500 else f" ({b.status})"
         print(f"| {b.name}{flag} | {_cells(a)} | {_cells(b)} | {growth:.2f} |")
+    ratios = []
+    for label, lines in results.items():
+        p95 = {line.name: line.p95 for line in lines}
+        ratios.append(f"{label} {p95[SCAN] / p95[TOKEN_BARE]:.2f}")
+    print(f"scan p95 ÷ the token check's p95 (issue 16: ≤ 2): {', '.join(ratios)}")
 
 
 def _cells(line: Line) -> str:
