@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
@@ -67,3 +68,11 @@ def csrf_from(html: str) -> str:
     match = CSRF_FIELD.search(html)
     assert match, "the page has no CSRF token"
     return match.group(1)
+
+
+def focused(page: Any, attribute: str = "name") -> str | None:
+    """The `name` (or `id`) of the element with the focus, once it has one: Chromium applies a page's
+    `autofocus` at a rendering update after the page has loaded, not by the time it has."""
+    page.wait_for_function("document.activeElement !== null && document.activeElement !== document.body")
+    value: str | None = page.evaluate(f"document.activeElement.{attribute}")
+    return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.support import TEST_PASSWORD
+from tests.support import TEST_PASSWORD, focused
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +14,7 @@ def test_nurse_signs_in_and_sees_her_menu(page, live_server):
     factories.UserFactory(username="ayse", display_name="Ayşe Yılmaz", roles=("nurse",))
     page.goto(f"{live_server.url}/products/")
     assert "/login" in page.url
-    assert page.evaluate("document.activeElement.name") == "username"
+    assert focused(page) == "username"
     page.fill("input[name=username]", "ayse")
     page.fill("input[name=password]", TEST_PASSWORD)
     page.click("button[type=submit]")

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from tests import factories
-from tests.support import TEST_PASSWORD, chromium_or_skip
+from tests.support import TEST_PASSWORD, chromium_or_skip, focused
 
 pytestmark = pytest.mark.browser
 
@@ -149,7 +149,7 @@ def test_handheld_scan_shows_green_then_red_for_the_same_syringe(live_server, sc
         page, urls = new_page(browser, live_server, "dr-elif")
         page.goto(f"{live_server.url}/clinic/sessions/{scene['session_id']}")
         field = page.locator("#scan-code")
-        assert page.evaluate("document.activeElement.id") == "scan-code"
+        assert focused(page, "id") == "scan-code"
         code = scene["good"]
 
         page.keyboard.type(code.lower())  # a handheld scanner types into the focused field...
@@ -166,7 +166,7 @@ def test_handheld_scan_shows_green_then_red_for_the_same_syringe(live_server, sc
         assert page.locator(".verdict.blocked").count() == 0
         assert page.locator("#session-log .tag.ok").count() == 0
         page.click("[data-given]")
-        assert page.evaluate("document.activeElement.id") == "scan-code"
+        assert focused(page, "id") == "scan-code"
         page.keyboard.type(code)  # the next scan at once, while the confirmation is still on its way
         page.keyboard.press("Enter")
         red = page.locator(".verdict.blocked")

@@ -14,6 +14,7 @@ from inventory.models import Administration, Syringe
 from tests import factories
 from tests.clinic.conftest import Made
 from tests.clinic.test_browser import assert_all_local, drive_browser, new_page
+from tests.support import focused
 
 pytestmark = pytest.mark.browser
 
@@ -74,7 +75,7 @@ def test_safe_14_green_scan_then_not_given_leaves_the_syringe_available_and_the_
         page.click("[data-not-given]")
         page.click('button[name="reason"][value="not_given"]')
         green.wait_for(state="detached")
-        assert page.evaluate("document.activeElement.id") == "scan-code"
+        assert focused(page, "id") == "scan-code"
         log = page.locator("#session-log")
         log.locator('[data-status="voided"]').wait_for()
         assert "scanned, not given" in log.inner_text()

@@ -14,7 +14,7 @@ from inventory.services import readings
 from tests import factories
 from tests.clinic.test_browser import drive_browser, new_page
 from tests.coldchain.conftest import NOW
-from tests.support import TEST_PASSWORD
+from tests.support import TEST_PASSWORD, focused
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def test_cold_03_a_reading_on_the_phone_opens_an_excursion_and_the_scan_is_red(
     def body(browser: Any) -> None:
         page, _urls = new_page(browser, live_server, "nurse-ayse")
         page.goto(f"{live_server.url}/cold/units/{scene['unit_id']}/reading")
-        assert page.evaluate("document.activeElement.name") == "temperature_c"
+        assert focused(page) == "temperature_c"
         page.keyboard.type("9,5")
         page.fill("input[name=max_c]", "11")
         page.click("button.big[type=submit]")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from inventory.models import Draw
 from tests import factories
-from tests.support import TEST_PASSWORD
+from tests.support import TEST_PASSWORD, focused
 
 
 def _sign_in(page: Any, base: str, username: str) -> None:
@@ -65,7 +65,7 @@ def test_safe_05_prepare_release_and_print_in_the_browser(
             assert re.search(r"(?<![\d.,])3([.,]0+)?\s*mL", shown) is None, _attempt
             assert not [code for code in drawn if code in shown and code not in scanned], _attempt
             if _attempt == "first look":
-                assert verifier.evaluate("document.activeElement.name") == "vials"  # the scan field has focus
+                assert focused(verifier) == "vials"  # the scan field has focus
                 verifier.keyboard.type(drawn[0] + "\n")  # a handheld scanner types the code and Enter
                 scanned.append(drawn[0])
                 verifier.fill("input[name=volume_ml]", "2,5")

@@ -7,6 +7,7 @@ import pytest
 from inventory.extensions import db
 from inventory.models import User
 from tests import factories
+from tests.support import focused
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +19,7 @@ def test_first_run_setup_then_an_admin_creates_and_deactivates_an_account(page, 
     page.goto(f"{base}/login")
     page.click("text=Set up the pharmacy")
     page.wait_for_url(f"{base}/setup")
-    assert page.evaluate("document.activeElement.name") == "display_name"
+    assert focused(page) == "display_name"
     page.fill("input[name=display_name]", "Zeynep Ak")
     page.fill("input[name=username]", "zeynep")
     page.fill("input[name=new_password]", "password1")

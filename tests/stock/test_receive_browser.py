@@ -8,7 +8,7 @@ from sqlalchemy import select
 from inventory.models import Vial
 from tests import factories
 from tests.stock.conftest import GTIN_LIDO
-from tests.support import TEST_PASSWORD
+from tests.support import TEST_PASSWORD, focused
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def test_gs1_06_scan_a_pack_with_the_handheld_scanner_confirm_and_see_the_vials(
     factories.UserFactory(username="ayse", roles=("nurse",))
     sign_in(page, live_server.url, "ayse")
     page.goto(f"{live_server.url}/stock/receive")
-    assert page.evaluate("document.activeElement.id") == "scan"
+    assert focused(page, "id") == "scan"
 
     # What a scanner types: the fields, Ctrl+] for each group separator, then Enter.
     page.keyboard.type("]d2010950600013435217291231" + "10LOT-42A")
