@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -76,3 +76,23 @@ def focused(page: Any, attribute: str = "name") -> str | None:
     page.wait_for_function("document.activeElement !== null && document.activeElement !== document.body")
     value: str | None = page.evaluate(f"document.activeElement.{attribute}")
     return value
+
+
+@contextmanager
+def statements_run(engine: Any) -> Iterator[list[str]]:
+    """Every SQL statement sent to the database inside the block, its whitespace folded (the list may be
+    cleared inside the block to count from there)."""
+    statements: list[str] = []
+
+    def grab(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+
+
+def selects(statements: list[str]) -> list[str]:
+    return [statement for statement in statements if statement.upper().startswith("SELECT")]

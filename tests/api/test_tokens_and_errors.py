@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from inventory import clock
 from tests import factories
-from tests.support import TEST_PASSWORD
+from tests.support import TEST_PASSWORD, selects, statements_run
 
 
 def test_token_is_issued_for_good_credentials(client):
@@ -159,27 +159,16 @@ def test_the_role_is_checked_before_the_body_on_every_api_write(app, api_as):
 
 
 def test_current_token_says_whose_it_is_and_until_when_from_the_token_check_alone(api_as, db):
-    from sqlalchemy import event
-
     api = api_as("practitioner", "nurse")
-    selects = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT"):
-            selects.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_run(db.engine) as statements:
         response = api.get("/api/v1/tokens/current")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200
     body = response.get_json()
     assert (body["user_id"], body["username"]) == (api.user.id, api.user.username)
     assert body["roles"] == ["nurse", "practitioner"]
     assert body["must_change_password"] is False
     assert datetime.fromisoformat(body["expires_at"]) > clock.now()
-    assert len(selects) == 1  # the token with its user and roles
+    assert len(selects(statements)) == 1  # the token with its user and roles
 
 
 def test_current_token_without_a_bearer_token_is_401_and_after_revoking_too(api_as, client):

@@ -94,6 +94,9 @@ def test_safe_06_every_face_gives_the_same_verdict(
     assert _row(batch_page, code) == (blocked or "", reasons)
     trace_page = client.get(f"/trace/batches/{batch_id}").get_data(as_text=True)
     assert _row(trace_page, code) == (blocked or "", reasons)
+    for lot in made.lots:
+        lot_page = client.get(f"/trace/lots/{lot.id}").get_data(as_text=True)
+        assert _row(lot_page, code) == (blocked or "", reasons)
 
     nurse = api_as("nurse")
     for path in (

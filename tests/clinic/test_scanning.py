@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from inventory import clock
 from inventory.errors import Invalid
@@ -15,6 +15,7 @@ from inventory.rules.bud import Component, compute_bud
 from inventory.rules.policy import Category, Storage
 from inventory.services import scanning, sessions, usability
 from tests import factories
+from tests.support import selects, statements_run
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 pytestmark = pytest.mark.usefixtures("in_request")
@@ -282,19 +283,10 @@ def test_block_reasons_for_many_syringes_in_one_query(db, make_syringe, app):
     recalled = make_syringe(lots=[{"status": "recalled"}])
     ids = [good.syringe.id, late.syringe.id, recalled.syringe.id]
     db.session.commit()
-    selects = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT"):
-            selects.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements_run(db.engine) as statements:
         found = usability.syringe_reasons(ids, clock.now())
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert found == dict(zip(ids, [[], ["bud_passed"], ["recalled"]], strict=True))
-    assert len(selects) == 1
+    assert len(selects(statements)) == 1
 
 
 def test_block_reasons_of_nothing_is_empty():

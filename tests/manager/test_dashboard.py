@@ -11,6 +11,7 @@ from inventory.models import AdverseEvent, Recall, RecallPatient
 from inventory.services import dashboard, summaries
 from tests import factories
 from tests.manager.conftest import NOW, TODAY, batch, draw, lot, product, utc, vials
+from tests.support import selects, statements_run
 
 
 def _adverse_event(session, reporter):
@@ -145,25 +146,15 @@ def test_dashboard_statements_do_not_follow_the_lots_in_stock(client, login_as, 
     """Issue 16: usable stock reloaded each lot in stock one query at a time (the lots it had loaded were
     dropped before it read them), and each service read the clinic's policy again. Now usable stock is
     the same few statements whatever the lots, and a dashboard reads the policy once."""
-    from sqlalchemy import event
-
     from inventory.services import usability
 
-    statements: list[str] = []
-
-    def grab(_conn, _cursor, statement, _params, _context, _many):
-        statements.append(" ".join(statement.split()))
-
     db.session.expunge_all()  # as a fresh request finds it: nothing of the fixture's in the session
-    event.listen(db.engine, "before_cursor_execute", grab)
-    try:
+    with statements_run(db.engine) as statements:
         levels = usability.usable_stock()
         assert sum(level.vials for level in levels.values()) >= 3  # vials of several lots
-        selects = [s for s in statements if s.startswith("SELECT")]
-        assert len(selects) <= 4, selects  # vials with their lots, policy, recalled lots, temperature holds
+        read = selects(statements)
+        assert len(read) <= 4, read  # vials with their lots, policy, recalled lots, temperature holds
         login_as("manager")
         statements.clear()
         assert client.get("/manager/").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", grab)
     assert sum("FROM policy_settings" in s for s in statements) == 1

@@ -14,6 +14,7 @@ from inventory.services.policy import save_policy
 from inventory.services.usability import vial_states
 from tests import factories
 from tests.stock.conftest import make_vials
+from tests.support import statements_run
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 
@@ -145,27 +146,16 @@ def test_product_stock_counts_only_usable_vials(app):
 
 
 def test_vial_states_is_set_based(app, db):
-    from sqlalchemy import event
-
     product = factories.ProductFactory()
     vials = make_vials(product, 30, expiry=date(2026, 1, 31))
     db.session.expire_all()
-    statements = []
+    with statements_run(db.engine) as statements, clock.frozen_at(at("2025-03-10 09:00") + timedelta(0)):
+        from sqlalchemy import select
 
-    def count(*args, **kwargs):
-        statements.append(1)
+        from inventory.models import Vial
 
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        with clock.frozen_at(at("2025-03-10 09:00") + timedelta(0)):
-            from sqlalchemy import select
-
-            from inventory.models import Vial
-
-            loaded = list(db.session.scalars(select(Vial)))
-            statements.clear()
-            states = vial_states(loaded)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        loaded = list(db.session.scalars(select(Vial)))
+        statements.clear()
+        states = vial_states(loaded)
     assert len(states) == len(vials)
     assert len(statements) <= 4
