@@ -241,7 +241,7 @@ def _vials_and_draws(lot_id: int) -> list[tuple[int, int | None, int | None]]:
     draws asked for by those ids."""
     if db.session.get_bind().dialect.name != "postgresql":
         joined = select(Vial.id, Draw.batch_id, Draw.id).outerjoin(Draw, Draw.vial_id == Vial.id)
-        return [tuple(row) for row in _rows(joined.where(Vial.lot_id == lot_id))]
+        return [tuple(row) for row in _rows(joined.where(Vial.lot_id == lot_id)).all()]
     vials = _rows(select(Vial.id).where(Vial.lot_id == lot_id)).scalars().all()
     if not vials:
         return []
@@ -315,7 +315,7 @@ def _vials(ids: list[int]) -> list[VialRow]:
         .where(among(Vial.id, ids))
         .order_by(Vial.id)
     )
-    return [VialRow._make(row) for row in _rows(query)]
+    return [VialRow._make(row) for row in _rows(query).all()]
 
 
 def _draws(lot: LotRow, ids: list[int]) -> list[DrawRow]:
@@ -359,7 +359,7 @@ def _draws(lot: LotRow, ids: list[int]) -> list[DrawRow]:
             draw_id,
         )
         for draw_id, batch_id, batch_code, vial_id, vial_code, volume, drawn_at, supplier, received_at in (
-            _rows(query)
+            _rows(query).all()
         )
     ]
 
@@ -418,7 +418,7 @@ def _syringes(statement: Any, values: dict[str, list[int]]) -> list[SyringeRow]:
     `_as_corrected`)."""
     now, zone = clock.now(), clock.clinic_zone()
     syringes = []
-    for row in _rows(statement.params(values)):
+    for row in _rows(statement, values).all():
         sid, code, batch_id, batch_code, number, status, volume, discarded_at, reason, admin_id = row[:10]
         administration = None
         if admin_id is not None:

@@ -208,13 +208,16 @@ def _one_per_lot(draws: Iterable[DrawRow]) -> list[DrawRow]:
 # --- building blocks -------------------------------------------------------------------------------
 
 
-def _rows(query: Any) -> Any:
-    """Plain rows of a select of columns (Core: no ORM bookkeeping per row on the long lists)."""
-    return db.session.connection().execute(query)
+def _rows(query: Any, parameters: dict[str, Any] | None = None) -> Any:
+    """Plain rows of a select of columns (Core: no ORM bookkeeping per row on the long lists). A statement
+    built once takes its `parameters` here: `.params()` would copy it, and its cache key be built again."""
+    return db.session.connection().execute(query, parameters)
 
 
-#: From this many ids on, `among` writes the list itself (see there).
+#: From this many ids on, `among` writes the list itself on PostgreSQL (see there).
 LONG_LIST = 250
+#: SQLite binds at most 32,766 parameters to a statement (since 3.32); `among` writes a longer list.
+SQLITE_MOST_PARAMETERS = 32_000
 
 
 class _Integers(ColumnElement[Any]):
@@ -237,12 +240,18 @@ def among(column: Any, ids: Iterable[int]) -> Any:
     PostgreSQL's planner sees how few they are (a subquery there made it scan every draw; a join, planned
     for a bound lot id, flips between a hash of every draw and an index as the plan is generic or not).
 
-    A short list is a bound parameter written in at execution (the statement is compiled once, cached);
-    a long one (a busy lot's 1,800 vials) is written by `_Integers`: SQLAlchemy's literal rendering costs
-    about 3 µs a value, more than compiling the statement again."""
+    On PostgreSQL a short list is a bound parameter written in at execution (the statement is compiled
+    once, cached); a long one (a busy lot's 1,800 vials) is written by `_Integers`: SQLAlchemy's literal
+    rendering costs about 3 µs a value, more than compiling the statement again.
+
+    SQLite plans the same with or without the values, so there the list stays bound parameters, `IN (?,
+    ?, …)`, whatever its length (up to SQLite's limit): the statement is compiled once, and a busy lot's
+    433 batches no longer compile the two statements that name them at every page of its trace."""
     values = sorted({int(value) for value in ids})
     if not values:
         return false()
+    if db.session.get_bind().dialect.name == "sqlite" and len(values) <= SQLITE_MOST_PARAMETERS:
+        return column.in_(bindparam(None, values, expanding=True))
     if len(values) >= LONG_LIST:
         return column.op("IN", is_comparison=True)(_Integers(values))
     return column.in_(bindparam(None, values, expanding=True, literal_execute=True))
@@ -293,7 +302,7 @@ def _draws(where: Any) -> list[DrawRow]:
         .where(where)
         .order_by(Draw.batch_id, Product.name, Draw.id)
     )
-    return [DrawRow._make(row) for row in _rows(query)]
+    return [DrawRow._make(row) for row in _rows(query).all()]
 
 
 def _batches(where: Any, *order: Any) -> list[BatchRow]:
@@ -313,7 +322,7 @@ def _batches(where: Any, *order: Any) -> list[BatchRow]:
         .where(where)
         .order_by(*(order or (Batch.prepared_at, Batch.id)))
     )
-    return [BatchRow._make(row) for row in _rows(query)]
+    return [BatchRow._make(row) for row in _rows(query).all()]
 
 
 def _syringe_rows(batch_ids: list[int]) -> Any:
@@ -427,7 +436,7 @@ def exposed_patients(lot_id: int) -> list[PatientRow]:
         .group_by(Patient.id, Patient.name, Patient.date_of_birth, Patient.phone, Patient.email)
         .order_by(Patient.name, Patient.id)
     )
-    return [PatientRow._make(row) for row in _rows(query)]
+    return [PatientRow._make(row) for row in _rows(query).all()]
 
 
 # --- batch both ways ---------------------------------------------------------------------------------
