@@ -86,14 +86,17 @@ def insert_with(
     running it."""
     values = _values(action, entity_type, entity_id, details=details, reason=reason, user=user)
     columns = tuple(row)
-    if db.session.get_bind().dialect.name != "postgresql":
-        row_id = int(db.session.execute(_row_insert(table, columns), row).scalar_one())
+    # Core statements on the session's connection: nothing of the ORM's to flush or to track (the
+    # caller has flushed what the row refers to).
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        row_id = int(connection.execute(_row_insert(table, columns), row).scalar_one())
         if id_detail is not None:
             values["details"] = {**values["details"], id_detail: row_id}
-        db.session.execute(_entry_insert(), values)
+        connection.execute(_entry_insert(), values)
         return row_id
     parameters = {**row, **{f"{ENTRY_PREFIX}{name}": value for name, value in values.items()}}
-    return int(db.session.execute(_insert_both(table, columns, id_detail), parameters).scalar_one())
+    return int(connection.execute(_insert_both(table, columns, id_detail), parameters).scalar_one())
 
 
 #: The entry's parameters in `insert_with`'s one statement (the row's may share their names).

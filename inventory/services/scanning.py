@@ -16,7 +16,6 @@ from typing import Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import CursorResult, bindparam, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from inventory import clock
 from inventory.extensions import db
@@ -26,7 +25,6 @@ from inventory.models.clinic import (
     PatientAllergy,
     ScanAttempt,
     SessionStatus,
-    TreatmentSession,
     Verdict,
 )
 from inventory.models.compounding import (
@@ -45,8 +43,9 @@ from inventory.rules import substances
 from inventory.rules.codes import CodeKind, parse_code
 from inventory.services import audit, summaries, transaction, usability
 from inventory.services.sessions import (
+    LockedSession,
     check_volume,
-    lock_session,
+    lock_session_values,
     pending_id_statement,
     refuse_if_pending,
     refuse_while_pending,
@@ -118,7 +117,7 @@ class SessionCheck:
     allergens: list[str] = field(default_factory=list)
 
 
-def session_reasons(treatment: TreatmentSession, found: _Found) -> SessionCheck:
+def session_reasons(treatment: LockedSession, found: _Found) -> SessionCheck:
     """What blocks a syringe in this session in particular: its patient, her allergies, the session's
     indication and whether it is open."""
     reasons = []
@@ -136,7 +135,7 @@ def session_reasons(treatment: TreatmentSession, found: _Found) -> SessionCheck:
     return SessionCheck(reasons, allergic)
 
 
-def scan_reasons(found: _Found, treatment: TreatmentSession, now: datetime) -> SessionCheck:
+def scan_reasons(found: _Found, treatment: LockedSession, now: datetime) -> SessionCheck:
     """Every reason, in screen order: the syringe's own (whatever the session, read with the syringe)
     and this session's."""
     check = session_reasons(treatment, found)
@@ -145,7 +144,7 @@ def scan_reasons(found: _Found, treatment: TreatmentSession, now: datetime) -> S
     return SessionCheck(_ordered([*found.blocking, *check.reasons]), check.allergens)
 
 
-def _reasons_again(found: _Found, treatment: TreatmentSession, now: datetime) -> list[str]:
+def _reasons_again(found: _Found, treatment: LockedSession, now: datetime) -> list[str]:
     """Every reason, the syringe's read afresh (another scan or a discard took it meanwhile)."""
     assert found.syringe is not None
     blocking = usability.syringe_reasons([found.syringe.id], now).get(found.syringe.id, [])
@@ -221,9 +220,20 @@ class ScanOutcome:
 
 
 @dataclass(frozen=True)
+class ScannedSyringe:
+    """The scanned syringe's own values, read with its verdict (the scan loads no ORM object)."""
+
+    id: int
+    code: str
+    batch_id: int
+    volume_ul: int
+    bud: datetime
+
+
+@dataclass(frozen=True)
 class _Found:
     code: str | None = None
-    syringe: Syringe | None = None
+    syringe: ScannedSyringe | None = None
     batch_patient_id: int | None = None
     batch_code: str = ""
     recipe_version_id: int = 0
@@ -233,7 +243,7 @@ class _Found:
     blocking: tuple[str, ...] = ()  # what blocks it whatever the session (`usability.row_reasons`)
 
 
-def _find_syringe(raw: str, treatment: TreatmentSession, now: datetime) -> _Found:
+def _find_syringe(raw: str, treatment: LockedSession, now: datetime) -> _Found:
     """The syringe and its batch, from forgiving input (lower case, spaces, a trailing Enter, our own
     URL) that never guesses; in the same query the patient's allergies (a row per allergy), what
     blocks the syringe whatever the session, and the session's scan still to confirm, if any.
@@ -246,7 +256,7 @@ def _find_syringe(raw: str, treatment: TreatmentSession, now: datetime) -> _Foun
     rows: Sequence[Any] = ()
     if parsed is not None and parsed[0] is CodeKind.SYRINGE:
         parameters = {"code": code, "patient_id": treatment.patient_id, "session_id": treatment.id}
-        rows = db.session.execute(_syringe_statement(), parameters).all()
+        rows = db.session.connection().execute(_syringe_statement(), parameters).all()
     if treatment.status == SessionStatus.OPEN:
         if rows:
             refuse_if_pending(rows[0].pending_id)
@@ -258,7 +268,7 @@ def _find_syringe(raw: str, treatment: TreatmentSession, now: datetime) -> _Foun
     allergies = tuple(row.substance for row in rows if row.substance is not None)
     return _Found(
         code,
-        first[0],
+        ScannedSyringe(first.syringe_id, first.syringe_code, first.batch_id, first.volume_ul, first.bud),
         first.patient_id,
         first.batch_code,
         first.recipe_version_id,
@@ -273,10 +283,13 @@ def _find_syringe(raw: str, treatment: TreatmentSession, now: datetime) -> _Foun
 def _syringe_statement() -> Any:
     """Built once (a scan runs it every time): the syringe by its code, its batch and recipe, a row
     per allergy of the session's patient (none: one row with a NULL), the syringe's verdict
-    (`usability.with_verdict`) and the session's pending scan."""
+    (`usability.with_verdict`, which reads its status and BUD) and the session's pending scan."""
     syringe = (
         select(
-            Syringe,
+            Syringe.id.label("syringe_id"),
+            Syringe.code.label("syringe_code"),
+            Syringe.batch_id,
+            Syringe.volume_ul,
             Batch.patient_id,
             Batch.code.label("batch_code"),
             Batch.recipe_version_id,
@@ -296,7 +309,7 @@ def _syringe_statement() -> Any:
 
 
 def _administer(
-    syringe: Syringe, treatment: TreatmentSession, *, user: User, volume_ul: int, site: str, now: datetime
+    syringe: ScannedSyringe, treatment: LockedSession, *, user: User, volume_ul: int, site: str, now: datetime
 ) -> Administration | None:
     """Mark the syringe administered and record it; None when another scan got there first."""
     taken = cast(
@@ -310,7 +323,6 @@ def _administer(
     )
     if taken.rowcount != 1:
         return None
-    set_committed_value(syringe, "status", SyringeStatus.ADMINISTERED.value)
     administration = Administration(
         session_id=treatment.id,
         syringe_id=syringe.id,
@@ -321,7 +333,8 @@ def _administer(
     )
     db.session.add(administration)
     db.session.flush()  # one INSERT … RETURNING id: the guarded UPDATE above already made it ours
-    summaries.administration_counted(administration)
+    session = (treatment.started_at, treatment.indication, treatment.patient_id)
+    summaries.administration_counted(administration, known=summaries.CountedAs(*session, syringe.batch_id))
     return administration
 
 
@@ -342,7 +355,7 @@ def scan(
     """
     site = " ".join(site.split())[:80]
     with transaction():
-        treatment = lock_session(session_id)
+        treatment = lock_session_values(session_id)
         now = clock.now()
         found = _find_syringe(raw, treatment, now)
         check = scan_reasons(found, treatment, now)
@@ -364,7 +377,7 @@ def scan(
         texts = reason_texts(reasons, check.allergens)
         outcome = ScanOutcome(
             session_id=treatment.id,
-            patient=Identity(treatment.patient.name, treatment.patient.date_of_birth),
+            patient=Identity(treatment.patient_name, treatment.patient_date_of_birth),
             attempt_id=attempt_id,
             reasons=reasons,
             code=found.code,
@@ -391,7 +404,7 @@ def _given(administration: Administration, found: _Found) -> Given:
 
 
 def _record_attempt(
-    treatment: TreatmentSession,
+    treatment: LockedSession,
     raw: str,
     found: _Found,
     reasons: list[str],
@@ -469,7 +482,9 @@ def syringe_contents(syringe: Syringe) -> Contents:
     return _build_contents(syringe, batch_code, version_id, recipe_name)
 
 
-def _build_contents(syringe: Syringe, batch_code: str, version_id: int, recipe_name: str) -> Contents:
+def _build_contents(
+    syringe: Syringe | ScannedSyringe, batch_code: str, version_id: int, recipe_name: str
+) -> Contents:
     recipe_rows = db.session.execute(
         select(RecipeComponent.product_id, RecipeComponent.volume_ul, Product.name, Product.biological)
         .join(Product, Product.id == RecipeComponent.product_id)

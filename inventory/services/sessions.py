@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
@@ -67,15 +67,52 @@ def lock_session(session_id: int) -> TreatmentSession:
     return treatment
 
 
+@dataclass(frozen=True)
+class LockedSession:
+    """A session's values, read with its row's lock (`lock_session_values`)."""
+
+    id: int
+    patient_id: int
+    status: str
+    indication: str
+    started_at: datetime
+    patient_name: str
+    patient_date_of_birth: date
+
+
+def lock_session_values(session_id: int) -> LockedSession:
+    """`lock_session` for the scan at the chair: the same lock, the session's values and its patient's
+    name and date of birth as plain values (no ORM object to load, watch and expire at the commit)."""
+    row = db.session.connection().execute(_values_lock_statement(), {"session_id": session_id}).first()
+    if row is None:
+        raise NotFound("not_found", _("No session with id %(id)s.", id=session_id))
+    return LockedSession(*row)
+
+
+def _locking(query: Any) -> Any:
+    """`query` of the session `session_id`, its row locked until the transaction ends."""
+    return query.where(TreatmentSession.id == bindparam("session_id")).with_for_update(of=TreatmentSession)
+
+
 @cache
 def _lock_statement() -> Any:
+    """Built once: every void and close runs it."""
+    return _locking(select(TreatmentSession)).execution_options(populate_existing=True)
+
+
+@cache
+def _values_lock_statement() -> Any:
     """Built once: every scan runs it."""
-    return (
-        select(TreatmentSession)
-        .where(TreatmentSession.id == bindparam("session_id"))
-        .with_for_update(of=TreatmentSession)
-        .execution_options(populate_existing=True)
+    columns = (
+        TreatmentSession.id,
+        TreatmentSession.patient_id,
+        TreatmentSession.status,
+        TreatmentSession.indication,
+        TreatmentSession.started_at,
+        Patient.name,
+        Patient.date_of_birth,
     )
+    return _locking(select(*columns).join(Patient, Patient.id == TreatmentSession.patient_id))
 
 
 def check_volume(syringe_volume_ul: int, volume_ul: int | None) -> int:

@@ -190,20 +190,29 @@ def syringe_discarded(syringe: Syringe) -> None:
     add([Figure(SYRINGE_WASTE, day, syringe.discard_reason or "other", 1, syringe.volume_ul, share)])
 
 
-def administration_counted(administration: Administration, *, given: bool = True) -> None:
+@dataclass(frozen=True)
+class CountedAs:
+    """What `administration_counted` needs of the administration's session and syringe."""
+
+    started_at: datetime  # the session's: its figures are the day it started
+    indication: str
+    patient_id: int
+    batch_id: int  # the syringe's
+
+
+def administration_counted(
+    administration: Administration, *, given: bool = True, known: CountedAs | None = None
+) -> None:
     """An administration starts (given=True) or stops (given=False, e.g. voided) counting as given.
     Call it after the change is flushed: whether the session still has something given is read.
 
     Four statements: the syringe's cost share, one read of the session's other given administrations
     and adverse events, one upsert of the day's and the month's figures, and the administration's lots
-    added to (or removed from) the lots' exposures (the session and the syringe come from the caller's
-    identity map when it has them: the scan has just read both)."""
+    added to (or removed from) the lots' exposures. The session's and the syringe's values are read
+    unless the caller `known` them (the scan has just read both)."""
     sign = 1 if given else -1
-    treatment = db.session.get(TreatmentSession, administration.session_id)
-    syringe = db.session.get(Syringe, administration.syringe_id)
-    assert treatment is not None  # foreign keys of a flushed row
-    assert syringe is not None
-    share = nano(syringe_shares([syringe.batch_id]).get(syringe.batch_id, Fraction(0)))
+    counted = known or _counted_as(administration)
+    share = nano(syringe_shares([counted.batch_id]).get(counted.batch_id, Fraction(0)))
     others = (
         select(func.count(Administration.id))
         .where(
@@ -215,16 +224,16 @@ def administration_counted(administration: Administration, *, given: bool = True
     )
     events = select(AdverseEvent.id).where(AdverseEvent.session_id == administration.session_id).exists()
     other_given, has_events = db.session.execute(select(others, events)).one()
-    started = local_day(treatment.started_at)
+    started = local_day(counted.started_at)
     figures = [
         Figure(ADMINISTERED, local_day(administration.administered_at), "", sign),
-        Figure(SESSION_SYRINGES, started, treatment.indication, sign, 0, sign * share),
+        Figure(SESSION_SYRINGES, started, counted.indication, sign, 0, sign * share),
     ]
     if not other_given:
-        figures.append(Figure(SESSIONS, started, treatment.indication, sign))
+        figures.append(Figure(SESSIONS, started, counted.indication, sign))
     add(figures)
     if given:
-        _expose(administration, syringe.batch_id, treatment.patient_id)
+        _expose(administration, counted.batch_id, counted.patient_id)
     else:
         db.session.execute(delete(LotExposure).where(LotExposure.administration_id == administration.id))
     if has_events:  # what the session's adverse events were exposed to changes with what it was given
@@ -233,6 +242,14 @@ def administration_counted(administration: Administration, *, given: bool = True
                 select(AdverseEvent.id).where(AdverseEvent.session_id == administration.session_id)
             )
         )
+
+
+def _counted_as(administration: Administration) -> CountedAs:
+    treatment = db.session.get(TreatmentSession, administration.session_id)
+    syringe = db.session.get(Syringe, administration.syringe_id)
+    assert treatment is not None  # foreign keys of a flushed row
+    assert syringe is not None
+    return CountedAs(treatment.started_at, treatment.indication, treatment.patient_id, syringe.batch_id)
 
 
 def _expose(administration: Administration, batch_id: int, patient_id: int) -> None:

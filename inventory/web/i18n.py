@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from babel import Locale
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
@@ -11,13 +13,22 @@ from flask_login import current_user
 from inventory.formatting import currency, format_amount, format_money, format_volume, format_when
 
 
-def select_locale() -> str | None:
+def select_locale() -> Locale:
+    """The user's language, else the browser's best match, else the clinic's (Flask-Babel asks once a
+    request, at the first translated string)."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
-        return str(current_app.config["DEFAULT_LOCALE"])
+        return _locale(str(current_app.config["DEFAULT_LOCALE"]))
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return str(current_user.locale)
-    return request.accept_languages.best_match(list(languages)) or current_app.config["DEFAULT_LOCALE"]
+        return _locale(str(current_user.locale))
+    chosen = request.accept_languages.best_match(list(languages)) or current_app.config["DEFAULT_LOCALE"]
+    return _locale(str(chosen))
+
+
+@cache
+def _locale(name: str) -> Locale:
+    """A locale parsed once: Flask-Babel would parse the name again at every request (the scan's)."""
+    return Locale.parse(name)
 
 
 def select_timezone() -> str:

@@ -296,3 +296,30 @@ def test_block_reasons_of_nothing_is_empty():
 def test_every_reason_has_words():
     for reason in scanning.REASONS:
         assert scanning.reason_text(reason) != reason
+
+
+def test_a_scan_reads_the_session_and_the_syringe_once_each(db, make_syringe, open_session, practitioner):
+    """The chair's hot path (issue 16): the session's lock and the syringe with its verdict are one
+    statement each, and a good scan's totals reuse them instead of reading the session and the syringe
+    again; a blocked scan reads nothing more."""
+    good, used = make_syringe(), make_syringe(syringe={"status": "administered"})
+    db.session.commit()
+    codes, session_id, user_id = (good.syringe.code, used.syringe.code), open_session.id, practitioner.id
+    db.session.expunge_all()  # a request starts with nothing loaded but the token's user
+    user = db.session.get(type(practitioner), user_id)
+    _ = user.roles
+    with statements_run(db.engine) as statements:
+        given = scanning.scan(session_id, codes[0], user=user)
+    reads = selects(statements)
+    assert given.ok
+    assert sum(statement.startswith("SELECT treatment_sessions.") for statement in reads) == 1
+    assert sum(statement.startswith("SELECT syringes.") for statement in reads) == 1
+    assert len(reads) == 6  # and the batch's cost share, the session's other syringes, the contents (2)
+    assert given.administration is not None
+    sessions.confirm_identity(session_id, given.administration.id, user=user)
+    db.session.expunge_all()
+    user = db.session.get(type(practitioner), user_id)
+    _ = user.roles
+    with statements_run(db.engine) as statements:
+        assert not scanning.scan(session_id, codes[1], user=user).ok
+    assert len(selects(statements)) == 2
