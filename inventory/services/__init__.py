@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Insert, Table, bindparam, insert
 from sqlalchemy.orm import scoped_session
 
 from inventory.extensions import db
@@ -51,3 +53,20 @@ def all_or_nothing(*, commit: bool) -> Iterator[scoped_session[Any]]:
         raise
     finally:
         _composed.reset(token)
+
+
+def insert_row(table: Table, row: dict[str, Any]) -> int:
+    """Insert one row of plain values in the current transaction and return its id, on the session's
+    connection (nothing for the ORM to flush or track: what the row refers to is flushed already)."""
+    return int(db.session.connection().execute(row_insert(table, tuple(row)), row).scalar_one())
+
+
+@cache
+def row_insert(table: Table, columns: tuple[str, ...]) -> Insert:
+    """Built once per table and columns: INSERT … RETURNING id with bound parameters (building it cost
+    more than running it on the scan's path)."""
+    return (
+        insert(table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+        .returning(table.c.id)
+    )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from inventory import clock
 from inventory.extensions import db
 from inventory.models import AuditEntry, User
-from inventory.services import transaction
+from inventory.services import row_insert, transaction
 
 
 def _acting_user_id(user: User | None) -> int | None:
@@ -90,7 +90,7 @@ def insert_with(
     # caller has flushed what the row refers to).
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
-        row_id = int(connection.execute(_row_insert(table, columns), row).scalar_one())
+        row_id = int(connection.execute(row_insert(table, columns), row).scalar_one())
         if id_detail is not None:
             values["details"] = {**values["details"], id_detail: row_id}
         connection.execute(_entry_insert(), values)
@@ -104,22 +104,13 @@ ENTRY_PREFIX = "audit_"
 
 
 @cache
-def _row_insert(table: Table, columns: tuple[str, ...]) -> Insert:
-    return (
-        insert(table)
-        .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
-        .returning(table.c.id)
-    )
-
-
-@cache
 def _entry_insert() -> Insert:
     return insert(AuditEntry.__table__)  # type: ignore[arg-type]
 
 
 @cache
 def _insert_both(table: Table, columns: tuple[str, ...], id_detail: str | None) -> Insert:
-    row = _row_insert(table, columns).cte("audited_row")
+    row = row_insert(table, columns).cte("audited_row")
     entry_columns = AuditEntry.__table__.c
     names = ("at", "user_id", "action", "entity_type", "entity_id", "reason")
     written: Any = bindparam(f"{ENTRY_PREFIX}details", type_=postgresql.JSONB)

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -199,6 +199,19 @@ def syringe_discarded(syringe: Syringe) -> None:
     add([Figure(SYRINGE_WASTE, day, syringe.discard_reason or "other", 1, syringe.volume_ul, share)])
 
 
+class Administered(Protocol):
+    """What `administration_counted` reads of an administration: an ORM row, or the scan's values."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def session_id(self) -> int: ...
+    @property
+    def syringe_id(self) -> int: ...
+    @property
+    def administered_at(self) -> datetime: ...
+
+
 @dataclass(frozen=True)
 class CountedAs:
     """What `administration_counted` needs of the administration's session and syringe."""
@@ -210,7 +223,7 @@ class CountedAs:
 
 
 def administration_counted(
-    administration: Administration, *, given: bool = True, known: CountedAs | None = None
+    administration: Administered, *, given: bool = True, known: CountedAs | None = None
 ) -> None:
     """An administration starts (given=True) or stops (given=False, e.g. voided) counting as given.
     Call it after the change is flushed: whether the session still has something given is read.
@@ -253,7 +266,7 @@ def administration_counted(
         )
 
 
-def _counted_as(administration: Administration) -> CountedAs:
+def _counted_as(administration: Administered) -> CountedAs:
     treatment = db.session.get(TreatmentSession, administration.session_id)
     syringe = db.session.get(Syringe, administration.syringe_id)
     assert treatment is not None  # foreign keys of a flushed row
@@ -261,7 +274,7 @@ def _counted_as(administration: Administration) -> CountedAs:
     return CountedAs(treatment.started_at, treatment.indication, treatment.patient_id, syringe.batch_id)
 
 
-def _expose(administration: Administration, batch_id: int, patient_id: int) -> None:
+def _expose(administration: Administered, batch_id: int, patient_id: int) -> None:
     """The lots drawn into the administration's batch, each exposed by it (one INSERT … SELECT)."""
     lots = (
         select(Vial.lot_id, literal(administration.id), literal(patient_id))
