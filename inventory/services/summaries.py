@@ -152,8 +152,9 @@ def add(figures: Iterable[Figure]) -> None:
 @cache
 def _upsert(table: Table, period: str, dialect: str) -> Any:
     """Built once per table: INSERT of one row ON CONFLICT adding to the row already there, run for
-    every row of the figures at once (an executemany). A multi-row VALUES, one statement, is never
-    cached by SQLAlchemy: it was compiled again at every scan (a third of a good scan's time)."""
+    every row of the figures at once (an executemany; `add` passes each (metric, period, key) once). A
+    multi-row VALUES, one statement, is never cached by SQLAlchemy: it was compiled again at every scan
+    (a third of a good scan's time)."""
     builder: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
     names = ("metric", period, "key", "count", "volume_ul", "cost_nano")
     statement = builder(table).values({name: bindparam(name, type_=table.c[name].type) for name in names})
@@ -228,8 +229,8 @@ def administration_counted(
     """An administration starts (given=True) or stops (given=False, e.g. voided) counting as given.
     Call it after the change is flushed: whether the session still has something given is read.
 
-    Four statements: the syringe's cost share, one read of the session's other given administrations
-    and adverse events, one upsert of the day's and the month's figures, and the administration's lots
+    Five statements: the syringe's cost share, one read of the session's other given administrations
+    and adverse events, one upsert of the day's figures and one of the month's, and the administration's lots
     added to (or removed from) the lots' exposures. The session's and the syringe's values are read
     unless the caller `known` them (the scan has just read both)."""
     sign = 1 if given else -1
