@@ -39,9 +39,9 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import Any, NamedTuple
+from typing import Any, Protocol
 
-from sqlalchemy import String, and_, bindparam, func, literal, select, tuple_
+from sqlalchemy import String, and_, bindparam, func, select, tuple_
 
 from inventory import clock, csvexport
 from inventory.extensions import db
@@ -66,9 +66,9 @@ from inventory.services.trace import (
     _rows,
     among,
     as_corrected,
+    batch_query,
     syringes_as_corrected,
 )
-from inventory.services.trace import _batches as trace_batches
 
 LISTS = ("vials", "draws", "batches", "syringes", "administrations", "patients")
 #: The columns of each list's key, and their types (a cursor's keys are checked against them).
@@ -172,136 +172,21 @@ class LotPage:
     next: Cursor | None
 
 
-# --- the keys of every list, read first ---------------------------------------------------------------
-
-
-def _following(rows: Sequence[Any], after: Key | None, limit: int) -> list[Any]:
-    """The `limit` rows of a list sorted by its key (the row, or its first columns) that come after the
-    key `after` (from the start when None)."""
-    if after is None:
-        return list(rows[:limit])
-    start = bisect_right(rows, after, key=lambda row: row[: len(after)] if isinstance(row, tuple) else (row,))
-    return list(rows[start : start + limit])
+# --- the rows of each list, by the statements built once ----------------------------------------------
 
 
 def _given_join() -> Any:
     return and_(Administration.syringe_id == Syringe.id, Administration.given())
 
 
-class _Keys(NamedTuple):
-    """The keys of the lot's short lists, each sorted in its list's order, and the counts of the long
-    ones (their pages are asked of an index): what the counts and the pages are taken from."""
-
-    vials: list[int]
-    draws: list[tuple[int, int, int]]  # (batch id, draw id, vial id)
-    batches: list[int]
-    syringes: int
-    administrations: int
-    patients: int
-
-    @classmethod
-    def of(cls, lot_id: int) -> _Keys:
-        found = _vials_and_draws(lot_id)
-        if not found:
-            return cls([], [], [], 0, 0, 0)
-        vials = sorted({vial_id for vial_id, _batch, _draw in found})
-        draws: list[tuple[int, int, int]] = sorted(
-            (batch_id, draw_id, vial_id)
-            for vial_id, batch_id, draw_id in found
-            if batch_id is not None and draw_id is not None
-        )
-        batches = sorted({batch_id for batch_id, _draw, _vial in draws})
-        if not batches:
-            return cls(list(vials), draws, batches, 0, 0, 0)
-        syringes = select(func.count()).where(among(Syringe.batch_id, batches)).scalar_subquery()
-        exposures = select(func.count(), func.count(func.distinct(LotExposure.patient_id))).where(
-            LotExposure.lot_id == lot_id
-        )
-        administrations, patients, syringe_count = _rows(exposures.add_columns(syringes)).one()
-        return cls(list(vials), draws, batches, int(syringe_count), int(administrations), int(patients))
-
-    @property
-    def counts(self) -> LotCounts:
-        return LotCounts(
-            len(self.vials),
-            len(self.draws),
-            len(self.batches),
-            self.syringes,
-            self.administrations,
-            self.patients,
-        )
+def _ids_asked() -> Any:
+    """The ids of a page read first (`ids`, written into the SQL at execution: PostgreSQL's planner sees
+    how few they are)."""
+    return bindparam("ids", expanding=True, literal_execute=True)
 
 
-def _vials_and_draws(lot_id: int) -> list[tuple[int, int | None, int | None]]:
-    """(vial id, batch id, draw id) of every draw of the lot's vials, and (vial id, None, None) for a vial
-    never drawn from, along the indexes (lot_id, id) of vials and (vial_id, batch_id) of draws.
-
-    SQLite walks them in one join. PostgreSQL, joined, hashes every draw of the clinic's history (it
-    expects the lot's 1,700 index lookups to cost more), so there the vial ids are read first and the
-    draws asked for by those ids."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        joined = select(Vial.id, Draw.batch_id, Draw.id).outerjoin(Draw, Draw.vial_id == Vial.id)
-        return [tuple(row) for row in _rows(joined.where(Vial.lot_id == lot_id)).all()]
-    vials = _rows(select(Vial.id).where(Vial.lot_id == lot_id)).scalars().all()
-    if not vials:
-        return []
-    found = _rows(select(Draw.vial_id, Draw.batch_id, Draw.id).where(among(Draw.vial_id, vials))).all()
-    drawn = {vial_id for vial_id, _batch, _draw in found}
-    undrawn = [(vial_id, None, None) for vial_id in vials if vial_id not in drawn]
-    return [tuple(row) for row in found] + undrawn
-
-
-def _by_code_point(column: Any) -> Any:
-    """A text column compared by code point, as Python compares strings (and the cursor's keys): the
-    bytes of UTF-8 sort in code-point order, which is PostgreSQL's "C" collation and SQLite's BINARY,
-    whatever collation the database was created with."""
-    return column.collate("C" if db.session.get_bind().dialect.name == "postgresql" else "BINARY")
-
-
-def _patients(lot_id: int, after: Key | None, limit: int, offset: int = 0) -> list[PatientRow]:
-    """A page of the patients exposed to the lot in the list's order (name, id), each once with their
-    number of administrations: counted per patient by the database on the lot's exposures (lot_id,
-    patient_id), sorted and cut there."""
-    counts = (
-        select(LotExposure.patient_id, func.count().label("administrations"))
-        .where(LotExposure.lot_id == lot_id)
-        .group_by(LotExposure.patient_id)
-        .subquery()
-    )
-    name = _by_code_point(Patient.name)
-    query = select(
-        Patient.id,
-        Patient.name,
-        Patient.date_of_birth,
-        Patient.phone,
-        Patient.email,
-        counts.c.administrations,
-    ).join(counts, counts.c.patient_id == Patient.id)
-    if after is not None:
-        query = query.where(tuple_(name, Patient.id) > tuple_(literal(after[0], String), literal(after[1])))
-    query = query.order_by(name, Patient.id).limit(limit).offset(offset)
-    return [PatientRow._make(row) for row in _rows(query).all()]
-
-
-def _syringe_ids(batch_ids: list[int], after: Key | None, limit: int) -> list[int]:
-    """A page of the ids of these batches' syringes in the list's order (batch, number, id): one index,
-    sorted by the database."""
-    if not batch_ids:
-        return []
-    columns = (Syringe.batch_id, Syringe.number, Syringe.id)
-    query = select(Syringe.id).where(among(Syringe.batch_id, batch_ids))
-    if after is not None:
-        query = query.where(tuple_(*columns) > tuple_(*after))
-    return list(_rows(query.order_by(*columns).limit(limit)).scalars().all())
-
-
-# --- the rows of a page, read by id ------------------------------------------------------------------
-
-
-def _vials(ids: list[int]) -> list[VialRow]:
-    if not ids:
-        return []
-    query = (
+def _vial_query(where: Any) -> Any:
+    return (
         select(
             Vial.id,
             Vial.code,
@@ -312,17 +197,13 @@ def _vials(ids: list[int]) -> list[VialRow]:
             Receipt.received_at,
         )
         .join(Receipt, Receipt.id == Vial.receipt_id)
-        .where(among(Vial.id, ids))
+        .where(where)
         .order_by(Vial.id)
     )
-    return [VialRow._make(row) for row in _rows(query).all()]
 
 
-def _draws(lot: LotRow, ids: list[int]) -> list[DrawRow]:
-    """These vial → batch links of the lot, completed with the lot's own values."""
-    if not ids:
-        return []
-    query = (
+def _draw_query(where: Any) -> Any:
+    return (
         select(
             Draw.id,
             Draw.batch_id,
@@ -337,35 +218,33 @@ def _draws(lot: LotRow, ids: list[int]) -> list[DrawRow]:
         .join(Vial, Vial.id == Draw.vial_id)
         .join(Batch, Batch.id == Draw.batch_id)
         .join(Receipt, Receipt.id == Vial.receipt_id)
-        .where(among(Draw.id, ids))
+        .where(where)
         .order_by(Draw.batch_id, Draw.id)
     )
-    return [
-        DrawRow(
-            batch_id,
-            batch_code,
-            vial_id,
-            vial_code,
-            volume,
-            drawn_at,
-            lot.id,
-            lot.number,
-            lot.expiry,
-            lot.status,
-            lot.product_id,
-            lot.product,
-            supplier,
-            received_at,
-            draw_id,
-        )
-        for draw_id, batch_id, batch_code, vial_id, vial_code, volume, drawn_at, supplier, received_at in (
-            _rows(query).all()
-        )
-    ]
 
 
-def _batches(ids: list[int]) -> list[BatchRow]:
-    return trace_batches(among(Batch.id, ids), Batch.id) if ids else []
+def _administration_query(where: Any) -> Any:
+    """Administrations by id (asked with the page's exposures joined instead, PostgreSQL merged them with
+    every administration in id order, 185,000 of them)."""
+    return (
+        select(
+            Administration.id,
+            Administration.session_id,
+            TreatmentSession.patient_id,
+            Patient.name,
+            Syringe.id,
+            Syringe.code,
+            Syringe.batch_id,
+            Administration.administered_at,
+            Administration.volume_ul,
+            Administration.site,
+        )
+        .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .join(Syringe, Syringe.id == Administration.syringe_id)
+        .where(where)
+        .order_by(Administration.id)
+    )
 
 
 def _syringe_columns() -> Any:
@@ -397,11 +276,27 @@ def _syringe_columns() -> Any:
     )
 
 
+SYRINGE_ORDER = (Syringe.batch_id, Syringe.number, Syringe.id)
+
+
 @cache
-def _syringes_by_id() -> Any:
-    """Built once (it runs on every page of the API): syringes by id (`ids`), with their verdicts."""
-    query = usability.asked_by_id(_syringe_columns())
-    return usability.with_verdict(query.order_by(Syringe.batch_id, Syringe.number, Syringe.id))
+def _by_id() -> dict[str, Any]:
+    """Built once: the rows of each list by the ids of a page (`ids`) read first."""
+    return {
+        "vials": _vial_query(Vial.id.in_(_ids_asked())),
+        "draws": _draw_query(Draw.id.in_(_ids_asked())),
+        "batches": batch_query(Batch.id.in_(_ids_asked()), Batch.id),
+        "administrations": _administration_query(Administration.id.in_(_ids_asked())),
+        "syringes": usability.with_verdict(
+            usability.asked_by_id(_syringe_columns()).order_by(*SYRINGE_ORDER)
+        ),
+    }
+
+
+@cache
+def _draws_of_vials() -> Any:
+    """Built once: every draw of some vials (`vials`)."""
+    return _draw_query(Draw.vial_id.in_(bindparam("vials", expanding=True)))
 
 
 @cache
@@ -410,12 +305,49 @@ def _syringes_by_batch() -> Any:
     on the batch as well: joined on the syringes alone, PostgreSQL hashed every batch for their codes."""
     batches: Any = bindparam("batches", expanding=True)
     query = _syringe_columns().where(Syringe.batch_id.in_(batches), Batch.id.in_(batches))
-    return usability.with_verdict(query.order_by(Syringe.batch_id, Syringe.number, Syringe.id), batches)
+    return usability.with_verdict(query.order_by(*SYRINGE_ORDER), batches)
 
 
-def _syringes(statement: Any, values: dict[str, list[int]]) -> list[SyringeRow]:
-    """The syringes of one of the two statements above, with their verdicts (as first recorded: see
-    `_as_corrected`)."""
+def _vials(statement: Any, values: dict[str, Any]) -> list[VialRow]:
+    return [VialRow._make(row) for row in _rows(statement, values).all()]
+
+
+def _draws(lot: LotRow, statement: Any, values: dict[str, Any]) -> list[DrawRow]:
+    """The lot's vial → batch links of a statement above, completed with the lot's own values."""
+    return [
+        DrawRow(
+            batch_id,
+            batch_code,
+            vial_id,
+            vial_code,
+            volume,
+            drawn_at,
+            lot.id,
+            lot.number,
+            lot.expiry,
+            lot.status,
+            lot.product_id,
+            lot.product,
+            supplier,
+            received_at,
+            draw_id,
+        )
+        for draw_id, batch_id, batch_code, vial_id, vial_code, volume, drawn_at, supplier, received_at in (
+            _rows(statement, values).all()
+        )
+    ]
+
+
+def _batches(statement: Any, values: dict[str, Any]) -> list[BatchRow]:
+    return [BatchRow._make(row) for row in _rows(statement, values).all()]
+
+
+def _administrations(statement: Any, values: dict[str, Any]) -> list[AdministrationRow]:
+    return [AdministrationRow(*row) for row in _rows(statement, values).all()]
+
+
+def _syringes(statement: Any, values: dict[str, Any]) -> list[SyringeRow]:
+    """The syringes of a statement above, with their verdicts (as first recorded: see `_as_corrected`)."""
     now, zone = clock.now(), clock.clinic_zone()
     syringes = []
     for row in _rows(statement, values).all():
@@ -444,40 +376,269 @@ def _syringes(statement: Any, values: dict[str, list[int]]) -> list[SyringeRow]:
     return syringes
 
 
-def _administration_ids(lot_id: int, after: Key | None, limit: int) -> list[int]:
-    """A page of the lot's administrations (not voided) in the list's order, id: along the key of the
-    lot's exposures (lot id, administration id)."""
-    query = select(LotExposure.administration_id).where(LotExposure.lot_id == lot_id)
-    if after is not None:
-        query = query.where(LotExposure.administration_id > after[0])
-    return list(_rows(query.order_by(LotExposure.administration_id).limit(limit)).scalars().all())
+def _by_code_point(column: Any, dialect: str) -> Any:
+    """A text column compared by code point, as Python compares strings (and the cursor's keys): the
+    bytes of UTF-8 sort in code-point order, which is PostgreSQL's "C" collation and SQLite's BINARY,
+    whatever collation the database was created with."""
+    return column.collate("C" if dialect == "postgresql" else "BINARY")
 
 
-def _administrations(ids: list[int]) -> list[AdministrationRow]:
-    """These administrations by id (asked with the page's exposures joined instead, PostgreSQL merged
-    them with every administration in id order, 185,000 of them)."""
-    if not ids:
-        return []
-    query = (
-        select(
-            Administration.id,
-            Administration.session_id,
-            TreatmentSession.patient_id,
-            Patient.name,
-            Syringe.id,
-            Syringe.code,
-            Syringe.batch_id,
-            Administration.administered_at,
-            Administration.volume_ul,
-            Administration.site,
-        )
-        .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
-        .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .join(Syringe, Syringe.id == Administration.syringe_id)
-        .where(among(Administration.id, ids))
-        .order_by(Administration.id)
+@cache
+def _patients_statement(dialect: str) -> Any:
+    """Built once per database (the collation is its own): the patients exposed to the lot `lot` in the
+    list's order (name, id) after the key (`name`, `after`), each once with their number of
+    administrations, counted per patient by the database on the lot's exposures (lot_id, patient_id)."""
+    counts = (
+        select(LotExposure.patient_id, func.count().label("administrations"))
+        .where(LotExposure.lot_id == bindparam("lot"))
+        .group_by(LotExposure.patient_id)
+        .subquery()
     )
-    return [AdministrationRow(*row) for row in _rows(query).all()]
+    name = _by_code_point(Patient.name, dialect)
+    key = tuple_(bindparam("name", type_=String), bindparam("after"))
+    return (
+        select(
+            Patient.id,
+            Patient.name,
+            Patient.date_of_birth,
+            Patient.phone,
+            Patient.email,
+            counts.c.administrations,
+        )
+        .join(counts, counts.c.patient_id == Patient.id)
+        .where(tuple_(name, Patient.id) > key)
+        .order_by(name, Patient.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+def _patients(lot_id: int, after: Key | None, limit: int, offset: int = 0) -> list[PatientRow]:
+    """A page of the patients exposed to the lot (see `_patients_statement`; ("", 0) sorts first)."""
+    name, start = after if after is not None else ("", 0)
+    statement = _patients_statement(db.session.get_bind().dialect.name)
+    values = {"lot": lot_id, "name": name, "after": start, "limit": limit, "offset": offset}
+    return [PatientRow._make(row) for row in _rows(statement, values).all()]
+
+
+# --- the counts and a page of each list: asked of SQLite, read as keys first on PostgreSQL --------------
+
+
+class _Pages(Protocol):
+    """The counts of a lot's lists and a page of the rows of each, in its list's order: those after a key
+    (`after`, None from the start), or past `offset` rows."""
+
+    counts: LotCounts
+
+    def vials(self, after: Key | None, limit: int, offset: int = 0) -> list[VialRow]: ...
+
+    def draws(self, lot: LotRow, after: Key | None, limit: int) -> list[DrawRow]: ...
+
+    def batches(self, after: Key | None, limit: int, offset: int = 0) -> list[BatchRow]: ...
+
+    def syringes(self, after: Key | None, limit: int) -> list[SyringeRow]: ...
+
+    def administrations(self, after: Key | None, limit: int) -> list[AdministrationRow]: ...
+
+
+def _pages_of(lot_id: int) -> _Pages:
+    """SQLite is asked for each page along the lot's indexes, in one statement a list (it walks the lot's
+    vials and their draws in C, fast, and plans them well). PostgreSQL, asked the same, hashes every
+    draw of the clinic's history (it expects the lot's 1,700 index lookups to cost more): there the keys
+    are read first, the pages cut here and their rows read by id."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _KeysFirst.of(lot_id)
+    return _Asked.of(lot_id)
+
+
+def _start(after: Key | None, width: int) -> Key:
+    """The key to read after: every id is positive, so (0, …) sorts before every row."""
+    return after if after is not None else (0,) * width
+
+
+def _lot_draws() -> Any:
+    """The draws of the lot `lot` along vials (lot_id, id) and draws (vial_id, batch_id)."""
+    return (
+        select(Draw.id, Draw.batch_id)
+        .join(Vial, Vial.id == Draw.vial_id)
+        .where(Vial.lot_id == bindparam("lot"))
+    )
+
+
+def _of_lot_batches() -> Any:
+    return Syringe.batch_id.in_(_lot_draws().with_only_columns(Draw.batch_id))
+
+
+@cache
+def _asked() -> dict[str, Any]:
+    """Built once: the counts of the lot `lot`, and the rows of a page of each list after the key (its
+    columns `batch`, `number`, `after`), `limit` rows past `offset`."""
+    lot, limit, offset, after = bindparam("lot"), bindparam("limit"), bindparam("offset"), bindparam("after")
+    draws = _lot_draws().subquery()
+
+    def count(query: Any) -> Any:
+        return query.scalar_subquery()
+
+    draw_key = (Draw.batch_id, Draw.id)
+    draw_page = (
+        _lot_draws()
+        .with_only_columns(Draw.id)
+        .where(tuple_(*draw_key) > tuple_(bindparam("batch"), after))
+        .order_by(*draw_key)
+        .limit(limit)
+    )
+    batch_page = (
+        _lot_draws()
+        .with_only_columns(Draw.batch_id)
+        .where(Draw.batch_id > after)
+        .distinct()
+        .order_by(Draw.batch_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    syringe_page = (
+        select(Syringe.id, Syringe.batch_id)
+        .where(
+            _of_lot_batches(),
+            tuple_(*SYRINGE_ORDER) > tuple_(bindparam("batch"), bindparam("number"), after),
+        )
+        .order_by(*SYRINGE_ORDER)
+        .limit(limit)
+        .cte("syringe_page")
+    )
+    administration_page = (
+        select(LotExposure.administration_id)
+        .where(LotExposure.lot_id == lot, LotExposure.administration_id > after)
+        .order_by(LotExposure.administration_id)
+        .limit(limit)
+    )
+    syringes = _syringe_columns().where(Syringe.id.in_(select(syringe_page.c.id)))
+    return {
+        "counts": select(
+            count(select(func.count()).where(Vial.lot_id == lot)),
+            count(select(func.count()).select_from(draws)),
+            count(select(func.count(func.distinct(draws.c.batch_id)))),
+            count(select(func.count()).where(_of_lot_batches())),
+            count(select(func.count()).where(LotExposure.lot_id == lot)),
+            count(select(func.count(func.distinct(LotExposure.patient_id))).where(LotExposure.lot_id == lot)),
+        ),
+        "vials": _vial_query(Vial.lot_id == lot).where(Vial.id > after).limit(limit).offset(offset),
+        "draws": _draw_query(Draw.id.in_(draw_page)),
+        "batches": batch_query(Batch.id.in_(batch_page), Batch.id),
+        "syringes": usability.with_verdict(
+            syringes.order_by(*SYRINGE_ORDER), select(syringe_page.c.batch_id)
+        ),
+        "administrations": _administration_query(Administration.id.in_(administration_page)),
+    }
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """Each page asked of the database (SQLite): the counts in one statement, each list's page in one."""
+
+    lot_id: int
+    counts: LotCounts
+
+    @classmethod
+    def of(cls, lot_id: int) -> _Asked:
+        counts = _rows(_asked()["counts"], {"lot": lot_id}).one()
+        return cls(lot_id, LotCounts(*(int(count) for count in counts)))
+
+    def _values(self, after: Key | None, width: int, limit: int, offset: int = 0) -> dict[str, Any]:
+        *columns, start = _start(after, width)
+        values = {"lot": self.lot_id, "after": start, "limit": limit, "offset": offset}
+        return values | dict(zip(("batch", "number"), columns, strict=False))
+
+    def vials(self, after: Key | None, limit: int, offset: int = 0) -> list[VialRow]:
+        return _vials(_asked()["vials"], self._values(after, 1, limit, offset))
+
+    def draws(self, lot: LotRow, after: Key | None, limit: int) -> list[DrawRow]:
+        return _draws(lot, _asked()["draws"], self._values(after, 2, limit))
+
+    def batches(self, after: Key | None, limit: int, offset: int = 0) -> list[BatchRow]:
+        return _batches(_asked()["batches"], self._values(after, 1, limit, offset))
+
+    def syringes(self, after: Key | None, limit: int) -> list[SyringeRow]:
+        return _syringes(_asked()["syringes"], self._values(after, 3, limit))
+
+    def administrations(self, after: Key | None, limit: int) -> list[AdministrationRow]:
+        return _administrations(_asked()["administrations"], self._values(after, 1, limit))
+
+
+def _following(rows: Sequence[Any], after: Key | None, limit: int, offset: int = 0) -> list[Any]:
+    """The `limit` rows of a list sorted by its key (the row, or its first columns) that come `offset`
+    rows after the key `after` (from the start when None)."""
+    start = offset
+    if after is not None:
+        start += bisect_right(
+            rows, after, key=lambda row: row[: len(after)] if isinstance(row, tuple) else (row,)
+        )
+    return list(rows[start : start + limit])
+
+
+@dataclass(frozen=True)
+class _KeysFirst:
+    """The keys of the lot's short lists read whole (PostgreSQL), each sorted in its list's order, and
+    the counts of the long ones; a page's keys are cut from them (the syringes' and administrations'
+    asked of their indexes), then its rows read by id."""
+
+    lot_id: int
+    vial_ids: list[int]
+    draw_keys: list[tuple[int, int]]  # (batch id, draw id)
+    batch_ids: list[int]
+    syringe_count: int
+    administration_count: int
+    patient_count: int
+
+    @classmethod
+    def of(cls, lot_id: int) -> _KeysFirst:
+        vials = list(_rows(select(Vial.id).where(Vial.lot_id == lot_id).order_by(Vial.id)).scalars())
+        found = _rows(select(Draw.batch_id, Draw.id).where(among(Draw.vial_id, vials))).all() if vials else []
+        draws = sorted((batch_id, draw_id) for batch_id, draw_id in found)
+        batches = sorted({batch_id for batch_id, _draw in draws})
+        syringes = select(func.count()).where(among(Syringe.batch_id, batches)).scalar_subquery()
+        exposures = select(func.count(), func.count(func.distinct(LotExposure.patient_id))).where(
+            LotExposure.lot_id == lot_id
+        )
+        administrations, patients, syringe_count = _rows(exposures.add_columns(syringes)).one()
+        return cls(lot_id, vials, draws, batches, int(syringe_count), int(administrations), int(patients))
+
+    @property
+    def counts(self) -> LotCounts:
+        return LotCounts(
+            len(self.vial_ids),
+            len(self.draw_keys),
+            len(self.batch_ids),
+            self.syringe_count,
+            self.administration_count,
+            self.patient_count,
+        )
+
+    def vials(self, after: Key | None, limit: int, offset: int = 0) -> list[VialRow]:
+        return _vials(_by_id()["vials"], {"ids": _following(self.vial_ids, after, limit, offset)})
+
+    def draws(self, lot: LotRow, after: Key | None, limit: int) -> list[DrawRow]:
+        ids = [draw_id for _batch, draw_id in _following(self.draw_keys, after, limit)]
+        return _draws(lot, _by_id()["draws"], {"ids": ids})
+
+    def batches(self, after: Key | None, limit: int, offset: int = 0) -> list[BatchRow]:
+        return _batches(_by_id()["batches"], {"ids": _following(self.batch_ids, after, limit, offset)})
+
+    def syringes(self, after: Key | None, limit: int) -> list[SyringeRow]:
+        if not self.batch_ids:
+            return []
+        query = select(Syringe.id).where(among(Syringe.batch_id, self.batch_ids))
+        if after is not None:
+            query = query.where(tuple_(*SYRINGE_ORDER) > tuple_(*after))
+        ids = list(_rows(query.order_by(*SYRINGE_ORDER).limit(limit)).scalars())
+        return _syringes(_by_id()["syringes"], {"ids": ids})
+
+    def administrations(self, after: Key | None, limit: int) -> list[AdministrationRow]:
+        query = select(LotExposure.administration_id).where(
+            LotExposure.lot_id == self.lot_id, LotExposure.administration_id > _start(after, 1)[0]
+        )
+        ids = list(_rows(query.order_by(LotExposure.administration_id).limit(limit)).scalars())
+        return _administrations(_by_id()["administrations"], {"ids": ids})
 
 
 def _as_corrected(
@@ -497,20 +658,17 @@ def lot_page(lot_id: int, *, cursor: Cursor | None = None, per_page: int = PER_P
     ones without a cursor); `next` is None when no list has more rows."""
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     lot = _lot_row(lot_id)
-    keys = _Keys.of(lot_id)
+    pages = _pages_of(lot_id)
     after = cursor.after if cursor else dict.fromkeys(LISTS)
     limit = per_page + 1
-    draws = _following(keys.draws, after["draws"], limit)
     found: dict[str, list[Any]] = {
-        "vials": _vials(_following(keys.vials, after["vials"], limit)),
-        "draws": _draws(lot, [draw_id for _batch, draw_id, _vial in draws]),
-        "batches": _batches(_following(keys.batches, after["batches"], limit)),
+        "vials": pages.vials(after["vials"], limit),
+        "draws": pages.draws(lot, after["draws"], limit),
+        "batches": pages.batches(after["batches"], limit),
         "patients": _patients(lot_id, after["patients"], limit),
     }
-    syringe_ids = _syringe_ids(keys.batches, after["syringes"], limit)
     found["administrations"], found["syringes"] = _as_corrected(
-        _administrations(_administration_ids(lot_id, after["administrations"], limit)),
-        _syringes(_syringes_by_id(), {"ids": syringe_ids}) if syringe_ids else [],
+        pages.administrations(after["administrations"], limit), pages.syringes(after["syringes"], limit)
     )
     more = any(len(rows) > per_page for rows in found.values())
     last: dict[str, Key | None] = {}
@@ -519,7 +677,7 @@ def lot_page(lot_id: int, *, cursor: Cursor | None = None, per_page: int = PER_P
         last[name] = _sort_key(name, rows[-1]) if rows else after[name]
     return LotPage(
         lot,
-        keys.counts,
+        pages.counts,
         found["vials"],
         found["draws"],
         found["batches"],
@@ -584,13 +742,6 @@ def _page_number(count: int, number: int | None, per_page: int) -> tuple[int, in
     return min(max(1, number or 1), pages), pages
 
 
-def _numbered(rows: Sequence[Any], number: int | None, per_page: int) -> tuple[list[Any], int, int]:
-    """(rows of the page, page number, pages); a number past the end is the last page."""
-    number, pages = _page_number(len(rows), number, per_page)
-    start = (number - 1) * per_page
-    return list(rows[start : start + per_page]), number, pages
-
-
 def lot_overview(
     lot_id: int,
     *,
@@ -603,18 +754,20 @@ def lot_overview(
     """The lot's page: counts of everything made from it and the rows of the pages asked for, no more
     (a page of batches shows every syringe of each: fewer batches to a page)."""
     lot = _lot_row(lot_id)
-    keys = _Keys.of(lot_id)
-    counts = keys.counts
+    lists = _pages_of(lot_id)
+    counts = lists.counts
     number, pages = _page_number(counts.patients, patients, per_page)
     patient_page = Page(
         _patients(lot_id, None, per_page, (number - 1) * per_page), number, pages, counts.patients
     )
-    shown, number, pages = _numbered(keys.vials, vials, per_page)
-    vial_page = Page(_vials(shown), number, pages, counts.vials)
-    on_page = set(shown)
-    draws = _draws(lot, [draw_id for _batch, draw_id, vial_id in keys.draws if vial_id in on_page])
-    shown, number, pages = _numbered(keys.batches, batches, batches_per_page)
-    batch_page = Page(_batches(shown), number, pages, counts.batches)
+    number, pages = _page_number(counts.vials, vials, per_page)
+    vial_page = Page(lists.vials(None, per_page, (number - 1) * per_page), number, pages, counts.vials)
+    shown = [vial.id for vial in vial_page.items]
+    draws = _draws(lot, _draws_of_vials(), {"vials": shown}) if shown else []
+    number, pages = _page_number(counts.batches, batches, batches_per_page)
+    offset = (number - 1) * batches_per_page
+    batch_page = Page(lists.batches(None, batches_per_page, offset), number, pages, counts.batches)
+    shown = [batch.id for batch in batch_page.items]
     syringes = syringes_as_corrected(_syringes(_syringes_by_batch(), {"batches": shown})) if shown else []
     return LotOverview(lot, counts, patient_page, vial_page, batch_page, draws, syringes)
 

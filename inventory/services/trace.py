@@ -299,9 +299,10 @@ def _draws(where: Any) -> list[DrawRow]:
     return [DrawRow._make(row) for row in _rows(query).all()]
 
 
-def _batches(where: Any, *order: Any) -> list[BatchRow]:
-    """These batches, by the time they were prepared unless `order` says otherwise."""
-    query = (
+def batch_query(where: Any, *order: Any) -> Any:
+    """The columns of a `BatchRow` of these batches, by the time they were prepared unless `order` says
+    otherwise."""
+    return (
         select(
             Batch.id,
             Batch.code,
@@ -316,7 +317,10 @@ def _batches(where: Any, *order: Any) -> list[BatchRow]:
         .where(where)
         .order_by(*(order or (Batch.prepared_at, Batch.id)))
     )
-    return [BatchRow._make(row) for row in _rows(query).all()]
+
+
+def _batches(where: Any, *order: Any) -> list[BatchRow]:
+    return [BatchRow._make(row) for row in _rows(batch_query(where, *order)).all()]
 
 
 def _syringe_rows(batch_ids: list[int]) -> Any:

@@ -77,6 +77,7 @@ def _walk(api: Any, lot_id: int, per_page: int) -> tuple[list[dict[str, Any]], d
     rows: dict[str, list[Any]] = {}
     url = f"/api/v1/trace/lots/{lot_id}?per_page={per_page}"
     while url:
+        assert len(bodies) < 50, "the cursor does not move on"
         response = api.get(url)
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
@@ -175,3 +176,84 @@ def test_rcl_03_lot_csv_is_streamed(busy_lot: Any, client: Any, login_as: Any) -
     response = client.get(f"/trace/lots/{busy_lot.id}.csv")
     assert response.is_streamed
     assert response.get_data(as_text=True).startswith('\ufeff"administered_at","patient_id"')
+
+
+@pytest.fixture
+def spread_lot(app: Any) -> Any:
+    """A lot of 7 vials drawn into 5 batches out of id order (a batch made first draws from the last vial),
+        one vial never drawn from, and 2–3 syringes a batch, one of each given: every list spans several pages
+    of 2."""
+    lot = f.LotFactory(number="SPREAD-1")
+    vials = [f.VialFactory(lot=lot) for _ in range(7)]
+    batches = [f.BatchFactory(syringe_count=3, prepared_at=clock.now()) for _ in range(5)]
+    patients = [f.PatientFactory(name=name) for name in ("Zoe", "Ali", "Émile", "Ali")]
+    for index, batch in enumerate(batches):
+        for vial in (vials[5 - index], vials[(2 * index) % 6]):
+            f.DrawFactory(batch=batch, vial=vial, volume_ul=100)
+        for number in (2, 1, 3)[: 2 + index % 2]:
+            syringe = f.SyringeFactory(batch=batch, number=number)
+            if number == 1:  # given, to patients of whom one receives two
+                session = f.SessionFactory(patient=patients[index % 4], started_at=clock.now())
+                f.AdministrationFactory(session=session, syringe=syringe, administered_at=clock.now())
+    f.DrawFactory(vial=f.VialFactory())  # another lot's draw, never counted
+    return lot
+
+
+def test_rcl_03_both_ways_of_paging_give_the_same_counts_and_pages(spread_lot: Any) -> None:
+    """One answer whichever way the pages come (asked of SQLite, keys read first on PostgreSQL): the
+    counts, and every page after every key and past every offset, in the list's order."""
+    from inventory.services import lot_trace
+    from inventory.services.trace import _lot_row
+
+    lot = _lot_row(spread_lot.id)
+    asked, keys_first = lot_trace._Asked.of(spread_lot.id), lot_trace._KeysFirst.of(spread_lot.id)
+    assert asked.counts == keys_first.counts
+    assert asked.counts == lot_trace.LotCounts(7, 10, 5, 12, 5, 4)
+    for limit in (1, 2, 100):
+        for offset in (0, 1, 4):
+            assert asked.vials(None, limit, offset) == keys_first.vials(None, limit, offset)
+            assert asked.batches(None, limit, offset) == keys_first.batches(None, limit, offset)
+    vials = keys_first.vials(None, 100)
+    assert [v.id for v in vials] == sorted(vial.id for vial in spread_lot.vials)
+    draw_keys = [(d.batch_id, d.draw_id) for d in keys_first.draws(lot, None, 100)]
+    syringe_keys = [(s.batch_id, s.number, s.id) for s in keys_first.syringes(None, 100)]
+    assert draw_keys == sorted(draw_keys)
+    assert syringe_keys == sorted(syringe_keys)
+    assert (len(draw_keys), len(syringe_keys)) == (10, 12)
+    for after in [None, *[(v.id,) for v in vials]]:
+        assert asked.vials(after, 2) == keys_first.vials(after, 2)
+    for after in [None, *[(b,) for b in keys_first.batch_ids]]:
+        assert asked.batches(after, 2) == keys_first.batches(after, 2)
+    for after in [None, *draw_keys]:
+        assert asked.draws(lot, after, 3) == keys_first.draws(lot, after, 3)
+    for after in [None, *syringe_keys]:
+        assert asked.syringes(after, 3) == keys_first.syringes(after, 3)
+    given = [(a.id,) for a in keys_first.administrations(None, 100)]
+    assert given == sorted(given)
+    assert len(given) == 5
+    for after in [None, *given]:
+        assert asked.administrations(after, 2) == keys_first.administrations(after, 2)
+
+
+def test_rcl_03_lot_page_and_api_walk_many_vials_and_batches_in_order(
+    spread_lot: Any, api_as: Any, client: Any, login_as: Any
+) -> None:
+    _bodies, rows = _walk(api_as("manager"), spread_lot.id, 2)
+    assert [v["id"] for v in rows["vials"]] == sorted(v.id for v in spread_lot.vials)
+    draws = [(d["batch_id"], d["vial_id"]) for d in rows["draws"]]
+    assert [batch for batch, _vial in draws] == sorted(batch for batch, _vial in draws)
+    assert len(draws) == len(set(draws)) == 10
+    assert len({b["id"] for b in rows["batches"]}) == len(rows["batches"]) == 5
+    syringes = [(s["batch_id"], s["id"]) for s in rows["syringes"]]
+    assert len(syringes) == 12
+    assert [b for b, _s in syringes] == sorted(b for b, _s in syringes)
+
+    from inventory.services import lot_trace
+
+    overview = lot_trace.lot_overview(spread_lot.id, vials=2, batches=2, per_page=3, batches_per_page=2)
+    second_vials = sorted(v.id for v in spread_lot.vials)[3:6]
+    assert [v.id for v in overview.vials.items] == second_vials
+    assert {d.vial_id for d in overview.draws} <= set(second_vials)
+    assert len(overview.draws) == sum(1 for _b, vial in draws if vial in second_vials)
+    assert [b.id for b in overview.batches.items] == [b["id"] for b in rows["batches"]][2:4]
+    assert {s.batch_id for s in overview.syringes} == {b.id for b in overview.batches.items}
