@@ -188,7 +188,7 @@ def run(url: str, *, years: float, sessions: int, fresh: bool = True, recall: bo
             {"hand-written SQL, in turn with the API": patient_set, "the API, in turn": lot_json}
         )
         rows.extend(pair.values())
-        sql_p95, api_p95 = (p95 for _label, _p50, p95, _cpu, _detail in pair.values())
+        sql_p95, api_p95 = (p95 or 0.0 for _label, _p50, p95, _cpu, _detail in pair.values())
         detail = f"target ≤ 1.5; {RATIO_ROUNDS} of each, in turn"
         rows.append(("API p95 ÷ hand-written SQL p95", api_p95 / sql_p95, None, None, detail))
         if recall:

@@ -428,7 +428,8 @@ class _Pages(Protocol):
     """The counts of a lot's lists and a page of the rows of each, in its list's order: those after a key
     (`after`, None from the start), or past `offset` rows."""
 
-    counts: LotCounts
+    @property
+    def counts(self) -> LotCounts: ...
 
     def vials(self, after: Key | None, limit: int, offset: int = 0) -> list[VialRow]: ...
 
@@ -473,7 +474,10 @@ def _of_lot_batches() -> Any:
 def _asked() -> dict[str, Any]:
     """Built once: the counts of the lot `lot`, and the rows of a page of each list after the key (its
     columns `batch`, `number`, `after`), `limit` rows past `offset`."""
-    lot, limit, offset, after = bindparam("lot"), bindparam("limit"), bindparam("offset"), bindparam("after")
+    lot: Any = bindparam("lot")
+    limit: Any = bindparam("limit")
+    offset: Any = bindparam("offset")
+    after: Any = bindparam("after")
     draws = _lot_draws().subquery()
 
     def count(query: Any) -> Any:

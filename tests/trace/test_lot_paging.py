@@ -224,10 +224,10 @@ def test_rcl_03_both_ways_of_paging_give_the_same_counts_and_pages(spread_lot: A
         assert asked.vials(after, 2) == keys_first.vials(after, 2)
     for after in [None, *[(b,) for b in keys_first.batch_ids]]:
         assert asked.batches(after, 2) == keys_first.batches(after, 2)
-    for after in [None, *draw_keys]:
-        assert asked.draws(lot, after, 3) == keys_first.draws(lot, after, 3)
-    for after in [None, *syringe_keys]:
-        assert asked.syringes(after, 3) == keys_first.syringes(after, 3)
+    for draw in [None, *draw_keys]:
+        assert asked.draws(lot, draw, 3) == keys_first.draws(lot, draw, 3)
+    for syringe in [None, *syringe_keys]:
+        assert asked.syringes(syringe, 3) == keys_first.syringes(syringe, 3)
     given = [(a.id,) for a in keys_first.administrations(None, 100)]
     assert given == sorted(given)
     assert len(given) == 5
