@@ -14,6 +14,7 @@ loaded machine).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import time
@@ -150,6 +151,8 @@ def run(url: str, *, years: float, sessions: int, fresh: bool = True, recall: bo
         def patient_set() -> set[int]:
             return set(db.session.execute(PATIENT_SET_SQL, {"lot_id": lot_id}).scalars())
 
+        gc.collect()
+        gc.freeze()  # as wsgi.py does once the app is built
         exposed = {p.id for p in trace.exposed_patients(lot_id)}
         assert patient_set() == exposed, "the hand-written SQL and the lot's exposures disagree"
         batch_id = max(first.batches, key=lambda b: len([s for s in first.syringes if s.batch_id == b.id])).id
@@ -205,6 +208,7 @@ def run(url: str, *, years: float, sessions: int, fresh: bool = True, recall: bo
             )
             rows.append((name, p50, p95, cpu, f"{len(found)} exposed patients"))
         db.session.remove()
+        gc.unfreeze()
     with app.app_context():
         db.engine.dispose()
     return rows

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any, Protocol
 
-from sqlalchemy import String, and_, bindparam, func, select, tuple_
+from sqlalchemy import String, and_, bindparam, func, select, true, tuple_
 
 from inventory import clock, csvexport
 from inventory.extensions import db
@@ -478,11 +478,20 @@ def _asked() -> dict[str, Any]:
     limit: Any = bindparam("limit")
     offset: Any = bindparam("offset")
     after: Any = bindparam("after")
-    draws = _lot_draws().subquery()
-
-    def count(query: Any) -> Any:
-        return query.scalar_subquery()
-
+    draws = (
+        _lot_draws()
+        .with_only_columns(
+            func.count().label("draws"), func.count(func.distinct(Draw.batch_id)).label("batches")
+        )
+        .subquery()
+    )
+    exposures = (
+        select(
+            func.count().label("given"), func.count(func.distinct(LotExposure.patient_id)).label("patients")
+        )
+        .where(LotExposure.lot_id == lot)
+        .subquery()
+    )
     draw_key = (Draw.batch_id, Draw.id)
     draw_page = (
         _lot_draws()
@@ -519,13 +528,13 @@ def _asked() -> dict[str, Any]:
     syringes = _syringe_columns().where(Syringe.id.in_(select(syringe_page.c.id)))
     return {
         "counts": select(
-            count(select(func.count()).where(Vial.lot_id == lot)),
-            count(select(func.count()).select_from(draws)),
-            count(select(func.count(func.distinct(draws.c.batch_id)))),
-            count(select(func.count()).where(_of_lot_batches())),
-            count(select(func.count()).where(LotExposure.lot_id == lot)),
-            count(select(func.count(func.distinct(LotExposure.patient_id))).where(LotExposure.lot_id == lot)),
-        ),
+            select(func.count()).where(Vial.lot_id == lot).scalar_subquery(),
+            draws.c.draws,
+            draws.c.batches,
+            select(func.count()).where(_of_lot_batches()).scalar_subquery(),
+            exposures.c.given,
+            exposures.c.patients,
+        ).join_from(draws, exposures, true()),
         "vials": _vial_query(Vial.lot_id == lot).where(Vial.id > after).limit(limit).offset(offset),
         "draws": _draw_query(Draw.id.in_(draw_page)),
         "batches": batch_query(Batch.id.in_(batch_page), Batch.id),

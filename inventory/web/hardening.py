@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask.json.provider import DefaultJSONProvider
 from sqlalchemy.exc import DataError, StatementError
 from werkzeug.routing import IntegerConverter
 
+from inventory.jsontext import OrjsonProvider
 from inventory.web.api.fields import MAX_ID
 
 
@@ -23,8 +23,9 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-class GuardedJSONProvider(DefaultJSONProvider):
-    """json.loads raises RecursionError on absurdly deep documents; Flask expects ValueError."""
+class GuardedJSONProvider(OrjsonProvider):
+    """The app's JSON (written by orjson). json.loads raises RecursionError on absurdly deep documents;
+    Flask expects ValueError."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
