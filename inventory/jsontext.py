@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from flask import Response
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.sansio.response import Response
 
 OPTIONS = (
     orjson.OPT_SORT_KEYS
@@ -38,4 +38,5 @@ class OrjsonProvider(DefaultJSONProvider):
             body = orjson.dumps(obj, default=self.default, option=OPTIONS | orjson.OPT_APPEND_NEWLINE)
         except orjson.JSONEncodeError:
             return super().response(obj)
-        return self._app.response_class(body, mimetype=self.mimetype)
+        # A Flask app's response class takes the body (its sansio annotation is of the status).
+        return self._app.response_class(body, mimetype=self.mimetype)  # type: ignore[arg-type]
