@@ -6,11 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from inventory import clock
 from inventory.extensions import db
@@ -183,19 +184,25 @@ def last_receipts(product_ids: list[int]) -> dict[int, tuple[str, int | None]]:
     """Per product, the supplier of its latest receipt and that lot's shelf life in days on arrival.
 
     Each lot's newest receipt is one look-up of the index on receipts (lot_id, received_at, id); the
-    newest of those per product is kept here (a row per lot, never a row per receipt of history)."""
+    newest of those per product is kept here (a row per lot, never a row per receipt of history).
+    PostgreSQL reads each lot's newest receipt laterally: joined on the newest receipt's id instead,
+    it hashed every receipt of the years (SQLite has no LATERAL, and looks the ids up)."""
     newest = (
-        select(Receipt.id)
+        select(Receipt.id, Receipt.supplier, Receipt.received_at)
         .where(Receipt.lot_id == Lot.id)
         .order_by(Receipt.lot_id.desc(), Receipt.received_at.desc(), Receipt.id.desc())
         .limit(1)
-        .correlate(Lot)
-        .scalar_subquery()
     )
+    receipt: Any
+    if db.session.get_bind().dialect.name == "postgresql":
+        receipt, on = newest.lateral("newest"), true()
+    else:
+        receipt = Receipt.__table__
+        on = Receipt.id == newest.with_only_columns(Receipt.id).correlate(Lot).scalar_subquery()
     query = (
-        select(Lot.product_id, Receipt.supplier, Receipt.received_at, Receipt.id, Lot.expiry)
+        select(Lot.product_id, receipt.c.supplier, receipt.c.received_at, receipt.c.id, Lot.expiry)
         .select_from(Lot)
-        .join(Receipt, Receipt.id == newest)
+        .join(receipt, on)
         .where(Lot.product_id.in_(product_ids))
     )
     newest_of: dict[int, tuple[datetime, int, str, date]] = {}

@@ -167,3 +167,22 @@ def test_reorder_service_young_product_history_begins_at_its_first_receipt(app, 
     line = _line(prod)
     assert line.observed_days == 12
     assert line.suggestion.daily_use_ul == 200
+
+
+def test_reorder_service_takes_the_supplier_and_shelf_life_of_the_newest_receipt_of_any_lot(app, frozen):
+    """The newest receipt by its time (then id) among every lot of the product, whichever lot holds it and
+    whatever order the receipts were entered in: each lot's newest is found by index, then compared."""
+    from tests import factories as f
+
+    prod = f.ProductFactory()
+    older = f.LotFactory(product=prod, expiry=TODAY + timedelta(days=100))
+    newer = f.LotFactory(product=prod, expiry=TODAY + timedelta(days=300))
+    f.ReceiptFactory(lot=newer, supplier="First", received_at=NOW - timedelta(days=50))
+    f.ReceiptFactory(lot=older, supplier="Latest", received_at=NOW - timedelta(days=10))
+    f.ReceiptFactory(
+        lot=newer, supplier="Entered last, received earlier", received_at=NOW - timedelta(days=30)
+    )
+    f.ReceiptFactory(lot=f.LotFactory(), supplier="Another product", received_at=NOW)
+    db.session.flush()
+    assert reorder_service.last_receipts([prod.id]) == {prod.id: ("Latest", 110)}
+    assert reorder_service.last_receipts([]) == {}
