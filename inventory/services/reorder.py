@@ -194,6 +194,7 @@ def last_receipts(product_ids: list[int]) -> dict[int, tuple[str, int | None]]:
         .limit(1)
     )
     receipt: Any
+    on: Any
     if db.session.get_bind().dialect.name == "postgresql":
         receipt, on = newest.lateral("newest"), true()
     else:
