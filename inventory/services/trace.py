@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
@@ -258,12 +259,18 @@ def batch_ids_of_lot(lot_id: int) -> list[int]:
     return list(db.session.scalars(query))
 
 
-def _lot_row(lot_id: int) -> LotRow:
-    row = db.session.execute(
+@cache
+def _lot_statement() -> Any:
+    """Built once: the lot `lot` and its product's name (every page of a lot's trace asks)."""
+    return (
         select(Lot.id, Lot.product_id, Product.name, Lot.number, Lot.expiry, Lot.status)
         .join(Product, Product.id == Lot.product_id)
-        .where(Lot.id == lot_id)
-    ).one_or_none()
+        .where(Lot.id == bindparam("lot"))
+    )
+
+
+def _lot_row(lot_id: int) -> LotRow:
+    row = _rows(_lot_statement(), {"lot": lot_id}).one_or_none()
     if row is None:
         raise NotFound("not_found", _("No lot with id %(id)s.", id=lot_id))
     return LotRow(*row)

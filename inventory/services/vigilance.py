@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from inventory import clock
 from inventory.errors import Invalid, NotFound
@@ -334,10 +335,16 @@ def signal_count() -> int:
     return int(db.session.scalar(select(func.count()).select_from(_signal_query().subquery())) or 0)
 
 
+@cache
+def _signal_of_lot() -> Any:
+    """Built once (every page of a lot's trace asks): the signal of the lot `lot`."""
+    return _signal_query().where(AdverseEventLot.lot_id == bindparam("lot"))
+
+
 def signal_for_lot(lot_id: int) -> Signal | None:
     """The lot's signal, if it has one: its rows of the summary alone (the lot trace asks)."""
-    found = signals([lot_id])
-    return found[0] if found else None
+    row = db.session.execute(_signal_of_lot(), {"lot": lot_id}).first()
+    return Signal(*row) if row is not None else None
 
 
 def events_by_lot(lot_ids: list[int], *, newest: int | None = None) -> dict[int, list[AdverseEvent]]:
