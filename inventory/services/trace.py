@@ -543,9 +543,10 @@ def syringes_as_corrected(syringes: list[SyringeRow], found: Corrected | None = 
     return [s._replace(administration=now[s.administration.id]) if s.administration else s for s in syringes]
 
 
-def _corrected_values(administration_ids: list[int]) -> Corrected:
-    """The latest corrected volume and site of these administrations (one read of the corrections)."""
-    rows = _rows(
+@cache
+def _corrections_statement() -> Any:
+    """Built once: the corrections of some administrations (`ids`), oldest first."""
+    return (
         select(
             AdministrationCorrection.administration_id,
             AdministrationCorrection.field,
@@ -555,9 +556,25 @@ def _corrected_values(administration_ids: list[int]) -> Corrected:
             Administration.site,
         )
         .join(Administration, Administration.id == AdministrationCorrection.administration_id)
-        .where(among(AdministrationCorrection.administration_id, administration_ids))
+        .where(AdministrationCorrection.administration_id.in_(bindparam("ids", expanding=True)))
         .order_by(AdministrationCorrection.id)
     )
+
+
+#: Administrations whose corrections are asked at once (bound parameters: well under every limit).
+CORRECTIONS_CHUNK = 1000
+
+
+def _corrected_values(administration_ids: list[int]) -> Corrected:
+    """The latest corrected volume and site of these administrations (one read of the corrections a
+    thousand administrations)."""
+    ids = sorted(set(administration_ids))
+    # An administration's corrections all come in its chunk, in order.
+    rows = [
+        row
+        for start in range(0, len(ids), CORRECTIONS_CHUNK)
+        for row in _rows(_corrections_statement(), {"ids": ids[start : start + CORRECTIONS_CHUNK]})
+    ]
     found: dict[int, tuple[int, str, bool]] = {}
     for administration_id, corrected_field, site_after, volume_after, volume, site in rows:
         volume_now, site_now, _flag = found.get(administration_id, (volume, site, True))
