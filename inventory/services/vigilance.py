@@ -272,40 +272,38 @@ SIGNALS_MAX_PAGE = 100
 EVENTS_PER_SIGNAL = 3
 
 
-def _signal_query() -> Any:
+def _signal_query(*where: Any) -> Any:
     """AE-02 over the adverse events' lots (`adverse_event_lots`, kept by services/summaries.py with
-    each event and each administration of its session): a row per event and lot, so the cost follows
-    the number of events, never the draws of history."""
+    each event and each administration of its session): grouped per lot first along the index (lot_id,
+    patient_id), then only the lots that are signals joined to their names, so the cost follows the
+    number of events, never the draws of history. `where`: which of the events' lots count."""
     patients = func.count(func.distinct(AdverseEventLot.patient_id))
-    return (
-        select(
-            Lot.id,
-            Lot.number,
-            Product.id,
-            Product.name,
-            Lot.expiry,
-            patients,
-            func.count(func.distinct(AdverseEventLot.event_id)),
-        )
-        .select_from(AdverseEventLot)
-        .join(Lot, Lot.id == AdverseEventLot.lot_id)
-        .join(Product, Product.id == Lot.product_id)
-        .group_by(Lot.id, Lot.number, Product.id, Product.name, Lot.expiry)
+    per_lot = (
+        # A lot's event once each: (event_id, lot_id) is the summary's key.
+        select(AdverseEventLot.lot_id, patients.label("patients"), func.count().label("events"))
+        .where(*where)
+        .group_by(AdverseEventLot.lot_id)
         .having(patients >= SIGNAL_PATIENTS)
+        .subquery("signal")
+    )
+    return (
+        select(Lot.id, Lot.number, Product.id, Product.name, Lot.expiry, per_lot.c.patients, per_lot.c.events)
+        .select_from(per_lot)
+        .join(Lot, Lot.id == per_lot.c.lot_id)
+        .join(Product, Product.id == Lot.product_id)
     )
 
 
 def _signal_order(query: Any) -> Any:
-    patients = func.count(func.distinct(AdverseEventLot.patient_id))
-    return query.order_by(patients.desc(), Product.name, Lot.number, Lot.id)
+    """The most patients first, then by product and lot."""
+    return query.order_by(query.selected_columns.patients.desc(), Product.name, Lot.number, Lot.id)
 
 
 def signals(lot_ids: list[int] | None = None, *, limit: int | None = None, offset: int = 0) -> list[Signal]:
     """AE-02: lots with adverse events from two or more different patients, the most patients first;
     `limit` and `offset` give a page of them."""
-    query = _signal_order(_signal_query())
-    if lot_ids is not None:
-        query = query.where(AdverseEventLot.lot_id.in_(lot_ids))
+    where = () if lot_ids is None else (AdverseEventLot.lot_id.in_(lot_ids),)
+    query = _signal_order(_signal_query(*where))
     if limit is not None:
         query = query.limit(limit).offset(offset)
     return [Signal(*row) for row in db.session.execute(query)]
@@ -338,7 +336,7 @@ def signal_count() -> int:
 @cache
 def _signal_of_lot() -> Any:
     """Built once (every page of a lot's trace asks): the signal of the lot `lot`."""
-    return _signal_query().where(AdverseEventLot.lot_id == bindparam("lot"))
+    return _signal_query(AdverseEventLot.lot_id == bindparam("lot"))
 
 
 def signal_for_lot(lot_id: int) -> Signal | None:
