@@ -70,6 +70,7 @@ from inventory.services.trace import (
     _corrected_values,
     _lot_row,
     _rows,
+    administration_query,
     among,
     as_corrected,
     batch_query,
@@ -229,30 +230,6 @@ def _draw_query(where: Any) -> Any:
     )
 
 
-def _administration_query(where: Any) -> Any:
-    """Administrations by id (asked with the page's exposures joined instead, PostgreSQL merged them with
-    every administration in id order, 185,000 of them)."""
-    return (
-        select(
-            Administration.id,
-            Administration.session_id,
-            TreatmentSession.patient_id,
-            Patient.name,
-            Syringe.id,
-            Syringe.code,
-            Syringe.batch_id,
-            Administration.administered_at,
-            Administration.volume_ul,
-            Administration.site,
-        )
-        .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
-        .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .join(Syringe, Syringe.id == Administration.syringe_id)
-        .where(where)
-        .order_by(Administration.id)
-    )
-
-
 def _syringe_columns() -> Any:
     """The columns of a syringe's row with what became of it (its administration, if any)."""
     return (
@@ -292,7 +269,9 @@ def _by_id() -> dict[str, Any]:
         "vials": _vial_query(Vial.id.in_(_ids_asked())),
         "draws": _draw_query(Draw.id.in_(_ids_asked())),
         "batches": batch_query(Batch.id.in_(_ids_asked()), Batch.id),
-        "administrations": _administration_query(Administration.id.in_(_ids_asked())),
+        # By id: asked with the page's exposures joined instead, PostgreSQL merged them with every
+        # administration in id order, 185,000 of them.
+        "administrations": administration_query(Administration.id.in_(_ids_asked())),
         "syringes": usability.with_verdict(
             usability.asked_by_id(_syringe_columns()).order_by(*SYRINGE_ORDER)
         ),
@@ -547,7 +526,7 @@ def _asked() -> dict[str, Any]:
         "syringes": usability.with_verdict(
             syringes.order_by(*SYRINGE_ORDER), select(syringe_page.c.batch_id)
         ),
-        "administrations": _administration_query(Administration.id.in_(administration_page)),
+        "administrations": administration_query(Administration.id.in_(administration_page)),
     }
 
 

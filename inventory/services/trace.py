@@ -472,8 +472,9 @@ def _patient_row(patient_id: int) -> PatientRow:
     )
 
 
-def _received(where: Any) -> list[ReceivedItem]:
-    query = (
+def administration_query(where: Any, *extra: Any, order: tuple[Any, ...] = (Administration.id,)) -> Any:
+    """The columns of an `AdministrationRow` of these administrations (then `extra`), in `order`."""
+    return (
         select(
             Administration.id,
             Administration.session_id,
@@ -485,14 +486,22 @@ def _received(where: Any) -> list[ReceivedItem]:
             Administration.administered_at,
             Administration.volume_ul,
             Administration.site,
-            TreatmentSession.started_at,
-            Administration.given(),
+            *extra,
         )
         .join(TreatmentSession, TreatmentSession.id == Administration.session_id)
         .join(Patient, Patient.id == TreatmentSession.patient_id)
         .join(Syringe, Syringe.id == Administration.syringe_id)
         .where(where)
-        .order_by(Administration.administered_at, Administration.id)
+        .order_by(*order)
+    )
+
+
+def _received(where: Any) -> list[ReceivedItem]:
+    query = administration_query(
+        where,
+        TreatmentSession.started_at,
+        Administration.given(),
+        order=(Administration.administered_at, Administration.id),
     )
     rows: Any = db.session.execute(query).all()
     if not rows:
